@@ -1,0 +1,115 @@
+"""Training-step cost of the supernet against its standalone child, and of the maximal child against MONAI's DynUNet.
+
+    python benchmarks/bench_supernet.py [--patch 32 64 64] [--width 16] [--repeats 7] [--device cpu|cuda] [--threads N]
+
+Prints, for the same input and architecture, median time per training step (Adam, dice loss) and the
+memory one step adds. Repeats are interleaved (and their order alternated) so a shared, noisy machine
+slows every model alike. Memory comes from `ronas_nb.memory.measure_training_memory` (CPU: tensor
+bytes under the profiler; CUDA: `max_memory_allocated`). On CUDA, timings synchronise the device.
+Ratios are medians of per-round ratios. The CPU profiler writes a few `USDT ... profiler_start/stop` lines to stderr.
+"""
+import argparse, statistics, time
+from types import SimpleNamespace
+import numpy as np
+import torch
+from ronas_nb.space import Arch, SearchSpace
+from ronas_nb.supernet import SuperNet, dice_loss, total_strides
+
+try: from ronas_nb.memory import measure_training_memory
+except ImportError: measure_training_memory = None
+
+HEART = SimpleNamespace(median_shape=(110, 320, 320), min_shape=(90, 320, 320))  # the paper's heart: every stage may pool both axes
+
+def training_step(model, forward, x, y):
+    "One Adam step (lr 1e-3, weight decay 1e-5, as the paper) with the dice loss; unused weights keep grad None"
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-5)
+    def step():
+        opt.zero_grad(set_to_none=True)
+        dice_loss(forward(model, x), y).backward()
+        opt.step()
+    return step
+
+def interleaved_seconds(steps:dict, repeats:int, sync)->dict:
+    "Seconds per call of each step, one per round, calls interleaved, order alternated every round"
+    for f in steps.values(): f()   # warm-up: Adam state, allocator, oneDNN primitives
+    times, names = {k: [] for k in steps}, list(steps)
+    for r in range(repeats):
+        for k in (names if r % 2 == 0 else names[::-1]):
+            sync(); t0 = time.perf_counter(); steps[k](); sync(); times[k].append(time.perf_counter() - t0)
+    return times
+
+def med(v): return statistics.median(v)
+def paired(a, b)->float:
+    "Median of the per-round ratios: each pair ran back to back, so slow drifts of a shared machine cancel"
+    return statistics.median(x / y for x, y in zip(a, b))
+
+def step_memory(model, forward, x, y, device)->dict | None:
+    "Bytes one training step adds (activations, grads, temporaries) and the peak with parameters and Adam state"
+    if measure_training_memory is None: return None
+    r = measure_training_memory(model, tuple(x.shape), forward=lambda m, inp: forward(m, inp), loss_fn=lambda out: dice_loss(out, y),
+                                device=device, repeat=0)
+    return {'step': r['step_bytes'], 'peak': r['peak_bytes']}
+
+def dynunet(in_channels, n_classes, filters):
+    "MONAI's DynUNet at the same depth and widths: 3x3x3 kernels, stride-2 stages, instance norm, deep supervision on 2 extra levels"
+    from monai.networks.nets import DynUNet
+    return DynUNet(3, in_channels, n_classes, kernel_size=[3] * 5, strides=[1, 2, 2, 2, 2], upsample_kernel_size=[2] * 4,
+                   filters=filters, norm_name=('INSTANCE', {'affine': True}), deep_supervision=True, deep_supr_num=2)
+
+def mb(b): return f'{b / 2**20:8.1f} MB'
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--patch', type=int, nargs=3, default=(32, 64, 64))
+    p.add_argument('--width', type=int, default=16)
+    p.add_argument('--repeats', type=int, default=9)
+    p.add_argument('--device', default='cpu')
+    p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch default)')
+    p.add_argument('--seed', type=int, default=0)
+    a = p.parse_args()
+    if a.threads: torch.set_num_threads(a.threads)
+    if a.device == 'cuda' and not torch.cuda.is_available(): p.error('--device cuda: no CUDA device here')
+    dev = torch.device(a.device)
+    sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == 'cuda' else (lambda: None)
+    torch.manual_seed(a.seed)
+    space = SearchSpace.from_fingerprint(HEART)
+    sup = SuperNet(space, 1, 2, width=a.width).to(dev)
+    x = torch.randn(1, 1, *a.patch, device=dev)
+    y = (torch.rand(1, *a.patch, device=dev) > 0.7).long()
+    archs = {'maximal': space.max_arch(), 'random': space.random_arch(np.random.default_rng(a.seed))}
+    for name, arch in archs.items():
+        if any(s % t for s, t in zip(a.patch, (total_strides(arch)[0],) + (total_strides(arch)[1],) * 2)):
+            raise SystemExit(f'patch {a.patch} does not divide by the total strides {total_strides(arch)} of the {name} architecture')
+    dev_name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'CPU, {torch.get_num_threads()} threads'
+    print(f'device: {dev_name}; patch {tuple(a.patch)}, batch 1, width {a.width}; {a.repeats} interleaved repeats, median')
+
+    sup_fwd, child_fwd = (lambda arch: (lambda m, inp: m(inp, arch))), (lambda m, inp: m(inp))
+    print('\n1) supernet vs its standalone child, same architecture and input (target: ratio <= 1.05)')
+    for name, arch in archs.items():
+        child = sup.child(arch)
+        t = interleaved_seconds({'supernet': training_step(sup, sup_fwd(arch), x, y), 'child': training_step(child, child_fwd, x, y)},
+                                a.repeats, sync)
+        m_s, m_c = step_memory(sup, sup_fwd(arch), x, y, dev), step_memory(child, child_fwd, x, y, dev)
+        line = f'   {name:8s} step supernet {med(t["supernet"]):.3f} s, child {med(t["child"]):.3f} s, ratio {paired(t["supernet"], t["child"]):.3f}'
+        if m_s: line += f'; memory a step adds: supernet {mb(m_s["step"])}, child {mb(m_c["step"])}, ratio {m_s["step"] / m_c["step"]:.3f}'
+        print(line)
+
+    print('\n2) maximal child vs MONAI DynUNet (same patch, widths, depth; both deep-supervised with 3 outputs summed)')
+    child = sup.child(archs['maximal'])
+    plain = sup.child(Arch({**archs['maximal'].to_dict(), **{k: False for k in archs['maximal'] if k.startswith('skip.')}}))
+    filters = [child.cfg.out_channels()[n] for n in ('E1', 'E2', 'E3', 'E4', 'B')]
+    ref = dynunet(1, 2, filters).to(dev)
+    ref_fwd = lambda m, inp: m(inp).sum(1) if m.training else m(inp)   # training: (N, 3, K, D, H, W) -> summed logits
+    t = interleaved_seconds({'child': training_step(child, child_fwd, x, y), 'dynunet': training_step(ref, ref_fwd, x, y),
+                             'plain': training_step(plain, child_fwd, x, y)}, a.repeats, sync)
+    n_c, n_r = (sum(p.numel() for p in m.parameters()) for m in (child, ref))
+    print(f'   filters {filters}; parameters: child {n_c / 1e6:.2f} M, DynUNet {n_r / 1e6:.2f} M')
+    print(f'   step time: child {med(t["child"]):.3f} s, DynUNet {med(t["dynunet"]):.3f} s, ratio {paired(t["child"], t["dynunet"]):.3f}')
+    print(f'   (the same child without its 28 searched skips: {med(t["plain"]):.3f} s, ratio {paired(t["plain"], t["dynunet"]):.3f})')
+    m_c, m_r = step_memory(child, child_fwd, x, y, dev), step_memory(ref, ref_fwd, x, y, dev)
+    if m_c:
+        print(f'   peak memory (params, Adam state, step): child {mb(m_c["peak"])}, DynUNet {mb(m_r["peak"])}, ratio {m_c["peak"] / m_r["peak"]:.3f}')
+        print(f'   memory a step adds:                   child {mb(m_c["step"])}, DynUNet {mb(m_r["step"])}, ratio {m_c["step"] / m_r["step"]:.3f}')
+    else: print('   memory: ronas_nb.memory.measure_training_memory is not available')
+
+if __name__ == '__main__': main()

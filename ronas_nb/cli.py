@@ -5,12 +5,21 @@
 # %% ../nbs/09_cli.ipynb #2c807e93
 from __future__ import annotations
 import argparse, sys
-from .data import SYNTH_KINDS, TaskError, make_synthetic_task
+from pathlib import Path
+import torch
+from .data import SYNTH_KINDS, TaskError, make_synthetic_task, preprocess_image
+from .supernet import load_child, total_strides
+from .infer import evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions
+from .search import PRESETS, SearchConfig, RunError, preset, run_search, read_run_config, fold_data
 
 # %% auto #0
-__all__ = ['synth', 'add_synth', 'parser', 'main']
+__all__ = ['DEMO_TASK', 'DEMO_RUN', 'UsageError', 'synth', 'add_synth', 'search', 'add_search', 'evaluate', 'add_evaluate',
+           'predict', 'add_predict', 'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #8458a2ce
+class UsageError(ValueError):
+    "Options that do not fit together; reported like any bad input"
+
 def synth(args:argparse.Namespace):
     "`ronas synth`: write a synthetic MSD-like task folder and print its path"
     print(make_synthetic_task(args.kind, args.out, cases=args.cases, seed=args.seed))
@@ -32,18 +41,131 @@ def add_synth(sub):
     p.set_defaults(func=synth)
 
 # %% ../nbs/09_cli.ipynb #8e92057c
+DEMO_TASK, DEMO_RUN = Path('data')/'demo_heart', Path('runs')/'demo'
+
+def search(args:argparse.Namespace):
+    "`ronas search`: search an architecture on a task (default: the synthetic demo)"
+    if args.threads: torch.set_num_threads(args.threads)
+    if args.resume:
+        if not args.out: raise UsageError('--resume needs --out RUN, the run directory to continue')
+        run_search(args.data, args.out, SearchConfig(episodes=args.episodes) if args.episodes else None, resume=True, progress=not args.quiet)
+        return print(f'run written to {args.out}')
+    demo = args.data is None
+    name = args.preset or ('demo' if demo else None)
+    over = dict(episodes=args.episodes, children=args.children, child_epochs=args.child_epochs, fold=args.fold,
+                folds=args.folds, seed=args.seed, device=args.device, reward_split=args.reward_split)
+    try: cfg = preset(name, **over) if name else SearchConfig(**{k: v for k, v in over.items() if v is not None})
+    except (ValueError, TypeError) as e: raise UsageError(str(e)) from None
+    if cfg.device.startswith('cuda') and not torch.cuda.is_available(): raise UsageError('--device cuda: no CUDA device is available')
+    data = args.data
+    if demo:
+        data = DEMO_TASK
+        if not (data/'dataset.json').is_file(): print(f'writing the synthetic demo task to {make_synthetic_task("heart", data, cases=20, seed=0)}')
+    out = Path(args.out) if args.out else DEMO_RUN if demo else Path('runs')/f'{Path(data).name}_fold{cfg.fold}'
+    run_search(data, out, cfg, progress=not args.quiet)
+    print(f'run written to {out}')
+
+def add_search(sub):
+    "The `search` sub-parser"
+    p = sub.add_parser('search', help='search an architecture (default: the synthetic demo task)',
+                       description='Search a 3D U-Net architecture with the RL controller and shared weights, then '
+                                   'export the most probable child. Without --data: the synthetic demo task and the demo preset.')
+    p.add_argument('--data', help='an MSD task folder (with dataset.json); default: the synthetic demo task under data/')
+    p.add_argument('--out', help='the run directory (default: runs/demo, or runs/<task>_fold<K>)')
+    p.add_argument('--preset', choices=sorted(PRESETS), help='settings of the paper per task, or demo')
+    p.add_argument('--episodes', type=_positive_int, help='controller updates (paper: 150 brain, 500 heart and prostate)')
+    p.add_argument('--children', type=_positive_int, help='children rewarded per episode (paper: 20)')
+    p.add_argument('--child-epochs', type=_positive_int, help='epochs the child trains per episode (paper: 3)')
+    p.add_argument('--fold', type=int, help='the cross-validation fold to search on (default 0)')
+    p.add_argument('--folds', type=_positive_int, help='number of folds (default 5)')
+    p.add_argument('--seed', type=int, help='random seed (default 0); the same seed on a CPU gives the same search')
+    p.add_argument('--device', help='cpu or cuda (default cpu)')
+    p.add_argument('--reward-split', choices=('val', 'inner'), help="reward on the fold's validation cases (paper) or an inner split of the training cases")
+    p.add_argument('--threads', type=_positive_int, help='CPU threads for torch (default: torch\'s choice)')
+    p.add_argument('--resume', action='store_true', help='continue the search in --out from its checkpoint')
+    p.add_argument('--quiet', action='store_true', help='no progress bars')
+    p.set_defaults(func=search)
+
+# %% ../nbs/09_cli.ipynb #96b6e438
+def _run_files(run)->tuple:
+    "The checked `config.json` and the standalone child of a finished run"
+    conf = read_run_config(run)
+    model = Path(run)/'model.pt'
+    if not model.is_file(): raise RunError(f"{model}: missing: the search in {run} has not finished (resume it with ronas search --resume --out {run})")
+    try: return conf, load_child(model)
+    except ValueError as e: raise RunError(str(e)) from None
+
+def evaluate(args:argparse.Namespace):
+    "`ronas evaluate`: validation dice of a run's final child, written to evaluation.json"
+    conf, child = _run_files(args.run)
+    cfg = SearchConfig.from_dict(conf['config'])
+    data = fold_data(args.data or conf['data'], cfg)
+    if [c.name for c in data.val] != conf['split']['val']:
+        raise TaskError(args.data or conf['data'], f"fold {cfg.fold} holds other cases than the run was searched with")
+    names = [conf['labels'][str(k)] for k in sorted(map(int, conf['labels']))][1:]
+    ev = evaluate_cases(child, data.val, total_strides(child.arch), len(conf['labels']), mode=args.mode,
+                        patch=child.arch.patch, class_names=names)
+    save_evaluation(ev, Path(args.run)/'evaluation.json')
+    print(f"mean dice {ev['mean_dice']:.4f} over {len(ev['cases'])} validation cases of fold {cfg.fold} "
+          f"({', '.join(f'{n} {d:.4f}' for n, d in zip(names, ev['per_class']))}); written to {Path(args.run)/'evaluation.json'}")
+
+def add_evaluate(sub):
+    "The `evaluate` sub-parser"
+    p = sub.add_parser('evaluate', help="dice of a run's final architecture on its fold's validation cases",
+                       description="Evaluate a finished run's model.pt on the validation cases of its fold; writes RUN/evaluation.json.")
+    p.add_argument('--run', required=True, help='a run directory written by ronas search')
+    p.add_argument('--data', help='the task folder (default: the one the run was searched on)')
+    p.add_argument('--mode', choices=('oneshot', 'sliding'), default='oneshot', help='whole-volume (paper) or sliding-window inference')
+    p.set_defaults(func=evaluate)
+
+# %% ../nbs/09_cli.ipynb #fff980d6
+def _inputs(path)->list:
+    "The NIfTI files to segment: `path` itself or the .nii/.nii.gz files in it"
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.name.endswith(('.nii', '.nii.gz')) and not p.name.startswith('.'))
+        if not files: raise TaskError(path, 'no .nii or .nii.gz files in this folder')
+        return files
+    if not path.exists(): raise TaskError(path, 'no such file or folder')
+    return [path]
+
+def predict(args:argparse.Namespace):
+    "`ronas predict`: segment NIfTI images with a run's final child"
+    conf, child = _run_files(args.run)
+    cfg, out = SearchConfig.from_dict(conf['config']), Path(args.out)
+    if out.exists() and not out.is_dir(): raise TaskError(out, 'exists and is not a folder')
+    cases = [preprocess_image(f, child.cfg.in_channels, crop_nonzero=cfg.crop_nonzero) for f in _inputs(args.input)]
+    device = 'cuda' if torch.cuda.is_available() and args.device != 'cpu' else 'cpu'
+    child = child.to(device)
+    labels = [probs_to_labels(predict_case(child, c.image, total_strides(child.arch), mode=args.mode, patch=child.arch.patch, device=device))
+              for c in cases]
+    for p in write_predictions(cases, labels, out): print(p)
+
+def add_predict(sub):
+    "The `predict` sub-parser"
+    p = sub.add_parser('predict', help="segment NIfTI images with a run's final architecture",
+                       description="Segment a NIfTI image, or every .nii/.nii.gz file in a folder, with RUN/model.pt; "
+                                   "writes label maps with the inputs' names, grids, affines and headers into OUT.")
+    p.add_argument('--run', required=True, help='a run directory written by ronas search')
+    p.add_argument('--input', required=True, help='a NIfTI file or a folder of them')
+    p.add_argument('--out', required=True, help='the folder to write the predicted label maps to')
+    p.add_argument('--mode', choices=('oneshot', 'sliding'), default='oneshot', help='whole-volume (paper) or sliding-window inference')
+    p.add_argument('--device', choices=('cpu', 'cuda'), default=None, help='default: cuda when available')
+    p.set_defaults(func=predict)
+
+# %% ../nbs/09_cli.ipynb #55056858
 def parser()->argparse.ArgumentParser:
     "The `ronas` argument parser with every sub-command"
     p = argparse.ArgumentParser(prog='ronas', description='Resource-optimized neural architecture search for 3D medical image segmentation')
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    add_synth(sub)
+    for add in (add_synth, add_search, add_evaluate, add_predict): add(sub)
     return p
 
 def main(argv:list|None=None)->int:
     "Entry point of `ronas`: run a sub-command; bad input gives one `ronas: error:` line and status 2"
     args = parser().parse_args(argv)
     try: args.func(args)
-    except (TaskError, OSError) as e:
+    except (TaskError, RunError, UsageError, OSError) as e:
         print('ronas: error: ' + ' '.join(str(e).split()), file=sys.stderr)
         return 2
     return 0

@@ -15,11 +15,12 @@ import torch
 __all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'CACHE_VERSION', 'MSD_URL', 'MSD_MD5', 'TaskError', 'swap_nifti_axes',
            'smooth_noise', 'shape_grid', 'random_rotation', 'ellipsoid', 'tube', 'heart_case', 'prostate_case',
            'brain_case', 'SynthKind', 'write_nifti', 'synthetic_affine', 'synthetic_case', 'make_synthetic_task',
-           'CaseRef', 'Task', 'read_dataset_json', 'case_name', 'load_task', 'CaseMeta', 'read_case', 'zscore',
-           'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'Fingerprint', 'fingerprint_of', 'default_cache_dir',
-           'cache_key', 'Case', 'preprocess_task', 'cache_folder', 'load_cache', 'fingerprint', 'save_prediction',
-           'make_folds', 'write_splits', 'read_splits', 'task_folds', 'extract_patch', 'foreground_voxels',
-           'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable', 'md5sum', 'safe_extract', 'download_msd']
+           'CaseRef', 'Task', 'read_dataset_json', 'case_name', 'load_task', 'CaseMeta', 'read_image', 'read_case',
+           'zscore', 'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'Fingerprint', 'fingerprint_of',
+           'default_cache_dir', 'cache_key', 'Case', 'preprocess_image', 'preprocess_task', 'cache_folder',
+           'load_cache', 'fingerprint', 'save_prediction', 'make_folds', 'write_splits', 'read_splits', 'task_folds',
+           'extract_patch', 'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable',
+           'md5sum', 'safe_extract', 'download_msd']
 
 # %% ../nbs/00_data.ipynb #82e4d9a5
 class TaskError(ValueError):
@@ -369,23 +370,28 @@ def _check_label_values(lab:np.ndarray, declared:tuple, path:Path)->np.ndarray:
     return lab.astype(np.uint8)
 
 # %% ../nbs/00_data.ipynb #df3e21dd
+def read_image(path, n_channels:int, name:str|None=None)->tuple:
+    "Load and check one image: (image (C, D, H, W) float32, `CaseMeta`)"
+    path = Path(path)
+    data, img = _read_nifti(path, np.float32)
+    if data.ndim not in (3, 4): raise TaskError(path, f'wrong dimensionality: {data.ndim}D image, expected 3D (X, Y, Z) or 4D (X, Y, Z, modality)')
+    channels = 1 if data.ndim == 3 else data.shape[3]
+    if channels != n_channels: raise TaskError(path, f"{channels} modalit{'y' if channels == 1 else 'ies'} but {n_channels} expected (dataset.json)")
+    image = swap_nifti_axes(data if data.ndim == 4 else data[..., None])
+    if not np.isfinite(image).all(): raise TaskError(path, f'{int((~np.isfinite(image)).sum())} NaN or infinite voxels')
+    spacing = tuple(round(float(s), 6) for s in img.header.get_zooms()[:3][::-1])   # float32 in the header
+    shape = image.shape[1:]
+    return image, CaseMeta(name or case_name(path), str(path), img.affine.copy(), img.header.copy(), shape, spacing, tuple((0, n) for n in shape))
+
 def read_case(ref:CaseRef)->tuple:
     "Load and check one case: (image (C, D, H, W) float32, label (D, H, W) uint8, `CaseMeta`)"
-    data, img = _read_nifti(ref.image, np.float32)
-    if data.ndim not in (3, 4): raise TaskError(ref.image, f'wrong dimensionality: {data.ndim}D image, expected 3D (X, Y, Z) or 4D (X, Y, Z, modality)')
-    channels = 1 if data.ndim == 3 else data.shape[3]
-    if channels != ref.n_channels: raise TaskError(ref.image, f"{channels} modalit{'y' if channels == 1 else 'ies'} but dataset.json declares {ref.n_channels}")
-    image = swap_nifti_axes(data if data.ndim == 4 else data[..., None])
-    if not np.isfinite(image).all(): raise TaskError(ref.image, f'{int((~np.isfinite(image)).sum())} NaN or infinite voxels')
+    image, meta = read_image(ref.image, ref.n_channels, ref.name)
     lab, _ = _read_nifti(ref.label)
     if lab.ndim == 4 and lab.shape[3] == 1: lab = lab[..., 0]
     if lab.ndim != 3: raise TaskError(ref.label, f'wrong dimensionality: {lab.ndim}D label, expected 3D (X, Y, Z)')
     label = swap_nifti_axes(_check_label_values(np.asarray(lab), ref.labels, ref.label))
     if label.shape != image.shape[1:]:
         raise TaskError(ref.label, f'label shape {label.shape} differs from image shape {image.shape[1:]} of {ref.image.name} (D, H, W)')
-    spacing = tuple(round(float(s), 6) for s in img.header.get_zooms()[:3][::-1])   # float32 in the header
-    meta = CaseMeta(ref.name, str(ref.image), img.affine.copy(), img.header.copy(), label.shape, spacing,
-                    tuple((0, n) for n in label.shape))
     return image, label, meta
 
 # %% ../nbs/00_data.ipynb #49eb5366
@@ -481,13 +487,20 @@ class Case:
     files: tuple = ()      # (image .npy, label .npy) when memory-mapped from the cache
 
     @property
-    def shape(self)->tuple: return tuple(self.label.shape)
+    def shape(self)->tuple: return tuple(self.image.shape[1:])
     def __getstate__(self):
         # pickle a cached case as its file names, so DataLoader workers re-open the memory maps
         return {**self.__dict__, 'image': None, 'label': None} if self.files else self.__dict__
     def __setstate__(self, d):
         self.__dict__.update(d)
         if self.files: self.image, self.label = (np.load(f, mmap_mode='r') for f in self.files)
+
+# %% ../nbs/00_data.ipynb #83abd9f6
+def preprocess_image(path, n_channels:int, crop_nonzero:bool=False)->Case:
+    "Read, check and preprocess one unlabelled NIfTI image as in training"
+    image, meta = read_image(path, n_channels)
+    bbox = nonzero_bbox(image) if crop_nonzero else tuple((0, n) for n in meta.shape)
+    return Case(meta.name, zscore(crop(image, bbox)), None, dataclasses.replace(meta, bbox=bbox))
 
 # %% ../nbs/00_data.ipynb #1a09c1a9
 def _make_dirs(path:Path)->Path|None:

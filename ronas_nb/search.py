@@ -66,8 +66,8 @@ PRESETS = {
     'brain':    dict(episodes=150, batch_size=2, crop_nonzero=True),
     'heart':    dict(episodes=500, batch_size=1),
     'prostate': dict(episodes=500, batch_size=4),
-    'demo':     dict(episodes=14, children=8, child_epochs=3, batch_size=2, patches_per_case=2, width=8, max_width=64,
-                     hidden=64, controller_lr=5e-3, entropy_weight=1e-3, n_patch=3),
+    'demo':     dict(episodes=16, children=8, child_epochs=3, batch_size=2, patches_per_case=1, width=8, max_width=64,
+                     controller_lr=5e-3, entropy_weight=1e-3, n_patch=3),
 }
 
 def preset(name:str, **overrides)->SearchConfig:

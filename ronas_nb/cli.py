@@ -8,13 +8,14 @@ import argparse, sys
 from pathlib import Path
 import torch
 from .data import SYNTH_KINDS, TaskError, make_synthetic_task, preprocess_image
+from .space import SearchSpace
 from .supernet import load_child, total_strides
 from .infer import evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions
 from .search import PRESETS, SearchConfig, RunError, preset, run_search, read_run_config, fold_data
 
 # %% auto #0
 __all__ = ['DEMO_TASK', 'DEMO_RUN', 'UsageError', 'synth', 'add_synth', 'search', 'add_search', 'evaluate', 'add_evaluate',
-           'predict', 'add_predict', 'parser', 'main']
+           'predict', 'add_predict', 'parser', 'main', 'error_line']
 
 # %% ../nbs/09_cli.ipynb #8458a2ce
 class UsageError(ValueError):
@@ -87,13 +88,26 @@ def add_search(sub):
     p.set_defaults(func=search)
 
 # %% ../nbs/09_cli.ipynb #96b6e438
+def _load_model(model:Path):
+    "`load_child`, with a one-line message when the weights do not fit"
+    try: return load_child(model)
+    except ValueError as e:
+        msg = str(e).splitlines()[0]
+        if 'state_dict' in msg: msg = f"{model}: its weights do not fit the architecture it declares (another architecture's weights, or a corrupt file)"
+        raise RunError(msg) from None
+
 def _run_files(run)->tuple:
     "The checked `config.json` and the standalone child of a finished run"
     conf = read_run_config(run)
     model = Path(run)/'model.pt'
     if not model.is_file(): raise RunError(f"{model}: missing: the search in {run} has not finished (resume it with ronas search --resume --out {run})")
-    try: return conf, load_child(model)
-    except ValueError as e: raise RunError(str(e)) from None
+    child = _load_model(model)
+    keys = ('in_channels', 'n_classes', 'width', 'max_width')
+    mine, theirs = {k: getattr(child.cfg, k) for k in keys}, {k: conf['net'].get(k) for k in keys}
+    if mine != theirs: raise RunError(f"{model}: belongs to another run: its network has {mine}, {Path(run)/'config.json'} says {theirs}")
+    try: SearchSpace.from_dict(conf['net']['space']).validate(child.arch)
+    except ValueError as e: raise RunError(f"{model}: its architecture is not from this run's search space ({e})") from None
+    return conf, child
 
 def evaluate(args:argparse.Namespace):
     "`ronas evaluate`: validation dice of a run's final child, written to evaluation.json"
@@ -166,9 +180,14 @@ def main(argv:list|None=None)->int:
     args = parser().parse_args(argv)
     try: args.func(args)
     except (TaskError, RunError, UsageError, OSError) as e:
-        print('ronas: error: ' + ' '.join(str(e).split()), file=sys.stderr)
+        print('ronas: error: ' + error_line(e), file=sys.stderr)
         return 2
     return 0
+
+def error_line(e:Exception)->str:
+    "One line naming the file and the problem; an `OSError` as 'file: problem' rather than '[Errno n] ...'"
+    msg = f"{e.filename}: {e.strerror}" if isinstance(e, OSError) and e.filename is not None and e.strerror else str(e)
+    return ' '.join(msg.split())
 
 # %% ../nbs/09_cli.ipynb #79fa596a
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())   # `python -m ronas_nb.cli`; not when a notebook runs this cell

@@ -523,6 +523,8 @@ def _build_cache(task:Task, folder:Path, crop_nonzero:bool):
             np.save(tmp / f'{ref.name}_image.npy', image); np.save(tmp / f'{ref.name}_label.npy', label)
             metas.append(meta.to_dict()); shapes.append(label.shape); spacings.append(meta.spacing)
             counts += np.bincount(label.ravel(), minlength=len(task.labels))
+        if not counts[1:].any():             # nothing to segment: every dice would be the empty/empty 1
+            raise TaskError(task.cases[0].label.parent, f'every label map is all background (0) in all {len(task.cases)} cases: nothing to segment')
         fp = fingerprint_of(shapes, spacings, counts, task.n_channels, task.labels)
         (tmp / 'fingerprint.json').write_text(json.dumps(fp.to_dict(), indent=1))
         (tmp / 'cases.json').write_text(json.dumps({'version': CACHE_VERSION, 'key': folder.name, 'task': task.name,

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_search.ipynb #d577a2ca
 from __future__ import annotations
-import json, os, random, tempfile, time
+import contextlib, errno, io, json, os, random, signal, tempfile, time
 from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
 import numpy as np
@@ -18,8 +18,9 @@ from .infer import predict_oneshot, probs_to_labels, patient_dice
 
 # %% auto #0
 __all__ = ['PRESETS', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'RUN_FORMAT', 'RUN_VERSION', 'SearchConfig', 'preset',
-           'FoldData', 'fold_data', 'train_child', 'reward', 'RunError', 'atomic_write_text', 'atomic_torch_save',
-           'seed_everything', 'Search', 'load_checkpoint', 'read_run_config', 'plot_curves', 'run_search']
+           'check_poolable', 'FoldData', 'fold_data', 'train_child', 'reward', 'RunError', 'kill_point',
+           'atomic_write_text', 'atomic_torch_save', 'seed_everything', 'Search', 'load_checkpoint', 'read_run_config',
+           'plot_curves', 'run_search']
 
 # %% ../nbs/06_search.ipynb #59f0cb09
 @dataclass
@@ -76,6 +77,14 @@ def preset(name:str, **overrides)->SearchConfig:
     return SearchConfig(**{**PRESETS[name], **{k: v for k, v in overrides.items() if v is not None}})
 
 # %% ../nbs/06_search.ipynb #63cd3e34
+def check_poolable(task, fp:Fingerprint, min_feature:int=4):
+    "A `TaskError` naming the smallest image when the images are too small to pool along any axis"
+    if any(e >= 2 * min_feature for e in fp.min_shape): return
+    i = int(np.argmin([np.prod(s) for s in fp.shapes]))
+    raise TaskError(task.cases[i].image, f"image of shape {tuple(fp.shapes[i])} (D, H, W) is too small to search on: the smallest "
+                    f"extents {tuple(fp.min_shape)} allow no pooling along any axis (that needs {2 * min_feature} voxels)")
+
+# %% ../nbs/06_search.ipynb #905f4e1d
 @dataclass
 class FoldData:
     "The cases of one fold: what the child trains on, what rewards the controller, what evaluates the result"
@@ -88,9 +97,10 @@ class FoldData:
 def fold_data(task_dir, cfg:SearchConfig, cache_dir=None)->FoldData:
     "Load, preprocess and split a task for `cfg.fold`"
     task = load_task(task_dir)
+    if len(task.cases) < cfg.folds: raise TaskError(task.root / 'dataset.json', f"{len(task.cases)} cases cannot make {cfg.folds} folds")
     cases = preprocess_task(task, cache_dir=cache_dir, crop_nonzero=cfg.crop_nonzero)
     fp = fingerprint(task, crop_nonzero=cfg.crop_nonzero, cache_dir=cache_dir)
-    if len(cases) < cfg.folds: raise TaskError(task.root, f"{len(cases)} cases cannot make {cfg.folds} folds")
+    check_poolable(task, fp, cfg.min_feature)
     split = task_folds(task, k=cfg.folds, cache_dir=cache_dir)[cfg.fold]  # folds do not depend on the search seed
     by_name = {c.name: c for c in cases}
     train, val = [by_name[n] for n in split['train']], [by_name[n] for n in split['val']]
@@ -102,7 +112,7 @@ def fold_data(task_dir, cfg:SearchConfig, cache_dir=None)->FoldData:
 
 # %% ../nbs/06_search.ipynb #ba22b2f4
 def train_child(net:SuperNet, arch:Arch, cases, opt:torch.optim.Optimizer, cfg:SearchConfig,
-                epoch0:int=0, progress:bool=False)->float:
+                epoch0:int=0, progress:bool=False, on_step=None)->float:
     "Train `arch`'s path for `cfg.child_epochs` epochs; the mean dice loss"
     net.train()
     dev, losses = torch.device(cfg.device), []
@@ -119,6 +129,7 @@ def train_child(net:SuperNet, arch:Arch, cases, opt:torch.optim.Optimizer, cfg:S
             loss.backward()
             opt.step()
             losses.append(loss.detach())
+            if on_step is not None: on_step()
     return torch.stack(losses).mean().item()
 
 # %% ../nbs/06_search.ipynb #34b7e917
@@ -136,18 +147,43 @@ def reward(net:SuperNet, arch:Arch, images:list, labels:list, n_classes:int)->fl
 class RunError(ValueError):
     "A run directory that cannot be used; the message names it and the problem"
 
-def _atomic(path, write):
+def kill_point(tag:str):
+    "Test hook: SIGKILL this process when the environment variable RONAS_TEST_KILL_AT equals `tag`"
+    if os.environ.get('RONAS_TEST_KILL_AT') == tag: os.kill(os.getpid(), signal.SIGKILL)
+
+def _write(f, data:bytes, tag:str):
+    "Write `data` to `f` in two halves, with the kill point `tag` between them"
+    half = len(data) // 2
+    f.write(data[:half]); f.flush(); kill_point(tag)
+    f.write(data[half:])
+
+def _write_error(path:Path, e:OSError)->OSError:
+    "`e` restated for the file the user knows about"
+    return OSError(e.errno, f"cannot write: {e.strerror or e}; the previous {path.name}, if any, is intact", str(path))
+
+def _file_mode()->int:
+    "The mode `open` gives a new file (0o666 less the umask); `mkstemp`'s 0o600 would lock others out of a shared run"
+    mask = os.umask(0o022); os.umask(mask)
+    return 0o666 & ~mask
+
+def _atomic(path, data:bytes, tag:str|None=None):
+    "Write `data` to `path` whole or not at all"
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    try: fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    except OSError as e: raise _write_error(path, e) from None
     try:
         with os.fdopen(fd, 'wb') as f:
-            write(f); f.flush(); os.fsync(f.fileno())
+            _write(f, data, tag or path.name); os.fsync(f.fileno()); os.fchmod(f.fileno(), _file_mode())
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+    except BaseException as e:
+        with contextlib.suppress(OSError): os.unlink(tmp)
+        if isinstance(e, OSError): raise _write_error(path, e) from None
+        raise
 
-def atomic_write_text(path, text:str): _atomic(path, lambda f: f.write(text.encode('utf-8')))
-def atomic_torch_save(obj, path): _atomic(path, lambda f: torch.save(obj, f))
+def atomic_write_text(path, text:str, tag:str|None=None): _atomic(path, text.encode('utf-8'), tag)
+def atomic_torch_save(obj, path, tag:str|None=None):
+    buf = io.BytesIO(); torch.save(obj, buf)   # serialise first: an error here never touches the disk
+    _atomic(path, buf.getvalue(), tag)
 
 # %% ../nbs/06_search.ipynb #454faf47
 CHECKPOINT_FORMAT, CHECKPOINT_VERSION = 'ronas_nb.search', 1
@@ -179,12 +215,15 @@ class Search:
 # %% ../nbs/06_search.ipynb #8d1d2cbb
 def _episode(self:Search, progress:bool=False)->dict:
     "Train the current child, reward `cfg.children` samples, update the controller, sample the next child"
-    cfg, t0 = self.cfg, time.perf_counter()
-    loss = train_child(self.net, self.arch, self._patches, self.opt, cfg, epoch0=self.episode * cfg.child_epochs, progress=progress)
+    cfg, t0, ep = self.cfg, time.perf_counter(), self.episode
+    loss = train_child(self.net, self.arch, self._patches, self.opt, cfg, epoch0=ep * cfg.child_epochs, progress=progress,
+                       on_step=lambda: kill_point(f'train@{ep}'))
     with torch.no_grad(): archs, _, _ = self.controller.sample(cfg.children, generator=self.gen)
     images, labels = self._reward_set
     n_classes = self.data.fingerprint.n_classes
-    rewards = [reward(self.net, a, images, labels, n_classes) for a in tqdm(archs, desc='rewards', leave=False, disable=not progress)]
+    rewards = []
+    for a in tqdm(archs, desc='rewards', leave=False, disable=not progress):
+        rewards.append(reward(self.net, a, images, labels, n_classes)); kill_point(f'reward@{ep}')
     stats = self.reinforce.step(archs, rewards)
     trained = self.arch
     with torch.no_grad():
@@ -220,9 +259,13 @@ Search.state_dict, Search.load_state_dict = _state_dict, _load_state_dict
 # %% ../nbs/06_search.ipynb #c55b333e
 RUN_FORMAT, RUN_VERSION = 'ronas_nb.run', 1
 
+def _write_history(search:Search, run_dir:Path, tag=None):
+    atomic_write_text(run_dir/'history.jsonl', ''.join(json.dumps(r) + '\n' for r in search.history), tag)
+
 def _write_episode(search:Search, run_dir:Path):
-    atomic_torch_save(search.state_dict(), run_dir/'checkpoint.pt')
-    atomic_write_text(run_dir/'history.jsonl', ''.join(json.dumps(r) + '\n' for r in search.history))
+    ep = search.episode - 1
+    atomic_torch_save(search.state_dict(), run_dir/'checkpoint.pt', f'checkpoint.pt@{ep}')
+    _write_history(search, run_dir, f'history.jsonl@{ep}')
 
 def load_checkpoint(path)->dict:
     "Read a search checkpoint safely (`weights_only`), refusing other formats and versions"
@@ -260,10 +303,39 @@ def plot_curves(history:list, path=None):
     a2.plot(ep, [r['baseline'] for r in history], '--', label='baseline')
     a2.set(xlabel='episode', ylabel='validation dice', title='reward'); a2.legend(fontsize=8)
     fig.tight_layout()
-    if path is not None: fig.savefig(path, dpi=100); plt.close(fig)
+    if path is not None:
+        buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=100); plt.close(fig)
+        _atomic(path, buf.getvalue())
     return fig
 
 # %% ../nbs/06_search.ipynb #a8bab212
+def _check_out(run_dir:Path):
+    "A `RunError` unless `run_dir` is, or can be created as, a writable folder"
+    if run_dir.exists() and not run_dir.is_dir(): raise RunError(f"{run_dir}: exists and is not a directory")
+    top = next(p for p in [run_dir, *run_dir.parents] if p.exists())
+    if not top.is_dir(): raise RunError(f"{run_dir}: cannot be created: {top} is a file, not a folder")
+    if not os.access(top, os.W_OK | os.X_OK): raise RunError(f"{top}: not writable, so the run {run_dir} cannot be written")
+
+def _remove_temporaries(run_dir:Path):
+    "Remove the temporary files of writers that were killed"
+    for p in run_dir.glob('*.tmp'):
+        if p.name.startswith(('.', 'model.pt')): p.unlink(missing_ok=True)
+
+def _plain(x): return json.loads(json.dumps(x))
+_MAY_CHANGE = ('episodes', 'device', 'num_workers')   # settings a resumed run may change
+
+def _resume_state(run_dir:Path, cfg:SearchConfig|None)->tuple:
+    "(config, config.json, checkpoint or None) of the run in `run_dir`, checked against each other"
+    conf = read_run_config(run_dir)
+    ck_path = run_dir/'checkpoint.pt'
+    ck = load_checkpoint(ck_path) if ck_path.exists() else None   # none: killed before its first episode ended
+    if ck is not None:
+        same = lambda a, b: {k: v for k, v in _plain(a).items() if k not in _MAY_CHANGE} == {k: v for k, v in b.items() if k not in _MAY_CHANGE}
+        if not same(ck['config'], conf['config']) or _plain(ck['net_config']) != conf['net']:
+            raise RunError(f"{ck_path}: belongs to another run: its settings differ from {run_dir/'config.json'}")
+    saved = SearchConfig.from_dict(ck['config'] if ck is not None else conf['config'])
+    return (replace(saved, episodes=cfg.episodes) if cfg is not None else saved), conf, ck
+
 def _final(search:Search, run_dir:Path, log=print)->dict:
     "The controller's most probable child with the shared weights as they are: architecture.json, model.pt, curves.png"
     arch = search.controller.greedy()
@@ -274,7 +346,8 @@ def _final(search:Search, run_dir:Path, log=print)->dict:
     info = dict(arch=arch.to_dict(), code=arch.code, description=str(arch), val_dice=val,
                 reward_split=search.cfg.reward_split, episodes=search.episode,
                 modal_code=modal, modal_fraction=recent.count(modal) / len(recent) if recent else None)
-    save_child(search.net.child(arch), run_dir/'model.pt')
+    try: save_child(search.net.child(arch), run_dir/'model.pt'); os.chmod(run_dir/'model.pt', _file_mode())
+    except OSError as e: raise _write_error(run_dir/'model.pt', e) from None
     atomic_write_text(run_dir/'architecture.json', json.dumps(info, indent=1))
     plot_curves(search.history, run_dir/'curves.png')
     log(f"final architecture {arch.code}: validation dice {val:.4f} (fold {search.cfg.fold}, {len(search.data.val)} cases)")
@@ -285,25 +358,28 @@ def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False,
     "Search an architecture on the task in `data_dir`, writing the run to `run_dir`"
     run_dir = Path(run_dir)
     if resume:
-        ck = load_checkpoint(run_dir/'checkpoint.pt')
-        saved = SearchConfig.from_dict(ck['config'])
-        cfg = replace(saved, episodes=cfg.episodes) if cfg is not None else saved
-        data_dir = data_dir or read_run_config(run_dir)['data']
+        cfg, conf, ck = _resume_state(run_dir, cfg)
+        data_dir = data_dir or conf['data']
     else:
         cfg = cfg or SearchConfig()
-        if run_dir.exists() and not run_dir.is_dir(): raise RunError(f"{run_dir}: exists and is not a directory")
         if (run_dir/'checkpoint.pt').exists(): raise RunError(f"{run_dir}: already holds a search; use --resume or another --out")
+    _check_out(run_dir)
     data = fold_data(data_dir, cfg, cache_dir=cache_dir)
     search = Search(data, cfg)
-    if resume: search.load_state_dict(ck)
+    if resume:
+        if _plain(search.net.config()) != conf['net']:
+            raise RunError(f"{data_dir}: gives another search space than the one the run in {run_dir} was searched with")
+        if ck is not None: search.load_state_dict(ck)
+        _remove_temporaries(run_dir)
     else:
         run_dir.mkdir(parents=True, exist_ok=True)
+        _remove_temporaries(run_dir)
         conf = dict(format=RUN_FORMAT, version=RUN_VERSION, data=str(Path(data_dir).resolve()), config=cfg.to_dict(),
                     net=search.net.config(), labels={str(k): v for k, v in data.labels.items()},
                     fingerprint=data.fingerprint.to_dict(),
                     split=dict(train=[c.name for c in data.train], reward=[c.name for c in data.reward], val=[c.name for c in data.val]))
         atomic_write_text(run_dir/'config.json', json.dumps(conf, indent=1))
-    atomic_write_text(run_dir/'history.jsonl', ''.join(json.dumps(r) + '\n' for r in search.history))
+    _write_history(search, run_dir)   # a resumed run's history is the checkpoint's: episodes after it are dropped
     log(f"search space: {search.space}; reward on {len(data.reward)} {cfg.reward_split} cases, training on {len(data.train)}")
     for _ in tqdm(range(search.episode, cfg.episodes), desc='episodes', initial=search.episode, total=cfg.episodes, disable=not progress):
         r = search.run_episode(progress=progress)

@@ -346,7 +346,7 @@ def _final(search:Search, run_dir:Path, log=print)->dict:
     info = dict(arch=arch.to_dict(), code=arch.code, description=str(arch), val_dice=val,
                 reward_split=search.cfg.reward_split, episodes=search.episode,
                 modal_code=modal, modal_fraction=recent.count(modal) / len(recent) if recent else None)
-    try: save_child(search.net.child(arch), run_dir/'model.pt'); os.chmod(run_dir/'model.pt', _file_mode())
+    try: save_child(search.net.child(arch), run_dir/'model.pt')
     except OSError as e: raise _write_error(run_dir/'model.pt', e) from None
     atomic_write_text(run_dir/'architecture.json', json.dumps(info, indent=1))
     plot_curves(search.history, run_dir/'curves.png')

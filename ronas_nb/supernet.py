@@ -212,9 +212,11 @@ def save_child(child:ChildNet, path):
     path = Path(path)
     sd = {k: v.detach().cpu() for k, v in child.state_dict().items()}
     d = {'format': CHILD_FORMAT, 'version': CHILD_VERSION, 'arch': child.arch.to_dict(), 'config': asdict(child.cfg), 'state_dict': sd}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix='.tmp')
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    mask = os.umask(0o022); os.umask(mask)   # mkstemp's 0o600 would lock others out of a shared run directory
     try:
-        with os.fdopen(fd, 'wb') as f: torch.save(d, f)
+        with os.fdopen(fd, 'wb') as f:
+            torch.save(d, f); f.flush(); os.fsync(f.fileno()); os.fchmod(f.fileno(), 0o666 & ~mask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise

@@ -11,7 +11,7 @@ from .data import SYNTH_KINDS, TaskError, make_synthetic_task, preprocess_image
 from .space import SearchSpace
 from .supernet import load_child, total_strides
 from .infer import evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions
-from .search import PRESETS, SearchConfig, RunError, preset, run_search, read_run_config, fold_data
+from .search import PRESETS, SearchConfig, RunError, BudgetError, preset, run_search, read_run_config, fold_data
 
 # %% auto #0
 __all__ = ['DEMO_TASK', 'DEMO_RUN', 'UsageError', 'synth', 'add_synth', 'search', 'add_search', 'evaluate', 'add_evaluate',
@@ -29,6 +29,12 @@ def _positive_int(s:str)->int:
     "argparse type: an integer >= 1"
     v = int(s)
     if v < 1: raise argparse.ArgumentTypeError(f'must be at least 1, got {v}')
+    return v
+
+def _positive_float(s:str)->float:
+    "argparse type: a number > 0"
+    v = float(s)
+    if not v > 0: raise argparse.ArgumentTypeError(f'must be positive, got {s}')
     return v
 
 def add_synth(sub):
@@ -54,7 +60,8 @@ def search(args:argparse.Namespace):
     demo = args.data is None
     name = args.preset or ('demo' if demo else None)
     over = dict(episodes=args.episodes, children=args.children, child_epochs=args.child_epochs, fold=args.fold,
-                folds=args.folds, seed=args.seed, device=args.device, reward_split=args.reward_split)
+                folds=args.folds, seed=args.seed, device=args.device, reward_split=args.reward_split,
+                gpu_memory=args.gpu_memory, amp=args.amp, channels_last=args.channels_last or None)
     try: cfg = preset(name, **over) if name else SearchConfig(**{k: v for k, v in over.items() if v is not None})
     except (ValueError, TypeError) as e: raise UsageError(str(e)) from None
     if cfg.device.startswith('cuda') and not torch.cuda.is_available(): raise UsageError('--device cuda: no CUDA device is available')
@@ -82,6 +89,11 @@ def add_search(sub):
     p.add_argument('--seed', type=int, help='random seed (default 0); the same seed on a CPU gives the same search')
     p.add_argument('--device', help='cpu or cuda (default cpu)')
     p.add_argument('--reward-split', choices=('val', 'inner'), help="reward on the fold's validation cases (paper) or an inner split of the training cases")
+    p.add_argument('--gpu-memory', type=_positive_float, metavar='GB',
+                   help='memory budget per child in GiB: children predicted to need more are never trained (default: none)')
+    p.add_argument('--amp', choices=('auto', 'off', 'bf16', 'fp16'),
+                   help='mixed precision (default auto: bf16 or fp16 on CUDA, off on a CPU; fp16 needs CUDA)')
+    p.add_argument('--channels-last', action='store_true', help='channels_last_3d memory layout on CUDA')
     p.add_argument('--threads', type=_positive_int, help='CPU threads for torch (default: torch\'s choice)')
     p.add_argument('--resume', action='store_true', help='continue the search in --out from its checkpoint')
     p.add_argument('--quiet', action='store_true', help='no progress bars')
@@ -179,7 +191,7 @@ def main(argv:list|None=None)->int:
     "Entry point of `ronas`: run a sub-command; bad input gives one `ronas: error:` line and status 2"
     args = parser().parse_args(argv)
     try: args.func(args)
-    except (TaskError, RunError, UsageError, OSError) as e:
+    except (TaskError, RunError, UsageError, BudgetError, OSError) as e:
         print('ronas: error: ' + error_line(e), file=sys.stderr)
         return 2
     return 0

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_search.ipynb #d577a2ca
 from __future__ import annotations
-import contextlib, errno, io, json, os, random, signal, tempfile, time
+import contextlib, errno, gc, io, json, os, random, signal, tempfile, time
 from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
 import numpy as np
@@ -12,17 +12,21 @@ import torch
 from tqdm.auto import tqdm
 from .data import TaskError, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, PatchDataset
 from .space import Arch, SearchSpace
-from .supernet import SuperNet, total_strides, dice_loss, save_child
+from .supernet import SuperNet, ChildNet, NetConfig, total_strides, dice_loss, save_child
+from .memory import estimate_training_memory
 from .controller import Controller, Reinforce
 from .infer import predict_oneshot, probs_to_labels, patient_dice
 
 # %% auto #0
-__all__ = ['PRESETS', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'RUN_FORMAT', 'RUN_VERSION', 'SearchConfig', 'preset',
-           'check_poolable', 'FoldData', 'fold_data', 'train_child', 'reward', 'RunError', 'kill_point',
-           'atomic_write_text', 'atomic_torch_save', 'seed_everything', 'Search', 'load_checkpoint', 'read_run_config',
-           'plot_curves', 'run_search']
+__all__ = ['AMP_MODES', 'PRESETS', 'GIB', 'MAX_DRAWS', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'RUN_FORMAT', 'RUN_VERSION',
+           'SearchConfig', 'preset', 'check_poolable', 'FoldData', 'fold_data', 'amp_dtype', 'autocast',
+           'channels_last', 'train_child', 'reward', 'child_step_bytes', 'MemoryBudget', 'BudgetError', 'fit_patch',
+           'release_memory', 'oom_guarded', 'RunError', 'kill_point', 'atomic_write_text', 'atomic_torch_save',
+           'seed_everything', 'Search', 'load_checkpoint', 'read_run_config', 'plot_curves', 'run_search']
 
 # %% ../nbs/06_search.ipynb #59f0cb09
+AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
+
 @dataclass
 class SearchConfig:
     "Settings of one search; defaults are the paper's (sec. 3.1)"
@@ -49,8 +53,16 @@ class SearchConfig:
     seed: int = 0
     device: str = 'cpu'
     num_workers: int = 0            # DataLoader workers for training patches
+    gpu_memory: float|None = None   # GiB a child's training step may use; None: no budget
+    amp: str = 'auto'               # mixed precision: 'auto', 'off', 'bf16', 'fp16' (see `amp_dtype`)
+    channels_last: bool = False     # channels_last_3d layout for the supernet and its inputs (CUDA only)
+    cudnn_benchmark: bool = True    # let cuDNN time its convolution algorithms (CUDA only)
 
     def __post_init__(self):
+        if self.amp not in AMP_MODES: raise ValueError(f"amp must be one of {AMP_MODES}, got {self.amp!r}")
+        if self.amp == 'fp16' and not str(self.device).startswith('cuda'):
+            raise ValueError(f"amp='fp16' needs a CUDA device (device is {self.device!r}); on a CPU use amp='bf16' or 'off'")
+        if self.gpu_memory is not None and not self.gpu_memory > 0: raise ValueError(f"gpu_memory must be positive (GiB), got {self.gpu_memory}")
         if self.reward_split not in ('val', 'inner'): raise ValueError(f"reward_split must be 'val' or 'inner', got {self.reward_split!r}")
         for k in ('episodes', 'children', 'child_epochs', 'batch_size', 'folds', 'width'):
             if getattr(self, k) < 1: raise ValueError(f"{k} must be at least 1, got {getattr(self, k)}")
@@ -111,11 +123,27 @@ def fold_data(task_dir, cfg:SearchConfig, cache_dir=None)->FoldData:
     return FoldData(train, reward, val, fp, dict(task.labels))
 
 # %% ../nbs/06_search.ipynb #ba22b2f4
+def amp_dtype(cfg:SearchConfig)->torch.dtype|None:
+    "The autocast dtype `cfg.amp` means on `cfg.device`; None: full precision"
+    cuda = torch.device(cfg.device).type == 'cuda'
+    if cfg.amp == 'off' or (cfg.amp == 'auto' and not cuda): return None
+    if cfg.amp == 'auto': return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return {'bf16': torch.bfloat16, 'fp16': torch.float16}[cfg.amp]
+
+def autocast(dev:torch.device, dtype:torch.dtype|None):
+    "An autocast context for `dtype` on `dev`, or a no-op"
+    return torch.autocast(dev.type, dtype=dtype) if dtype is not None else contextlib.nullcontext()
+
+def channels_last(cfg:SearchConfig)->bool:
+    "Whether tensors go `channels_last_3d`: asked for, and on CUDA"
+    return cfg.channels_last and torch.device(cfg.device).type == 'cuda'
+
+# %% ../nbs/06_search.ipynb #2782cf10
 def train_child(net:SuperNet, arch:Arch, cases, opt:torch.optim.Optimizer, cfg:SearchConfig,
-                epoch0:int=0, progress:bool=False, on_step=None)->float:
+                epoch0:int=0, progress:bool=False, on_step=None, scaler=None)->float:
     "Train `arch`'s path for `cfg.child_epochs` epochs; the mean dice loss"
     net.train()
-    dev, losses = torch.device(cfg.device), []
+    dev, losses, dtype, fmt = torch.device(cfg.device), [], amp_dtype(cfg), channels_last(cfg)
     ds = cases if isinstance(cases, PatchDataset) else PatchDataset(cases, arch.patch, cfg.patches_per_case * len(cases), seed=cfg.seed)
     ds.patch = arch.patch
     for e in range(cfg.child_epochs):
@@ -124,24 +152,85 @@ def train_child(net:SuperNet, arch:Arch, cases, opt:torch.optim.Optimizer, cfg:S
                                          pin_memory=dev.type == 'cuda')
         for x, y in tqdm(dl, desc=f'child epoch {e + 1}/{cfg.child_epochs}', leave=False, disable=not progress):
             x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
-            loss = dice_loss(net(x, arch), y)
+            if fmt: x = x.contiguous(memory_format=torch.channels_last_3d)
+            with autocast(dev, dtype): out = net(x, arch)
+            loss = dice_loss(out.float(), y)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            if scaler is None: loss.backward(); opt.step()
+            else: scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
             losses.append(loss.detach())
             if on_step is not None: on_step()
     return torch.stack(losses).mean().item()
 
 # %% ../nbs/06_search.ipynb #34b7e917
-def reward(net:SuperNet, arch:Arch, images:list, labels:list, n_classes:int)->float:
+def reward(net:SuperNet, arch:Arch, images:list, labels:list, n_classes:int, amp:torch.dtype|None=None)->float:
     "Mean patient-wise dice of `arch` (shared weights, one-shot) over the given cases"
     net.eval()
     strides, scores = total_strides(arch), []
+    def forward(x):
+        with autocast(x.device, amp): return net(x, arch).float()
     with torch.no_grad():
         for img, lab in zip(images, labels):
-            probs = predict_oneshot(lambda x: net(x, arch), img, strides=strides)
+            probs = predict_oneshot(forward, img, strides=strides)
             scores.append(patient_dice(probs_to_labels(probs), lab, n_classes))
     return float(np.mean(scores))
+
+# %% ../nbs/06_search.ipynb #99ed8eeb
+GIB = 2**30
+
+def child_step_bytes(net_cfg:NetConfig, arch:Arch, batch_size:int, device='cpu')->int:
+    "Predicted bytes of one training step of `arch` beyond the weights: input batch, activations, gradients, temporaries"
+    with torch.device('meta'): child = ChildNet(arch, net_cfg)
+    e = estimate_training_memory(child, (net_cfg.in_channels, *arch.patch), batch_size, device=device)
+    return e.inputs + e.step_bytes
+
+class MemoryBudget:
+    "Which children fit `gib` GiB of training memory next to `net`; estimates cached per architecture"
+    def __init__(self, net:SuperNet, gib:float, batch_size:int, device='cpu'):
+        self.net_cfg, self.limit, self.batch_size, self.device = net.cfg, int(gib * GIB), batch_size, torch.device(device)
+        weights = sum(t.numel() * t.element_size() for t in net.parameters())
+        self.resident = 3 * weights + sum(b.numel() * b.element_size() for b in net.buffers())  # weights + Adam's 2 moments
+        self.cache = {}
+    def bytes(self, arch:Arch)->int:
+        if arch.code not in self.cache:
+            self.cache[arch.code] = self.resident + child_step_bytes(self.net_cfg, arch, self.batch_size, self.device)
+        return self.cache[arch.code]
+    def fits(self, arch:Arch)->bool: return self.bytes(arch) <= self.limit
+
+# %% ../nbs/06_search.ipynb #83738994
+class BudgetError(ValueError):
+    "A memory budget too small for the search: the message says what the smallest first child needs"
+
+MAX_DRAWS = 10   # sampling rounds per episode to find children that fit the budget
+
+def _smaller(space:SearchSpace, arch:Arch, name:str)->Arch|None:
+    "`arch` with the next smaller choice of `name`, or None"
+    smaller = sorted((v for v in space[name].options if v < arch[name]), reverse=True)
+    if not smaller: return None
+    try: return space.validate({**arch.to_dict(), name: smaller[0]})
+    except ValueError: return None
+
+def fit_patch(budget:MemoryBudget, space:SearchSpace, arch:Arch)->Arch|None:
+    "`arch` with its patch shrunk, one choice at a time, until it fits `budget`; None if it never does"
+    while not budget.fits(arch):
+        steps = [a for a in (_smaller(space, arch, 'patch_d'), _smaller(space, arch, 'patch_hw')) if a is not None]
+        if not steps: return None
+        fitting = [a for a in steps if budget.fits(a)]
+        arch = max(fitting or steps, key=budget.bytes)   # the step that gives up the least memory, a fitting one first
+    return arch
+
+# %% ../nbs/06_search.ipynb #129bfe55
+def release_memory(dev:torch.device):
+    "Free what a failed step left: unreachable tensors, and the CUDA allocator's cache"
+    gc.collect()
+    if dev.type == 'cuda': torch.cuda.empty_cache()
+
+def oom_guarded(dev:torch.device, fn, *args, **kwargs)->tuple:
+    "(`fn(*args, **kwargs)`, False), or (None, True) when it runs out of memory"
+    try: return fn(*args, **kwargs), False
+    except torch.OutOfMemoryError: pass
+    release_memory(dev)   # outside the except block: the traceback and the tensors its frames hold are gone
+    return None, True
 
 # %% ../nbs/06_search.ipynb #74756e46
 class RunError(ValueError):
@@ -200,44 +289,76 @@ class Search:
         fp = data.fingerprint
         self.space = SearchSpace.from_fingerprint(fp, n_patch=cfg.n_patch, min_feature=cfg.min_feature)
         self.net = SuperNet(self.space, fp.n_channels, fp.n_classes, cfg.width, cfg.max_width).to(self.dev)
+        if channels_last(cfg): self.net = self.net.to(memory_format=torch.channels_last_3d)
+        if self.dev.type == 'cuda': torch.backends.cudnn.benchmark = cfg.cudnn_benchmark
+        self.amp = amp_dtype(cfg)
+        self.scaler = torch.amp.GradScaler('cuda') if self.amp == torch.float16 else None
         self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.child_lr, weight_decay=cfg.child_weight_decay)
         self.controller = Controller(self.space, hidden=cfg.hidden)
         self.reinforce = Reinforce(self.controller, lr=cfg.controller_lr, weight_decay=cfg.controller_weight_decay,
                                    entropy_weight=cfg.entropy_weight)
         self.gen = torch.Generator().manual_seed(cfg.seed)
         self.episode, self.history, self.arch = 0, [], self.space.max_arch()  # paper: the first child is the maximal one
+        self.budget = None if cfg.gpu_memory is None else MemoryBudget(self.net, cfg.gpu_memory, cfg.batch_size, cfg.device)
+        if self.budget is not None: self.arch = self._fitting(self.arch, first=True)
         self._reward_set = self._to_device(data.reward)
         self._patches = PatchDataset(data.train, self.arch.patch, cfg.patches_per_case * len(data.train), seed=cfg.seed)
+
+    def _fitting(self, arch:Arch, first:bool=False)->Arch:
+        "`arch` with its patch shrunk to fit the budget (the first child when even that fails)"
+        fitted = fit_patch(self.budget, self.space, arch)
+        if fitted is not None: return fitted
+        if first: raise BudgetError(f"gpu_memory={self.cfg.gpu_memory} GiB is too small: the maximal child needs "
+                                   f"{self.budget.bytes(self._smallest(arch)) / GIB:.3g} GiB even at the smallest patch")
+        return self._fitting(self.space.max_arch(), first=True)
+
+    def _smallest(self, arch:Arch)->Arch:
+        return self.space.validate({**arch.to_dict(), 'patch_d': min(self.space['patch_d'].options), 'patch_hw': min(self.space['patch_hw'].options)})
 
     def _to_device(self, cases):
         return ([torch.from_numpy(np.array(c.image)).to(self.dev) for c in cases], [np.array(c.label) for c in cases])
 
 # %% ../nbs/06_search.ipynb #8d1d2cbb
+def _sample_children(self:Search)->tuple[list, list]:
+    "`cfg.children` samples that fit the budget (fewer after `MAX_DRAWS` rounds), and those it excluded"
+    fit, excluded = [], []
+    for _ in range(MAX_DRAWS if self.budget is not None else 1):   # no budget: one draw, as before
+        if len(fit) >= self.cfg.children: break
+        with torch.no_grad(): archs, _, _ = self.controller.sample(self.cfg.children - len(fit), generator=self.gen)
+        for a in archs: (fit if self.budget is None or self.budget.fits(a) else excluded).append(a)
+    return fit, excluded
+
 def _episode(self:Search, progress:bool=False)->dict:
     "Train the current child, reward `cfg.children` samples, update the controller, sample the next child"
     cfg, t0, ep = self.cfg, time.perf_counter(), self.episode
-    loss = train_child(self.net, self.arch, self._patches, self.opt, cfg, epoch0=ep * cfg.child_epochs, progress=progress,
-                       on_step=lambda: kill_point(f'train@{ep}'))
-    with torch.no_grad(): archs, _, _ = self.controller.sample(cfg.children, generator=self.gen)
+    loss, oom = oom_guarded(self.dev, train_child, self.net, self.arch, self._patches, self.opt, cfg, epoch0=ep * cfg.child_epochs,
+                            progress=progress, on_step=lambda: kill_point(f'train@{ep}'), scaler=self.scaler)
+    failed = [dict(code=self.arch.code, where='train')] if oom else []
+    if oom: self.opt.zero_grad(set_to_none=True)
+    archs, excluded = self._sample_children()
     images, labels = self._reward_set
     n_classes = self.data.fingerprint.n_classes
     rewards = []
     for a in tqdm(archs, desc='rewards', leave=False, disable=not progress):
-        rewards.append(reward(self.net, a, images, labels, n_classes)); kill_point(f'reward@{ep}')
-    stats = self.reinforce.step(archs, rewards)
+        r, oom = oom_guarded(self.dev, reward, self.net, a, images, labels, n_classes, amp=self.amp)
+        if oom: failed.append(dict(code=a.code, where='reward'))
+        rewards.append(0.0 if oom else r); kill_point(f'reward@{ep}')
+    stats = self.reinforce.step(archs + excluded, rewards + [0.0] * len(excluded))   # the penalty teaches the controller
     trained = self.arch
     with torch.no_grad():
         (self.arch,), _, _ = self.controller.sample(1, generator=self.gen)
         greedy, probs = self.controller.greedy(), self.controller.probabilities()
+    if self.budget is not None: self.arch = self._fitting(self.arch)
     rec = dict(episode=self.episode, arch=trained.to_dict(), code=trained.code, train_loss=loss,
-               children=[a.code for a in archs], rewards=rewards, mean_reward=float(np.mean(rewards)),
-               best_reward=float(np.max(rewards)), baseline=float(stats['baseline']), entropy=float(stats['entropy']),
+               children=[a.code for a in archs], rewards=rewards, mean_reward=float(np.mean(rewards)) if rewards else 0.0,
+               best_reward=float(max(rewards, default=0.0)), baseline=float(stats['baseline']), entropy=float(stats['entropy']),
+               excluded=len(excluded), failed=failed,
                greedy=greedy.code, probabilities={k: [round(float(p), 5) for p in v] for k, v in probs.items()},
                seconds=time.perf_counter() - t0)
     self.history.append(rec)
     self.episode += 1
     return rec
-Search.run_episode = _episode
+Search._sample_children, Search.run_episode = _sample_children, _episode
 
 # %% ../nbs/06_search.ipynb #d973f5e0
 def _state_dict(self:Search)->dict:
@@ -246,7 +367,8 @@ def _state_dict(self:Search)->dict:
                 episode=self.episode, arch=self.arch.to_dict(), history=self.history,
                 supernet=self.net.state_dict(), child_opt=self.opt.state_dict(),
                 controller=self.controller.state_dict(), reinforce=self.reinforce.state_dict(),
-                rng=dict(torch=torch.get_rng_state(), sampler=self.gen.get_state()))
+                rng=dict(torch=torch.get_rng_state(), sampler=self.gen.get_state()),
+                **(dict(scaler=self.scaler.state_dict()) if self.scaler is not None else {}))
 
 def _load_state_dict(self:Search, d:dict):
     "Restore a state written by `state_dict`"
@@ -254,6 +376,7 @@ def _load_state_dict(self:Search, d:dict):
     self.controller.load_state_dict(d['controller']); self.reinforce.load_state_dict(d['reinforce'])
     self.episode, self.history, self.arch = d['episode'], list(d['history']), self.space.validate(d['arch'])
     torch.set_rng_state(d['rng']['torch']); self.gen.set_state(d['rng']['sampler'])
+    if self.scaler is not None and 'scaler' in d: self.scaler.load_state_dict(d['scaler'])
 Search.state_dict, Search.load_state_dict = _state_dict, _load_state_dict
 
 # %% ../nbs/06_search.ipynb #c55b333e
@@ -340,11 +463,13 @@ def _final(search:Search, run_dir:Path, log=print)->dict:
     "The controller's most probable child with the shared weights as they are: architecture.json, model.pt, curves.png"
     arch = search.controller.greedy()
     images, labels = search._to_device(search.data.val)
-    val = reward(search.net, arch, images, labels, search.data.fingerprint.n_classes)
+    val = reward(search.net, arch, images, labels, search.data.fingerprint.n_classes, amp=search.amp)
     recent = [c for r in search.history[-10:] for c in r['children']]
     modal = max(set(recent), key=recent.count) if recent else None
     info = dict(arch=arch.to_dict(), code=arch.code, description=str(arch), val_dice=val,
                 reward_split=search.cfg.reward_split, episodes=search.episode,
+                excluded_total=sum(r.get('excluded', 0) for r in search.history),
+                failed_total=sum(len(r.get('failed', ())) for r in search.history),
                 modal_code=modal, modal_fraction=recent.count(modal) / len(recent) if recent else None)
     try: save_child(search.net.child(arch), run_dir/'model.pt')
     except OSError as e: raise _write_error(run_dir/'model.pt', e) from None
@@ -384,7 +509,8 @@ def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False,
     for _ in tqdm(range(search.episode, cfg.episodes), desc='episodes', initial=search.episode, total=cfg.episodes, disable=not progress):
         r = search.run_episode(progress=progress)
         _write_episode(search, run_dir)
-        msg = (f"episode {r['episode'] + 1}/{cfg.episodes}  loss {r['train_loss']:.3f}  reward mean {r['mean_reward']:.3f} "
+        loss = 'out of memory' if r['train_loss'] is None else f"{r['train_loss']:.3f}"
+        msg = (f"episode {r['episode'] + 1}/{cfg.episodes}  loss {loss}  reward mean {r['mean_reward']:.3f} "
                f"best {r['best_reward']:.3f}  baseline {r['baseline']:.3f}  entropy {r['entropy']:.2f}  {r['seconds']:.1f} s")
         tqdm.write(msg) if progress else log(msg)
     _final(search, run_dir, log=log)

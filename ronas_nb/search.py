@@ -41,6 +41,7 @@ class SearchConfig:
     controller_weight_decay: float = 1e-6
     entropy_weight: float = 1e-4
     hidden: int = 64                # controller LSTM size
+    tanh_constant: float = 1.5      # controller logits are c*tanh(.) (ENAS); caps how sure it can get (see 08_viz)
     width: int = 16                 # channels of E1
     max_width: int = 320
     crop_nonzero: bool = False      # the paper crops brain images to their non-zero box
@@ -294,7 +295,7 @@ class Search:
         self.amp = amp_dtype(cfg)
         self.scaler = torch.amp.GradScaler('cuda') if self.amp == torch.float16 else None
         self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.child_lr, weight_decay=cfg.child_weight_decay)
-        self.controller = Controller(self.space, hidden=cfg.hidden)
+        self.controller = Controller(self.space, hidden=cfg.hidden, tanh_constant=cfg.tanh_constant)
         self.reinforce = Reinforce(self.controller, lr=cfg.controller_lr, weight_decay=cfg.controller_weight_decay,
                                    entropy_weight=cfg.entropy_weight)
         self.gen = torch.Generator().manual_seed(cfg.seed)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_cli.ipynb #2c807e93
 from __future__ import annotations
-import argparse, sys
+import argparse, os, sys
 from pathlib import Path
 import torch
 from .data import SYNTH_KINDS, TaskError, make_synthetic_task, preprocess_image
@@ -50,13 +50,17 @@ def add_synth(sub):
 # %% ../nbs/09_cli.ipynb #8e92057c
 DEMO_TASK, DEMO_RUN = Path('data')/'demo_heart', Path('runs')/'demo'
 
+def _on_rank0(msg:str):
+    "Print once, not once per process under torchrun"
+    if os.environ.get('RANK', '0') == '0': print(msg)
+
 def search(args:argparse.Namespace):
     "`ronas search`: search an architecture on a task (default: the synthetic demo)"
     if args.threads: torch.set_num_threads(args.threads)
     if args.resume:
         if not args.out: raise UsageError('--resume needs --out RUN, the run directory to continue')
         run_search(args.data, args.out, SearchConfig(episodes=args.episodes) if args.episodes else None, resume=True, progress=not args.quiet)
-        return print(f'run written to {args.out}')
+        return _on_rank0(f'run written to {args.out}')
     demo = args.data is None
     name = args.preset or ('demo' if demo else None)
     over = dict(episodes=args.episodes, children=args.children, child_epochs=args.child_epochs, fold=args.fold,
@@ -71,7 +75,7 @@ def search(args:argparse.Namespace):
         if not (data/'dataset.json').is_file(): print(f'writing the synthetic demo task to {make_synthetic_task("heart", data, cases=20, seed=0)}')
     out = Path(args.out) if args.out else DEMO_RUN if demo else Path('runs')/f'{Path(data).name}_fold{cfg.fold}'
     run_search(data, out, cfg, progress=not args.quiet)
-    print(f'run written to {out}')
+    _on_rank0(f'run written to {out}')
 
 def add_search(sub):
     "The `search` sub-parser"

@@ -16,6 +16,7 @@ from .supernet import SuperNet, ChildNet, NetConfig, total_strides, dice_loss, s
 from .memory import estimate_training_memory
 from .controller import Controller, Reinforce
 from .infer import predict_oneshot, probs_to_labels, patient_dice
+from .distributed import OneProcess, start as start_parallel
 
 # %% auto #0
 __all__ = ['AMP_MODES', 'PRESETS', 'GIB', 'MAX_DRAWS', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'RUN_FORMAT', 'RUN_VERSION',
@@ -141,24 +142,29 @@ def channels_last(cfg:SearchConfig)->bool:
 
 # %% ../nbs/06_search.ipynb #2782cf10
 def train_child(net:SuperNet, arch:Arch, cases, opt:torch.optim.Optimizer, cfg:SearchConfig,
-                epoch0:int=0, progress:bool=False, on_step=None, scaler=None)->float:
+                epoch0:int=0, progress:bool=False, on_step=None, scaler=None, par:OneProcess|None=None)->float:
     "Train `arch`'s path for `cfg.child_epochs` epochs; the mean dice loss"
     net.train()
-    dev, losses, dtype, fmt = torch.device(cfg.device), [], amp_dtype(cfg), channels_last(cfg)
+    dev, losses, dtype, fmt, par = torch.device(cfg.device), [], amp_dtype(cfg), channels_last(cfg), par or OneProcess()
     ds = cases if isinstance(cases, PatchDataset) else PatchDataset(cases, arch.patch, cfg.patches_per_case * len(cases), seed=cfg.seed)
     ds.patch = arch.patch
     for e in range(cfg.child_epochs):
         ds.set_epoch(epoch0 + e)
-        dl = torch.utils.data.DataLoader(ds, batch_size=cfg.batch_size, shuffle=False, num_workers=cfg.num_workers,
-                                         pin_memory=dev.type == 'cuda')
-        for x, y in tqdm(dl, desc=f'child epoch {e + 1}/{cfg.child_epochs}', leave=False, disable=not progress):
-            x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
-            if fmt: x = x.contiguous(memory_format=torch.channels_last_3d)
-            with autocast(dev, dtype): out = net(x, arch)
-            loss = dice_loss(out.float(), y)
+        steps = par.steps(len(ds), cfg.batch_size)   # one process: consecutive batches; distributed: this rank's share of each
+        dl = iter(torch.utils.data.DataLoader(ds, batch_sampler=[s for s in steps if s], num_workers=cfg.num_workers,
+                                              pin_memory=dev.type == 'cuda'))
+        for step in tqdm(steps, desc=f'child epoch {e + 1}/{cfg.child_epochs}', leave=False, disable=not progress):
             opt.zero_grad(set_to_none=True)
-            if scaler is None: loss.backward(); opt.step()
-            else: scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
+            out = y = None
+            if step:
+                x, y = (t.to(dev, non_blocking=True) for t in next(dl))
+                if fmt: x = x.contiguous(memory_format=torch.channels_last_3d)
+                with autocast(dev, dtype): out = net(x, arch).float()
+            loss = par.dice_loss(out, y, net.cfg.n_classes)   # distributed: the whole batch's loss, see 11_distributed
+            if loss.requires_grad: (loss if scaler is None else scaler.scale(loss)).backward()
+            par.reduce_gradients(net.parameters())
+            if scaler is None: opt.step()
+            else: scaler.step(opt); scaler.update()
             losses.append(loss.detach())
             if on_step is not None: on_step()
     return torch.stack(losses).mean().item()
@@ -284,13 +290,14 @@ def seed_everything(seed:int):
 
 class Search:
     "A search in progress: supernet, controller, their optimizers, the next child and the history"
-    def __init__(self, data:FoldData, cfg:SearchConfig):
+    def __init__(self, data:FoldData, cfg:SearchConfig, par:OneProcess|None=None):
         seed_everything(cfg.seed)
-        self.cfg, self.data, self.dev = cfg, data, torch.device(cfg.device)
+        self.cfg, self.data, self.dev, self.par = cfg, data, torch.device(cfg.device), par or OneProcess()
         fp = data.fingerprint
         self.space = SearchSpace.from_fingerprint(fp, n_patch=cfg.n_patch, min_feature=cfg.min_feature)
         self.net = SuperNet(self.space, fp.n_channels, fp.n_classes, cfg.width, cfg.max_width).to(self.dev)
         if channels_last(cfg): self.net = self.net.to(memory_format=torch.channels_last_3d)
+        self.par.sync_module(self.net)   # distributed: rank 0's initial weights everywhere
         if self.dev.type == 'cuda': torch.backends.cudnn.benchmark = cfg.cudnn_benchmark
         self.amp = amp_dtype(cfg)
         self.scaler = torch.amp.GradScaler('cuda') if self.amp == torch.float16 else None
@@ -331,31 +338,36 @@ def _sample_children(self:Search)->tuple[list, list]:
 
 def _episode(self:Search, progress:bool=False)->dict:
     "Train the current child, reward `cfg.children` samples, update the controller, sample the next child"
-    cfg, t0, ep = self.cfg, time.perf_counter(), self.episode
+    cfg, t0, ep, par = self.cfg, time.perf_counter(), self.episode, self.par
     loss, oom = oom_guarded(self.dev, train_child, self.net, self.arch, self._patches, self.opt, cfg, epoch0=ep * cfg.child_epochs,
-                            progress=progress, on_step=lambda: kill_point(f'train@{ep}'), scaler=self.scaler)
+                            progress=progress, on_step=lambda: kill_point(f'train@{ep}'), scaler=self.scaler, par=par)
+    if oom and par.world > 1: raise torch.OutOfMemoryError(f'rank {par.rank}: out of memory training {self.arch.code}; a distributed search cannot skip it')
     failed = [dict(code=self.arch.code, where='train')] if oom else []
     if oom: self.opt.zero_grad(set_to_none=True)
-    archs, excluded = self._sample_children()
+    archs, excluded = par.broadcast(self._sample_children() if par.main else None)   # the controller lives on rank 0
     images, labels = self._reward_set
     n_classes = self.data.fingerprint.n_classes
-    rewards = []
-    for a in tqdm(archs, desc='rewards', leave=False, disable=not progress):
+    def rewarded(a):
         r, oom = oom_guarded(self.dev, reward, self.net, a, images, labels, n_classes, amp=self.amp)
-        if oom: failed.append(dict(code=a.code, where='reward'))
-        rewards.append(0.0 if oom else r); kill_point(f'reward@{ep}')
-    stats = self.reinforce.step(archs + excluded, rewards + [0.0] * len(excluded))   # the penalty teaches the controller
-    trained = self.arch
-    with torch.no_grad():
-        (self.arch,), _, _ = self.controller.sample(1, generator=self.gen)
-        greedy, probs = self.controller.greedy(), self.controller.probabilities()
-    if self.budget is not None: self.arch = self._fitting(self.arch)
-    rec = dict(episode=self.episode, arch=trained.to_dict(), code=trained.code, train_loss=loss,
-               children=[a.code for a in archs], rewards=rewards, mean_reward=float(np.mean(rewards)) if rewards else 0.0,
-               best_reward=float(max(rewards, default=0.0)), baseline=float(stats['baseline']), entropy=float(stats['entropy']),
-               excluded=len(excluded), failed=failed,
-               greedy=greedy.code, probabilities={k: [round(float(p), 5) for p in v] for k, v in probs.items()},
-               seconds=time.perf_counter() - t0)
+        kill_point(f'reward@{ep}'); return r, oom
+    results = par.map_children(rewarded, tqdm(archs, desc='rewards', leave=False, disable=not progress))
+    failed += [dict(code=a.code, where='reward') for a, (_, oom) in zip(archs, results) if oom]
+    rewards = [0.0 if oom else r for r, oom in results]
+    rec = None
+    if par.main:
+        stats = self.reinforce.step(archs + excluded, rewards + [0.0] * len(excluded))   # the penalty teaches the controller
+        trained = self.arch
+        with torch.no_grad():
+            (self.arch,), _, _ = self.controller.sample(1, generator=self.gen)
+            greedy, probs = self.controller.greedy(), self.controller.probabilities()
+        if self.budget is not None: self.arch = self._fitting(self.arch)
+        rec = dict(episode=self.episode, arch=trained.to_dict(), code=trained.code, train_loss=loss,
+                   children=[a.code for a in archs], rewards=rewards, mean_reward=float(np.mean(rewards)) if rewards else 0.0,
+                   best_reward=float(max(rewards, default=0.0)), baseline=float(stats['baseline']), entropy=float(stats['entropy']),
+                   excluded=len(excluded), failed=failed,
+                   greedy=greedy.code, probabilities={k: [round(float(p), 5) for p in v] for k, v in probs.items()},
+                   seconds=time.perf_counter() - t0)
+    self.arch, rec = par.broadcast((self.arch, rec) if par.main else None)   # every rank: the same next child and history
     self.history.append(rec)
     self.episode += 1
     return rec
@@ -480,24 +492,32 @@ def _final(search:Search, run_dir:Path, log=print)->dict:
     return info
 
 def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False, cache_dir=None,
-               progress:bool=True, log=print)->Search:
-    "Search an architecture on the task in `data_dir`, writing the run to `run_dir`"
+               progress:bool=True, log=print, parallel:OneProcess|None=None)->Search:
+    "Search an architecture on the task in `data_dir`, writing the run to `run_dir` (under `torchrun`: on all ranks)"
     run_dir = Path(run_dir)
     if resume:
         cfg, conf, ck = _resume_state(run_dir, cfg)
         data_dir = data_dir or conf['data']
     else:
-        cfg = cfg or SearchConfig()
+        cfg, conf, ck = cfg or SearchConfig(), None, None
         if (run_dir/'checkpoint.pt').exists(): raise RunError(f"{run_dir}: already holds a search; use --resume or another --out")
     _check_out(run_dir)
+    par = parallel or start_parallel(cfg.device)   # one process, or the ranks `torchrun` started (11_distributed)
+    try: return _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress and par.main, log if par.main else (lambda m: None), par)
+    finally:
+        if parallel is None: par.close()
+
+def _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress, log, par)->Search:
+    if not par.main: par.barrier()   # rank 0 builds the preprocessing cache alone, the others then read it
     data = fold_data(data_dir, cfg, cache_dir=cache_dir)
-    search = Search(data, cfg)
+    if par.main: par.barrier()
+    search = Search(data, cfg, par)
     if resume:
         if _plain(search.net.config()) != conf['net']:
             raise RunError(f"{data_dir}: gives another search space than the one the run in {run_dir} was searched with")
         if ck is not None: search.load_state_dict(ck)
-        _remove_temporaries(run_dir)
-    else:
+        if par.main: _remove_temporaries(run_dir)
+    elif par.main:
         run_dir.mkdir(parents=True, exist_ok=True)
         _remove_temporaries(run_dir)
         conf = dict(format=RUN_FORMAT, version=RUN_VERSION, data=str(Path(data_dir).resolve()), config=cfg.to_dict(),
@@ -505,14 +525,15 @@ def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False,
                     fingerprint=data.fingerprint.to_dict(),
                     split=dict(train=[c.name for c in data.train], reward=[c.name for c in data.reward], val=[c.name for c in data.val]))
         atomic_write_text(run_dir/'config.json', json.dumps(conf, indent=1))
-    _write_history(search, run_dir)   # a resumed run's history is the checkpoint's: episodes after it are dropped
+    if par.main: _write_history(search, run_dir)   # a resumed run's history is the checkpoint's: episodes after it are dropped
     log(f"search space: {search.space}; reward on {len(data.reward)} {cfg.reward_split} cases, training on {len(data.train)}")
     for _ in tqdm(range(search.episode, cfg.episodes), desc='episodes', initial=search.episode, total=cfg.episodes, disable=not progress):
         r = search.run_episode(progress=progress)
-        _write_episode(search, run_dir)
+        if par.main: _write_episode(search, run_dir)   # the files are written once, by rank 0
         loss = 'out of memory' if r['train_loss'] is None else f"{r['train_loss']:.3f}"
         msg = (f"episode {r['episode'] + 1}/{cfg.episodes}  loss {loss}  reward mean {r['mean_reward']:.3f} "
                f"best {r['best_reward']:.3f}  baseline {r['baseline']:.3f}  entropy {r['entropy']:.2f}  {r['seconds']:.1f} s")
         tqdm.write(msg) if progress else log(msg)
-    _final(search, run_dir, log=log)
+    if par.main: _final(search, run_dir, log=log)
+    par.barrier()   # the others wait until the run directory is complete
     return search

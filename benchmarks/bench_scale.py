@@ -388,7 +388,7 @@ def parse(argv=None):
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', help='write the figures as JSON to this file')
-    p.add_argument('--results', default=str(Path(__file__).resolve().parent / 'results'),
+    p.add_argument('--results', default=os.path.relpath(Path(__file__).resolve().parent / 'results'),
                    help='folder of the --gpu-suite file gpu_<name>.json when --out is not given (default benchmarks/results)')
     p.add_argument('--gpu-suite', action='store_true', help='CUDA: throughput at 96x320x320 for 7 switch configurations, projections fp32 '
                    'and bf16+cudnn-benchmark; writes benchmarks/results/gpu_<name>.json')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #10a56933
 from __future__ import annotations
-import base64, dataclasses, hashlib, json, os, shutil, tarfile, tempfile, urllib.error, urllib.parse, urllib.request
+import base64, contextlib, dataclasses, hashlib, json, os, shutil, tarfile, tempfile, urllib.error, urllib.parse, urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 import numpy as np
@@ -18,9 +18,9 @@ __all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'CACHE_VERSION', 'MSD
            'CaseRef', 'Task', 'read_dataset_json', 'case_name', 'load_task', 'CaseMeta', 'read_image', 'read_case',
            'zscore', 'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'Fingerprint', 'fingerprint_of',
            'default_cache_dir', 'cache_key', 'Case', 'preprocess_image', 'preprocess_task', 'cache_folder',
-           'load_cache', 'fingerprint', 'save_prediction', 'make_folds', 'write_splits', 'read_splits', 'task_folds',
-           'extract_patch', 'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable',
-           'md5sum', 'safe_extract', 'download_msd']
+           'load_cache', 'fingerprint', 'save_prediction', 'make_folds', 'atomic_write', 'write_splits', 'read_splits',
+           'task_folds', 'extract_patch', 'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name',
+           'fetch_resumable', 'md5sum', 'safe_extract', 'download_msd']
 
 # %% ../nbs/00_data.ipynb #82e4d9a5
 class TaskError(ValueError):
@@ -618,12 +618,25 @@ def make_folds(names, k:int=5, seed:int=0)->list:
         folds.append({'train': [n for n in names if n not in val], 'val': val})
     return folds
 
+def atomic_write(path, data:bytes, write=None)->Path:
+    "Write `data` to `path` whole or not at all: a temporary file beside it, synced to disk, then renamed over it"
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    mask = os.umask(0o022); os.umask(mask)   # mkstemp's 0o600 would lock others out of shared files
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            (write or (lambda f, d: f.write(d)))(f, data)
+            f.flush(); os.fsync(f.fileno()); os.fchmod(f.fileno(), 0o666 & ~mask)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError): os.unlink(tmp)
+        raise
+    return path
+
 def write_splits(folds:list, path)->Path:
     "Write folds as nnU-Net's `splits_final.json` (atomically)"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.tmp-{os.getpid()}-{path.name}')
-    tmp.write_text(json.dumps(folds, indent=1)); os.replace(tmp, path)
-    return path
+    return atomic_write(path, json.dumps(folds, indent=1).encode())
 
 def read_splits(path)->list:
     "Folds from a `splits_final.json`, checked"

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .data import save_prediction
+from .data import save_prediction, atomic_write
 
 # %% auto #0
 __all__ = ['spatial_multiple', 'pad_to_multiple', 'as_batch', 'evaluating', 'predict_oneshot', 'gaussian_weights',
@@ -190,9 +190,7 @@ def evaluate_cases(model, cases, strides, n_classes:int, mode='oneshot', patch=N
 # %% ../nbs/07_inference.ipynb #0d5d4802
 def save_evaluation(evaluation:dict, path) -> Path:
     "Write `evaluation` as JSON to `path` atomically"
-    path = Path(path); tmp = path.with_name(path.name + '.tmp')
-    tmp.write_text(json.dumps(evaluation, indent=1)); os.replace(tmp, path)
-    return path
+    return atomic_write(path, json.dumps(evaluation, indent=1).encode())
 
 def load_evaluation(path) -> dict:
     "Read an `evaluation.json`, checking it has `cases` and `mean_dice`"

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .data import TaskError, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, PatchDataset
+from .data import TaskError, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, PatchDataset, atomic_write
 from .space import Arch, SearchSpace
 from .supernet import SuperNet, ChildNet, NetConfig, total_strides, dice_loss, save_child
 from .memory import estimate_training_memory
@@ -263,18 +263,10 @@ def _file_mode()->int:
     return 0o666 & ~mask
 
 def _atomic(path, data:bytes, tag:str|None=None):
-    "Write `data` to `path` whole or not at all"
+    "Write `data` to `path` whole or not at all (`atomic_write`), with the kill point and an error that names the file"
     path = Path(path)
-    try: fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    try: atomic_write(path, data, write=lambda f, d: _write(f, d, tag or path.name))
     except OSError as e: raise _write_error(path, e) from None
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            _write(f, data, tag or path.name); os.fsync(f.fileno()); os.fchmod(f.fileno(), _file_mode())
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(OSError): os.unlink(tmp)
-        if isinstance(e, OSError): raise _write_error(path, e) from None
-        raise
 
 def atomic_write_text(path, text:str, tag:str|None=None): _atomic(path, text.encode('utf-8'), tag)
 def atomic_torch_save(obj, path, tag:str|None=None):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_supernet.ipynb #c591fc71
 from __future__ import annotations
-import os, tempfile
+import io
 from dataclasses import dataclass, asdict
 from functools import partial
 from math import prod
@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from .data import atomic_write
 from .space import Arch, SearchSpace, NODES, ENCODER, SKIPS, N_STAGES, DILATIONS, skip_name
 
 # %% auto #0
@@ -212,14 +213,8 @@ def save_child(child:ChildNet, path):
     path = Path(path)
     sd = {k: v.detach().cpu() for k, v in child.state_dict().items()}
     d = {'format': CHILD_FORMAT, 'version': CHILD_VERSION, 'arch': child.arch.to_dict(), 'config': asdict(child.cfg), 'state_dict': sd}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    mask = os.umask(0o022); os.umask(mask)   # mkstemp's 0o600 would lock others out of a shared run directory
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(d, f); f.flush(); os.fsync(f.fileno()); os.fchmod(f.fileno(), 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+    buf = io.BytesIO(); torch.save(d, buf)   # serialise first: an error here never touches the disk
+    atomic_write(path, buf.getvalue())
 
 # %% ../nbs/04_supernet.ipynb #e99da265
 def load_child(path)->ChildNet:

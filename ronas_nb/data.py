@@ -5,7 +5,7 @@
 # %% ../nbs/00_data.ipynb #10a56933
 from __future__ import annotations
 import base64, contextlib, dataclasses, hashlib, json, os, shutil, tarfile, tempfile, urllib.error, urllib.parse, urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 import numpy as np
 import nibabel as nib

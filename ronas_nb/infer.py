@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_inference.ipynb #ed0fa02a
 from __future__ import annotations
-import itertools, json, math, os, time
+import itertools, json, math, time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path

@@ -5,7 +5,7 @@
 # %% ../nbs/02_conv_memory.ipynb #8805cb56
 from __future__ import annotations
 import copy, gc, itertools, json, math, os, statistics, subprocess, sys, tempfile, time, weakref
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten

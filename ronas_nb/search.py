@@ -4,15 +4,16 @@
 
 # %% ../nbs/06_search.ipynb #d577a2ca
 from __future__ import annotations
-import contextlib, errno, gc, io, json, os, random, signal, tempfile, time
-from dataclasses import dataclass, asdict, field, fields, replace
+import contextlib, gc, io, json, os, random, signal, time
+from collections import Counter
+from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 from .data import TaskError, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, PatchDataset, atomic_write
 from .space import Arch, SearchSpace
-from .supernet import SuperNet, ChildNet, NetConfig, total_strides, dice_loss, save_child
+from .supernet import SuperNet, ChildNet, NetConfig, total_strides, save_child
 from .memory import estimate_training_memory
 from .controller import Controller, Reinforce
 from .infer import predict_oneshot, probs_to_labels, patient_dice
@@ -23,7 +24,8 @@ __all__ = ['AMP_MODES', 'PRESETS', 'GIB', 'MAX_DRAWS', 'CHECKPOINT_FORMAT', 'CHE
            'SearchConfig', 'preset', 'check_poolable', 'FoldData', 'fold_data', 'amp_dtype', 'autocast',
            'channels_last', 'train_child', 'reward', 'child_step_bytes', 'MemoryBudget', 'BudgetError', 'fit_patch',
            'release_memory', 'oom_guarded', 'RunError', 'kill_point', 'atomic_write_text', 'atomic_torch_save',
-           'seed_everything', 'Search', 'load_checkpoint', 'read_run_config', 'plot_curves', 'run_search']
+           'seed_everything', 'Search', 'load_checkpoint', 'read_run_config', 'plot_curves', 'modal_architecture',
+           'run_search']
 
 # %% ../nbs/06_search.ipynb #59f0cb09
 AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
@@ -257,11 +259,6 @@ def _write_error(path:Path, e:OSError)->OSError:
     "`e` restated for the file the user knows about"
     return OSError(e.errno, f"cannot write: {e.strerror or e}; the previous {path.name}, if any, is intact", str(path))
 
-def _file_mode()->int:
-    "The mode `open` gives a new file (0o666 less the umask); `mkstemp`'s 0o600 would lock others out of a shared run"
-    mask = os.umask(0o022); os.umask(mask)
-    return 0o666 & ~mask
-
 def _atomic(path, data:bytes, tag:str|None=None):
     "Write `data` to `path` whole or not at all (`atomic_write`), with the kill point and an error that names the file"
     path = Path(path)
@@ -464,18 +461,25 @@ def _resume_state(run_dir:Path, cfg:SearchConfig|None)->tuple:
     saved = SearchConfig.from_dict(ck['config'] if ck is not None else conf['config'])
     return (replace(saved, episodes=cfg.episodes) if cfg is not None else saved), conf, ck
 
+def modal_architecture(history:list, window:int=10)->tuple[str|None, float]:
+    "The child sampled most often over the last `window` episodes, and its share of those samples"
+    codes = [c for r in history[-window:] for c in r['children']]
+    if not codes: return None, 0.
+    counts = Counter(codes)
+    code = max(counts, key=counts.get)     # ties: the first sampled (a Counter keeps insertion order)
+    return code, counts[code] / len(codes)
+
 def _final(search:Search, run_dir:Path, log=print)->dict:
     "The controller's most probable child with the shared weights as they are: architecture.json, model.pt, curves.png"
     arch = search.controller.greedy()
     images, labels = search._to_device(search.data.val)
     val = reward(search.net, arch, images, labels, search.data.fingerprint.n_classes, amp=search.amp)
-    recent = [c for r in search.history[-10:] for c in r['children']]
-    modal = max(set(recent), key=recent.count) if recent else None
+    modal, modal_fraction = modal_architecture(search.history)
     info = dict(arch=arch.to_dict(), code=arch.code, description=str(arch), val_dice=val,
                 reward_split=search.cfg.reward_split, episodes=search.episode,
                 excluded_total=sum(r.get('excluded', 0) for r in search.history),
                 failed_total=sum(len(r.get('failed', ())) for r in search.history),
-                modal_code=modal, modal_fraction=recent.count(modal) / len(recent) if recent else None)
+                modal_code=modal, modal_fraction=modal_fraction)
     try: save_child(search.net.child(arch), run_dir/'model.pt')
     except OSError as e: raise _write_error(run_dir/'model.pt', e) from None
     atomic_write_text(run_dir/'architecture.json', json.dumps(info, indent=1))

@@ -24,9 +24,8 @@ from .controller import Controller, Reinforce, match_reward
 
 # %% auto #0
 __all__ = ['HEART_LIKE', 'Run', 'read_history', 'read_run', 'ToySearch', 'node_positions', 'fmt_size', 'node_label', 'pool_label',
-           'new_figure', 'draw_arch', 'artists', 'modal_architecture', 'agreement', 'searched_decisions', 'plot_search',
-           'decision_groups', 'plot_probabilities', 'probabilities_html', 'sample_options', 'pick', 'png',
-           'ArchInspector']
+           'new_figure', 'draw_arch', 'artists', 'agreement', 'searched_decisions', 'plot_search', 'decision_groups',
+           'plot_probabilities', 'probabilities_html', 'sample_options', 'pick', 'png', 'ArchInspector']
 
 # %% ../nbs/08_viz.ipynb #0ade99d1
 @dataclass
@@ -223,14 +222,7 @@ def artists(fig, prefix:str)->dict:
     return {a.get_gid(): a for a in fig.findobj(lambda a: str(a.get_gid()).startswith(prefix))}
 
 # %% ../nbs/08_viz.ipynb #6ef0a9ea
-def modal_architecture(history:list, window:int=10)->tuple[str|None, float]:
-    "The child sampled most often over the last `window` episodes, and its share of those samples"
-    codes = [c for r in history[-window:] for c in r['children']]
-    if not codes: return None, 0.
-    counts = {}
-    for c in codes: counts[c] = counts.get(c, 0) + 1
-    code = max(counts, key=counts.get)     # ties: the first sampled (dicts keep insertion order)
-    return code, counts[code] / len(codes)
+from .search import modal_architecture   # one definition, shared with architecture.json
 
 _arch = lru_cache(maxsize=8192)(arch_from_code)
 

@@ -34,7 +34,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.append(str(Path(__file__).resolve().parents[1]))   # ronas_nb from this checkout when it is not installed (GPU machine)
 from bench_supernet import dynunet, interleaved_seconds, paired
-from ronas_nb.infer import predict_oneshot, probs_to_labels, patient_dice
+from ronas_nb.search import reward
 from ronas_nb.memory import measure_training_memory, estimate_training_memory, profiled_peak_bytes
 from ronas_nb.patch import PAPER_SHAPES
 from ronas_nb.space import SearchSpace
@@ -215,20 +215,17 @@ def projected_days(step_s:float, oneshot_s:float, episodes=500, child_epochs=3, 
     return episodes * (child_epochs * math.ceil(train_cases / batch) * step_s + children * val_cases * oneshot_s) / 86400
 
 class OneShotReward:
-    "What `reward` does for one validation case: whole-volume one-shot softmax, labels, patient dice"
+    "One validation case of the search's own `reward`: whole-volume one-shot softmax, labels and patient dice, on the device"
     def __init__(self, net, arch, image, label, sw:Switches, device):
-        self.net, self.image, self.label, self.strides, self.device = net, image, label, total_strides(arch), device
-        fwd = switched_forward(lambda m, x: m(x, arch), sw, device)
-        self.model = lambda x: fwd(net, x).float()
+        self.net, self.arch, self.image, self.label, self.sw = net, arch, image, label.to(device), sw
     def __call__(self):
-        self.net.eval()   # as `reward` does (instance norm keeps no running statistics, so this changes no number)
-        probs = predict_oneshot(self.model, self.image, strides=self.strides, device=self.device)
-        return patient_dice(probs_to_labels(probs), self.label, 2)
+        torch.backends.cudnn.benchmark = self.sw.cudnn_benchmark   # global: set before every call, configs interleave
+        return reward(self.net, self.arch, [self.image], [self.label], 2, amp=AMP_DTYPES[self.sw.amp])
 
 def volume(shape, device, seed=0):
-    "A z-scored-like image (1, D, H, W) on `device` (the search keeps its reward set there) and a label on the CPU"
+    "A z-scored-like image (1, D, H, W) and a uint8 label on `device`, where the search keeps its reward set"
     g = torch.Generator().manual_seed(seed)
-    return torch.randn(1, *shape, generator=g).to(device), (torch.rand(shape, generator=g) > 0.9).numpy().astype(np.uint8)
+    return torch.randn(1, *shape, generator=g).to(device), (torch.rand(shape, generator=g) > 0.9).to(torch.uint8).to(device)
 
 def cuda_search_memory(net, arch, sw:Switches, dev)->dict:
     "Peak CUDA memory of the maximal child's search: validation volumes resident, training steps, a one-shot reward"

@@ -14,10 +14,10 @@ import torch.nn.functional as F
 from .data import save_prediction, atomic_write
 
 # %% auto #0
-__all__ = ['spatial_multiple', 'pad_to_multiple', 'as_batch', 'evaluating', 'predict_oneshot', 'gaussian_weights',
-           'window_starts', 'sliding_windows', 'predict_sliding', 'probs_to_labels', 'confusion_matrix',
-           'dice_per_class', 'patient_dice', 'predict_case', 'summarise_cases', 'evaluate_cases', 'save_evaluation',
-           'load_evaluation', 'CVReport', 'cv_report', 'write_predictions']
+__all__ = ['spatial_multiple', 'pad_to_multiple', 'as_batch', 'evaluating', 'oneshot_probs', 'predict_oneshot',
+           'gaussian_weights', 'window_starts', 'sliding_windows', 'predict_sliding', 'label_map', 'probs_to_labels',
+           'confusion_matrix', 'dice_per_class', 'dice_scores', 'patient_dice', 'predict_case', 'summarise_cases',
+           'evaluate_cases', 'save_evaluation', 'load_evaluation', 'CVReport', 'cv_report', 'write_predictions']
 
 # %% ../nbs/07_inference.ipynb #9275f258
 def spatial_multiple(strides) -> tuple[int, int, int]:
@@ -66,16 +66,19 @@ def _logits(model, x):
         raise ValueError(f"model must map {tuple(x.shape)} to logits (N, K, D, H, W) of the same size, got {getattr(out, 'shape', type(out))}")
     return out
 
-def predict_oneshot(model,            # callable (N, C, D, H, W) -> logits (N, K, D, H, W)
-                    image,            # (C, D, H, W) numpy array or tensor
-                    strides=(1, 1),   # total stride (stride_d, stride_hw) of the network, e.g. `total_strides(arch)`
-                    device='cpu',
-                   ) -> np.ndarray:
-    "Softmax probabilities `(K, D, H, W)` float32 numpy of the whole volume in one forward pass (the paper's inference)"
+def oneshot_probs(model,            # callable (N, C, D, H, W) -> logits (N, K, D, H, W)
+                  image,            # (C, D, H, W) numpy array or tensor
+                  strides=(1, 1),   # total stride (stride_d, stride_hw) of the network, e.g. `total_strides(arch)`
+                  device='cpu',
+                 ) -> torch.Tensor:
+    "Softmax probabilities `(K, D, H, W)` float32 of the whole volume in one forward pass, left on `device`"
     x, crop = pad_to_multiple(as_batch(image, device), strides)
     with evaluating(model), torch.inference_mode():
-        probs = torch.softmax(_logits(model, x)[crop][0].float(), dim=0)
-    return probs.cpu().numpy()
+        return torch.softmax(_logits(model, x)[crop][0].float(), dim=0)
+
+def predict_oneshot(model, image, strides=(1, 1), device='cpu') -> np.ndarray:
+    "Softmax probabilities `(K, D, H, W)` float32 numpy of the whole volume in one forward pass (the paper's inference)"
+    return oneshot_probs(model, image, strides, device).cpu().numpy()
 
 # %% ../nbs/07_inference.ipynb #8108c487
 def gaussian_weights(patch, sigma_scale=1/8, device='cpu') -> torch.Tensor:
@@ -128,13 +131,17 @@ def _numpy(a) -> np.ndarray:
     "`a` as a numpy array (tensors are moved to the CPU)"
     return a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
 
-def probs_to_labels(probs) -> np.ndarray:
-    "Label map `(D, H, W)` uint8 from `(K, D, H, W)` probabilities: class k where `prob_k >= 0.5`, the argmax where none is"
-    p = _numpy(probs)
-    if p.ndim != 4 or not 2 <= len(p) <= 256: raise ValueError(f"probs must be (K, D, H, W) with 2 <= K <= 256, got shape {p.shape}")
-    labels = p.argmax(0).astype(np.uint8)
-    for k in range(1, len(p)): labels[p[k] >= 0.5] = k
+def label_map(probs:torch.Tensor) -> torch.Tensor:
+    "Label map `(D, H, W)` uint8 on the device of `(K, D, H, W)` probabilities: class k where `prob_k >= 0.5`, else the argmax"
+    if probs.ndim != 4 or not 2 <= len(probs) <= 256:
+        raise ValueError(f"probs must be (K, D, H, W) with 2 <= K <= 256, got shape {tuple(probs.shape)}")
+    labels = probs.argmax(0).to(torch.uint8)
+    for k in range(1, len(probs)): labels = torch.where(probs[k] >= 0.5, k, labels)
     return labels
+
+def probs_to_labels(probs) -> np.ndarray:
+    "Label map `(D, H, W)` uint8 numpy from `(K, D, H, W)` probabilities (array or tensor), by the rule of `label_map`"
+    return _numpy(label_map(torch.as_tensor(probs)))
 
 # %% ../nbs/07_inference.ipynb #741bbdc6
 def confusion_matrix(pred, true, n_classes:int) -> np.ndarray:
@@ -147,12 +154,21 @@ def confusion_matrix(pred, true, n_classes:int) -> np.ndarray:
     codes = true.astype(np.int64).ravel() * n_classes + pred.ravel()
     return np.bincount(codes, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
+def _dice_from_confusion(cm, n_classes:int):
+    "Per-class dice from a confusion matrix (numpy or tensor alike)"
+    hit, total = cm.diagonal()[1:], cm.sum(0)[1:] + cm.sum(1)[1:]
+    return 2 * hit / total.clip(min=1) * (total > 0) + 1.0 * (total == 0)
+
 def dice_per_class(pred, true, n_classes:int) -> np.ndarray:
     "Dice of each foreground class 1..K-1 of one patient `(n_classes - 1,)`; empty prediction of an empty class = 1"
     if n_classes < 2: raise ValueError(f"n_classes must be at least 2 (background and one class), got {n_classes}")
-    cm = confusion_matrix(pred, true, n_classes)
-    hit, total = np.diag(cm)[1:], cm.sum(0)[1:] + cm.sum(1)[1:]
-    return np.where(total > 0, 2 * hit / np.maximum(total, 1), 1.0)
+    return _dice_from_confusion(confusion_matrix(pred, true, n_classes), n_classes)
+
+def dice_scores(pred:torch.Tensor, true:torch.Tensor, n_classes:int) -> torch.Tensor:
+    "`dice_per_class` without leaving the device: float64 `(n_classes - 1,)` on the tensors' device, values unchecked"
+    codes = true.reshape(-1).long() * n_classes + pred.reshape(-1).long()
+    cm = torch.bincount(codes, minlength=n_classes * n_classes).reshape(n_classes, n_classes).double()
+    return _dice_from_confusion(cm, n_classes)
 
 def patient_dice(pred, true, n_classes:int) -> float:
     "Mean foreground dice of one patient: the paper's reward for one validation case"

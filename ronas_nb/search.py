@@ -16,7 +16,7 @@ from .space import Arch, SearchSpace
 from .supernet import SuperNet, ChildNet, NetConfig, total_strides, save_child
 from .memory import estimate_training_memory
 from .controller import Controller, Reinforce
-from .infer import predict_oneshot, probs_to_labels, patient_dice
+from .infer import oneshot_probs, label_map, dice_scores
 from .distributed import OneProcess, start as start_parallel
 
 # %% auto #0
@@ -180,9 +180,9 @@ def reward(net:SuperNet, arch:Arch, images:list, labels:list, n_classes:int, amp
         with autocast(x.device, amp): return net(x, arch).float()
     with torch.no_grad():
         for img, lab in zip(images, labels):
-            probs = predict_oneshot(forward, img, strides=strides)
-            scores.append(patient_dice(probs_to_labels(probs), lab, n_classes))
-    return float(np.mean(scores))
+            lab = (lab if isinstance(lab, torch.Tensor) else torch.from_numpy(np.array(lab))).to(img.device)
+            scores.append(dice_scores(label_map(oneshot_probs(forward, img, strides, device=img.device)), lab, n_classes).mean())
+    return torch.stack(scores).mean().item()   # the one synchronisation per child
 
 # %% ../nbs/06_search.ipynb #99ed8eeb
 GIB = 2**30
@@ -313,7 +313,7 @@ class Search:
         return self.space.validate({**arch.to_dict(), 'patch_d': min(self.space['patch_d'].options), 'patch_hw': min(self.space['patch_hw'].options)})
 
     def _to_device(self, cases):
-        return ([torch.from_numpy(np.array(c.image)).to(self.dev) for c in cases], [np.array(c.label) for c in cases])
+        return ([torch.from_numpy(np.array(c.image)).to(self.dev) for c in cases], [torch.from_numpy(np.array(c.label)).to(self.dev) for c in cases])
 
 # %% ../nbs/06_search.ipynb #8d1d2cbb
 def _sample_children(self:Search)->tuple[list, list]:

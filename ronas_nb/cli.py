@@ -125,16 +125,22 @@ def _run_files(run)->tuple:
     except ValueError as e: raise RunError(f"{model}: its architecture is not from this run's search space ({e})") from None
     return conf, child
 
+def _device(asked:str|None)->str:
+    "cuda when available unless cpu is asked for; cuda asked for without a GPU is a usage error"
+    if asked == 'cuda' and not torch.cuda.is_available(): raise UsageError('--device cuda: no CUDA device is available')
+    return 'cuda' if torch.cuda.is_available() and asked != 'cpu' else 'cpu'
+
 def evaluate(args:argparse.Namespace):
     "`ronas evaluate`: validation dice of a run's final child, written to evaluation.json"
+    device = _device(args.device)
     conf, child = _run_files(args.run)
     cfg = SearchConfig.from_dict(conf['config'])
     data = fold_data(args.data or conf['data'], cfg)
     if [c.name for c in data.val] != conf['split']['val']:
         raise TaskError(args.data or conf['data'], f"fold {cfg.fold} holds other cases than the run was searched with")
     names = [conf['labels'][str(k)] for k in sorted(map(int, conf['labels']))][1:]
-    ev = evaluate_cases(child, data.val, total_strides(child.arch), len(conf['labels']), mode=args.mode,
-                        patch=child.arch.patch, class_names=names)
+    ev = evaluate_cases(child.to(device), data.val, total_strides(child.arch), len(conf['labels']), mode=args.mode,
+                        patch=child.arch.patch, device=device, class_names=names)
     save_evaluation(ev, Path(args.run)/'evaluation.json')
     print(f"mean dice {ev['mean_dice']:.4f} over {len(ev['cases'])} validation cases of fold {cfg.fold} "
           f"({', '.join(f'{n} {d:.4f}' for n, d in zip(names, ev['per_class']))}); written to {Path(args.run)/'evaluation.json'}")
@@ -146,6 +152,7 @@ def add_evaluate(sub):
     p.add_argument('--run', required=True, help='a run directory written by ronas search')
     p.add_argument('--data', help='the task folder (default: the one the run was searched on)')
     p.add_argument('--mode', choices=('oneshot', 'sliding'), default='oneshot', help='whole-volume (paper) or sliding-window inference')
+    p.add_argument('--device', choices=('cpu', 'cuda'), default=None, help='default: cuda when available')
     p.set_defaults(func=evaluate)
 
 # %% ../nbs/09_cli.ipynb #fff980d6
@@ -161,11 +168,11 @@ def _inputs(path)->list:
 
 def predict(args:argparse.Namespace):
     "`ronas predict`: segment NIfTI images with a run's final child"
+    device = _device(args.device)
     conf, child = _run_files(args.run)
     cfg, out = SearchConfig.from_dict(conf['config']), Path(args.out)
     if out.exists() and not out.is_dir(): raise TaskError(out, 'exists and is not a folder')
     cases = [preprocess_image(f, child.cfg.in_channels, crop_nonzero=cfg.crop_nonzero) for f in _inputs(args.input)]
-    device = 'cuda' if torch.cuda.is_available() and args.device != 'cpu' else 'cpu'
     child = child.to(device)
     labels = [probs_to_labels(predict_case(child, c.image, total_strides(child.arch), mode=args.mode, patch=child.arch.patch, device=device))
               for c in cases]

@@ -167,8 +167,8 @@ def rss_step_bytes(model:nn.Module, input_shape, cold:bool=False) -> int:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 # %% ../nbs/02_conv_memory.ipynb #95d78526
-def uses_mkldnn(x_shape, w_shape, stride, dilation, groups:int, transposed:bool=False, dtype=torch.float32) -> bool:
-    "Whether PyTorch's CPU convolution picks oneDNN (else native im2col), as `ConvParams::use_mkldnn`"
+def _use_mkldnn_rule(x_shape, w_shape, stride, dilation, groups:int, transposed:bool, dtype) -> bool:
+    "PyTorch 2.x's `ConvParams::use_mkldnn`, replayed"
     if not (torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled): return False
     if dtype != torch.float32 or transposed: return False
     n, k = x_shape[0], w_shape[2:]
@@ -176,6 +176,16 @@ def uses_mkldnn(x_shape, w_shape, stride, dilation, groups:int, transposed:bool=
                 or k[-1] != 1 or k[-2] != 1 or torch.get_num_threads() > 1)
     big = groups > 1 or (k[-1] > 3 and k[-2] > 3) or n > 1 or math.prod(x_shape[:4]) > 20480
     return worth_it and big
+
+def uses_mkldnn(x_shape, w_shape, stride, dilation, groups:int, transposed:bool=False, dtype=torch.float32) -> bool:
+    "Whether PyTorch's CPU convolution picks oneDNN (else native im2col): asked of PyTorch where it can say, else its rule replayed"
+    select, nd = getattr(torch._C, '_select_conv_backend', None), len(x_shape) - 2
+    if select is not None:   # the dispatcher's own choice; zero-stride tensors of the right sizes cost no memory
+        try:
+            x, w = (torch.zeros((), dtype=dtype).expand(*s) for s in (x_shape, w_shape))
+            return 'Mkldnn' in str(select(x, w, None, list(stride), [0] * nd, list(dilation), transposed, [0] * nd, groups, None))
+        except (RuntimeError, TypeError): pass
+    return _use_mkldnn_rule(x_shape, w_shape, stride, dilation, groups, transposed, dtype)
 
 def _pad16(c): return -(-c // 16) * 16
 

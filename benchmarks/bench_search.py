@@ -28,6 +28,8 @@ def parse(argv=None):
     p.add_argument('--episodes', type=int, default=3)
     p.add_argument('--amp', default='auto', choices=('auto', 'off', 'bf16', 'fp16'))
     p.add_argument('--channels-last', action='store_true')
+    p.add_argument('--cudnn-benchmark', choices=('on', 'off'), default='on', help='cuDNN autotuning (default on, as SearchConfig)')
+    p.add_argument('--preset', default='heart', help='the search preset (default heart; demo: the small demo settings)')
     p.add_argument('--gpu-memory', type=float, default=None, help='the search\'s memory budget in GiB (default none)')
     p.add_argument('--data', help='the task folder (written if it holds no dataset.json; default: a temporary folder)')
     p.add_argument('--out', help='write the figures as JSON to this file')
@@ -43,7 +45,8 @@ def main(argv=None):
     if not (data / 'dataset.json').is_file(): make_synthetic_task('heart', data, cases=a.cases, seed=a.seed, shape=tuple(a.shape))
     n_cases = len(load_task(data).cases)
     t_data = time.perf_counter() - t0
-    cfg = preset('heart', episodes=a.episodes, device=a.device, amp=a.amp, channels_last=a.channels_last, gpu_memory=a.gpu_memory, seed=a.seed)
+    cfg = preset(a.preset, episodes=a.episodes, device=a.device, amp=a.amp, channels_last=a.channels_last, gpu_memory=a.gpu_memory,
+                 cudnn_benchmark=a.cudnn_benchmark == 'on', seed=a.seed)
     if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats(dev)
     t0 = time.perf_counter()
     s = run_search(data, tmp / 'run', cfg, cache_dir=tmp / 'cache', progress=False, log=print)

@@ -65,7 +65,8 @@ def search(args:argparse.Namespace):
     name = args.preset or ('demo' if demo else None)
     over = dict(episodes=args.episodes, children=args.children, child_epochs=args.child_epochs, fold=args.fold,
                 folds=args.folds, seed=args.seed, device=args.device, reward_split=args.reward_split,
-                gpu_memory=args.gpu_memory, amp=args.amp, channels_last=args.channels_last or None)
+                gpu_memory=args.gpu_memory, amp=args.amp, channels_last=args.channels_last or None,
+                cudnn_benchmark=args.cudnn_benchmark or None)
     try: cfg = preset(name, **over) if name else SearchConfig(**{k: v for k, v in over.items() if v is not None})
     except (ValueError, TypeError) as e: raise UsageError(str(e)) from None
     if cfg.device.startswith('cuda') and not torch.cuda.is_available(): raise UsageError('--device cuda: no CUDA device is available')
@@ -98,6 +99,8 @@ def add_search(sub):
     p.add_argument('--amp', choices=('auto', 'off', 'bf16', 'fp16'),
                    help='mixed precision (default auto: bf16 or fp16 on CUDA, off on a CPU; fp16 needs CUDA)')
     p.add_argument('--channels-last', action='store_true', help='channels_last_3d memory layout on CUDA')
+    p.add_argument('--cudnn-benchmark', action='store_true', help='let cuDNN time its algorithms for every new shape (CUDA; '
+                   'off by default: a search keeps meeting new shapes)')
     p.add_argument('--threads', type=_positive_int, help='CPU threads for torch (default: torch\'s choice)')
     p.add_argument('--resume', action='store_true', help='continue the search in --out from its checkpoint')
     p.add_argument('--quiet', action='store_true', help='no progress bars')

@@ -60,7 +60,7 @@ class SearchConfig:
     gpu_memory: float|None = None   # GiB a child's training step may use; None: no budget
     amp: str = 'auto'               # mixed precision: 'auto', 'off', 'bf16', 'fp16' (see `amp_dtype`)
     channels_last: bool = False     # channels_last_3d layout for the supernet and its inputs (CUDA only)
-    cudnn_benchmark: bool = True    # let cuDNN time its convolution algorithms (CUDA only)
+    cudnn_benchmark: bool = False   # let cuDNN time its algorithms per shape (CUDA only; costs more than it saves here)
 
     def __post_init__(self):
         if self.amp not in AMP_MODES: raise ValueError(f"amp must be one of {AMP_MODES}, got {self.amp!r}")

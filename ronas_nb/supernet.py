@@ -143,13 +143,25 @@ class UNetPath(nn.Module):
         e = 'E' + j[1]
         return torch.cat([resize(outs[NODES[NODES.index(j) - 1]], sizes[e]), self.proj[e](outs[e])], 1)
 
+    def _add_skips(self, j:str, inp, outs:dict, sizes:dict, arch, pooled:dict):
+        "`inp` plus `match[i_j](out_i)` for every skip into `j` that `arch` turns on, resizing as little as possible"
+        grown = {}   # sender size -> sum of the convolved senders of that size, resized once below
+        for i in _INTO[j]:
+            if not arch[skip_name(i, j)]: continue
+            conv, src = self.match[f'{i}_{j}'].conv, tuple(outs[i].shape[2:])
+            if prod(sizes[j]) < prod(src):   # shrink, then convolve; one pooled copy per (sender, size)
+                if (i, sizes[j]) not in pooled: pooled[i, sizes[j]] = resize(outs[i], sizes[j])
+                inp = inp + conv(pooled[i, sizes[j]])
+            else:                            # convolve, then grow
+                y = conv(outs[i]); grown[src] = grown[src] + y if src in grown else y
+        for y in grown.values(): inp = inp + resize(y, sizes[j])
+        return inp
+
     def _path(self, x, arch)->torch.Tensor:
         if x.ndim != 5: raise ValueError(f"input must be (N, C, D, H, W), got shape {tuple(x.shape)}")
-        sizes, outs = feature_sizes(tuple(x.shape[2:]), arch), {}
+        sizes, outs, pooled = feature_sizes(tuple(x.shape[2:]), arch), {}, {}
         for j in NODES:
-            inp = self._node_input(j, x, outs, sizes, arch)
-            for i in _INTO[j]:
-                if arch[skip_name(i, j)]: inp = inp + self.match[f'{i}_{j}'](outs[i], sizes[j])
+            inp = self._add_skips(j, self._node_input(j, x, outs, sizes, arch), outs, sizes, arch, pooled)
             outs[j] = self.nodes[j](inp, arch[f'{j}.dilation'], arch[f'{j}.act'], arch[f'{j}.zero'])
         return sum(resize(self.heads[n](outs[n]), sizes['E1']) for n in HEADS)
 

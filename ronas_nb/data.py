@@ -5,6 +5,8 @@
 # %% ../nbs/00_data.ipynb #10a56933
 from __future__ import annotations
 import base64, contextlib, dataclasses, hashlib, json, os, shutil, tarfile, tempfile, urllib.error, urllib.parse, urllib.request
+try: import fcntl
+except ImportError: fcntl = None   # Windows: no `flock`, so nothing is locked (see `try_lock`)
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 import numpy as np
@@ -17,7 +19,7 @@ __all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'CACHE_VERSION', 'MSD
            'brain_case', 'SynthKind', 'write_nifti', 'synthetic_affine', 'synthetic_case', 'make_synthetic_task',
            'CaseRef', 'Task', 'read_dataset_json', 'case_name', 'load_task', 'CaseMeta', 'read_image', 'read_case',
            'zscore', 'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'Fingerprint', 'fingerprint_of',
-           'default_cache_dir', 'cache_key', 'Case', 'preprocess_image', 'preprocess_task', 'cache_folder',
+           'default_cache_dir', 'cache_key', 'Case', 'preprocess_image', 'try_lock', 'preprocess_task', 'cache_folder',
            'load_cache', 'fingerprint', 'save_prediction', 'make_folds', 'atomic_write', 'write_splits', 'read_splits',
            'task_folds', 'extract_patch', 'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name',
            'fetch_resumable', 'md5sum', 'safe_extract', 'download_msd']
@@ -503,6 +505,20 @@ def preprocess_image(path, n_channels:int, crop_nonzero:bool=False)->Case:
     return Case(meta.name, zscore(crop(image, bbox)), None, dataclasses.replace(meta, bbox=bbox))
 
 # %% ../nbs/00_data.ipynb #1a09c1a9
+def try_lock(path)->int|None:
+    "A descriptor of `path` (created if missing) holding its exclusive `flock`; None while another open file holds it"
+    while True:
+        try: fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except PermissionError: fd = os.open(path, os.O_RDONLY)   # another user's lock file in a shared folder
+        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError: os.close(fd); return None
+        except BaseException: os.close(fd); raise
+        try: same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError: same = False
+        if same: return fd
+        os.close(fd)                           # we locked a file its holder had removed: lock the path's file
+
+# %% ../nbs/00_data.ipynb #ca125c32
 def _make_dirs(path:Path)->Path|None:
     "Create `path` and its missing parents; return the top-most folder created (None if none)"
     top = None
@@ -512,10 +528,36 @@ def _make_dirs(path:Path)->Path|None:
             p.mkdir(exist_ok=True)
     return top
 
+def _new_build(parent:Path)->tuple:
+    "A new temporary build folder in `parent` and the descriptor holding its `.lock` (None without `flock`)"
+    while True:
+        tmp = Path(tempfile.mkdtemp(prefix='.tmp-', dir=parent))
+        if fcntl is None: return tmp, None
+        try: fd = try_lock(tmp / '.lock')
+        except FileNotFoundError: continue     # a sweep took it, not yet locked, for a dead build's and moved it away
+        if fd is not None: return tmp, fd
+        # a sweep holds its lock, and removes it
+
+def _sweep_builds(parent:Path):
+    "Remove the temporary folders in `parent` of builds that died: those whose `.lock` is free"
+    if fcntl is None: return                   # no flock: a dead build cannot be told from a live one
+    for d in list(parent.glob('.tmp-*')):
+        if d.is_symlink() or not d.is_dir(): continue
+        try: fd = try_lock(d / '.lock')        # created if missing: a folder left by a build without locks
+        except OSError: continue               # gone meanwhile, or not ours to lock
+        if fd is None: continue                # a live build
+        try:
+            dead = d.with_name(d.name + '.dead')
+            os.rename(d, dead)                 # first out of the way: a build that was just starting in it fails to lock it
+            shutil.rmtree(dead, ignore_errors=True)
+        except OSError: pass
+        finally: os.close(fd)
+
 def _build_cache(task:Task, folder:Path, crop_nonzero:bool):
     "Preprocess every case of `task` into `folder`, via a temporary folder renamed at the end"
     created = _make_dirs(folder.parent)
-    tmp = Path(tempfile.mkdtemp(prefix='.tmp-', dir=folder.parent))
+    _sweep_builds(folder.parent)
+    tmp, lock = _new_build(folder.parent)
     try:
         metas, shapes, spacings, counts = [], [], [], np.zeros(len(task.labels), np.int64)
         for ref in task.cases:
@@ -529,19 +571,22 @@ def _build_cache(task:Task, folder:Path, crop_nonzero:bool):
         (tmp / 'fingerprint.json').write_text(json.dumps(fp.to_dict(), indent=1))
         (tmp / 'cases.json').write_text(json.dumps({'version': CACHE_VERSION, 'key': folder.name, 'task': task.name,
             'options': {'crop_nonzero': bool(crop_nonzero)}, 'cases': metas}))
-        try: tmp.rename(folder)
+        try: tmp.rename(folder)              # with its lock still held: a sweep never sees it unlocked
         except OSError:                      # another process finished the same cache first
             if not (folder / 'cases.json').is_file(): raise
             shutil.rmtree(tmp)
+        else: (folder / '.lock').unlink(missing_ok=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         if created is not None: shutil.rmtree(created, ignore_errors=True)
         raise
+    finally:
+        if lock is not None: os.close(lock)
 
 def _remove_stale(cache_dir:Path, keep:Path, options:dict):
     "Remove cache subfolders built with the same options from older data"
     for d in cache_dir.iterdir():
-        if d == keep or not (d / 'cases.json').is_file(): continue
+        if d == keep or d.name.startswith('.tmp-') or not (d / 'cases.json').is_file(): continue   # not another build's
         try: stale = json.loads((d / 'cases.json').read_text()).get('options') == options
         except (OSError, ValueError): stale = False
         if stale: shutil.rmtree(d, ignore_errors=True)

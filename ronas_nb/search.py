@@ -4,20 +4,22 @@
 
 # %% ../nbs/06_search.ipynb #d577a2ca
 from __future__ import annotations
-import contextlib, gc, io, json, os, random, signal, time
+import contextlib, gc, io, itertools, json, os, random, signal, socket, time
 from collections import Counter
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .data import TaskError, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, PatchDataset, atomic_write
+from .data import TaskError, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, PatchDataset, atomic_write, try_lock
 from .space import Arch, SearchSpace
 from .supernet import SuperNet, ChildNet, NetConfig, total_strides, save_child
 from .memory import estimate_training_memory
 from .controller import Controller, Reinforce
 from .infer import oneshot_probs, label_map, dice_scores
 from .distributed import OneProcess, start as start_parallel
+try: import fcntl
+except ImportError: fcntl = None   # Windows: no `flock`; a run directory is not locked
 
 # %% auto #0
 __all__ = ['AMP_MODES', 'PRESETS', 'GIB', 'MAX_DRAWS', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'RUN_FORMAT', 'RUN_VERSION',
@@ -446,6 +448,40 @@ def _remove_temporaries(run_dir:Path):
     for p in run_dir.glob('*.tmp'):
         if p.name.startswith(('.', 'model.pt')): p.unlink(missing_ok=True)
 
+def _holder(lock:Path)->str:
+    "' (pid N on HOST)' as the search holding `lock` wrote it, or ''"
+    try: pid, host = lock.read_text().split()[:2]
+    except (OSError, ValueError): return ''
+    return f' (pid {pid} on {host})'
+
+def _lock_run(run_dir:Path)->int|None:
+    "Hold `run_dir/.lock` (creating `run_dir`): the descriptor, None without `flock`; a `RunError` while another search holds it"
+    if fcntl is None: return None
+    run_dir.mkdir(parents=True, exist_ok=True)
+    fd = try_lock(run_dir/'.lock')
+    if fd is None: raise RunError(f"{run_dir}: another search{_holder(run_dir/'.lock')} is writing this run; wait for it or use another --out")
+    me = f'{os.getpid()} {socket.gethostname()}\n'.encode()
+    with contextlib.suppress(OSError):   # who holds it, for the message of the next search that tries (unchanged: not rewritten)
+        if os.pread(fd, len(me) + 1, 0) != me: os.ftruncate(fd, 0); os.pwrite(fd, me, 0)
+    return fd
+
+def _stamps(run_dir:Path)->dict:
+    "Which `config.json` and `checkpoint.pt` are there: inode, size and modification time (None: missing)"
+    def stamp(p):
+        try: st = p.stat()
+        except OSError: return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+    return {n: stamp(run_dir/n) for n in ('config.json', 'checkpoint.pt')}
+
+def _unmake(run_dir:Path, top:Path):
+    "Remove the run directory this search created and wrote nothing to, and its parents up to `top` it created too"
+    with contextlib.suppress(OSError):
+        if {p.name for p in run_dir.iterdir()} <= {'.lock'}:
+            (run_dir/'.lock').unlink(missing_ok=True)
+            for d in [run_dir, *run_dir.parents]:
+                d.rmdir()                          # fails, and stops, at a folder that is not empty
+                if d == top: break
+
 def _plain(x): return json.loads(json.dumps(x))
 _MAY_CHANGE = ('episodes', 'device', 'num_workers')   # settings a resumed run may change
 
@@ -491,16 +527,34 @@ def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False,
                progress:bool=True, log=print, parallel:OneProcess|None=None)->Search:
     "Search an architecture on the task in `data_dir`, writing the run to `run_dir` (under `torchrun`: on all ranks)"
     run_dir = Path(run_dir)
+    read = _stamps(run_dir)
+    taken = f"{run_dir}: already holds a search; use --resume or another --out"
     if resume:
         cfg, conf, ck = _resume_state(run_dir, cfg)
         data_dir = data_dir or conf['data']
     else:
         cfg, conf, ck = cfg or SearchConfig(), None, None
-        if (run_dir/'checkpoint.pt').exists(): raise RunError(f"{run_dir}: already holds a search; use --resume or another --out")
+        if (run_dir/'checkpoint.pt').exists(): raise RunError(taken)
     _check_out(run_dir)
+    created = [*itertools.takewhile(lambda p: not p.exists(), [run_dir, *run_dir.parents])][-1:]   # the top folder it creates
     par = parallel or start_parallel(cfg.device)   # one process, or the ranks `torchrun` started (11_distributed)
-    try: return _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress and par.main, log if par.main else (lambda m: None), par)
+    lock, held, done = None, False, False
+    try:
+        refused = None
+        if par.main:                               # rank 0 writes the run, so rank 0 holds the lock
+            try: lock = _lock_run(run_dir); held = True
+            except RunError as e: refused = str(e)
+            if held and not resume and (run_dir/'checkpoint.pt').exists(): refused = taken
+            if held and resume and _stamps(run_dir) != read:
+                refused = f"{run_dir}: another search wrote this run while this one read it; resume it again"
+        refused = par.broadcast(refused)           # every rank stops, with the same message
+        if refused: raise RunError(refused)
+        search = _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress and par.main, log if par.main else (lambda m: None), par)
+        done = True
+        return search
     finally:
+        if held and created and not done: _unmake(run_dir, created[0])
+        if lock is not None: os.close(lock)
         if parallel is None: par.close()
 
 def _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress, log, par)->Search:

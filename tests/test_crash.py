@@ -42,9 +42,11 @@ def test_sigkill_then_resume(tmp_path):
     status, err = ronas('search', '--data', str(task), '--out', str(run), *ARGS, kill_at='train@0')
     assert status == -signal.SIGKILL, err
     assert consistent(run) == 0 and (run / 'config.json').exists()
+    assert (run / '.lock').is_file()                                      # the lock file stays; the kernel released its flock
     # during the rewards, half-way through writing the checkpoint, between checkpoint and history
     for kill_at, done in [('reward@1', 1), ('checkpoint.pt@1', 1), ('history.jsonl@2', 2)]:
         status, err = ronas('search', '--out', str(run), *RESUME, kill_at=kill_at)
+        assert 'another search' not in err, err                           # a killed search does not lock its run
         assert status == -signal.SIGKILL, (kill_at, err)
         assert consistent(run) == done, kill_at
         if kill_at.startswith('checkpoint'):                              # the half-written file is a temporary

@@ -59,7 +59,14 @@ def search(args:argparse.Namespace):
     if args.threads: torch.set_num_threads(args.threads)
     if args.resume:
         if not args.out: raise UsageError('--resume needs --out RUN, the run directory to continue')
-        run_search(args.data, args.out, SearchConfig(episodes=args.episodes) if args.episodes else None, resume=True, progress=not args.quiet)
+        fixed = [f"--{k.replace('_', '-')}" for k in ('preset', 'children', 'child_epochs', 'fold', 'folds', 'seed', 'reward_split')
+                 if getattr(args, k) is not None]
+        if fixed: raise UsageError(f"{', '.join(fixed)}: cannot change when a search is resumed (the run keeps what it searches)")
+        over = dict(episodes=args.episodes, device=args.device, amp=args.amp, gpu_memory=args.gpu_memory,
+                    channels_last=args.channels_last or None, cudnn_benchmark=args.cudnn_benchmark or None)
+        over = {k: v for k, v in over.items() if v is not None}
+        if over.get('device', '').startswith('cuda') and not torch.cuda.is_available(): raise UsageError('--device cuda: no CUDA device is available')
+        run_search(args.data, args.out, over or None, resume=True, progress=not args.quiet)
         return _on_rank0(f'run written to {args.out}')
     demo = args.data is None
     name = args.preset or ('demo' if demo else None)

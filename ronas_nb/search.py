@@ -381,6 +381,7 @@ def _load_state_dict(self:Search, d:dict):
     self.episode, self.history, self.arch = d['episode'], list(d['history']), self.space.validate(d['arch'])
     torch.set_rng_state(d['rng']['torch']); self.gen.set_state(d['rng']['sampler'])
     if self.scaler is not None and 'scaler' in d: self.scaler.load_state_dict(d['scaler'])
+    if self.budget is not None: self.arch = self._fitting(self.arch)   # a resume may have brought a smaller budget
 Search.state_dict, Search.load_state_dict = _state_dict, _load_state_dict
 
 # %% ../nbs/06_search.ipynb #c55b333e
@@ -483,10 +484,18 @@ def _unmake(run_dir:Path, top:Path):
                 if d == top: break
 
 def _plain(x): return json.loads(json.dumps(x))
-_MAY_CHANGE = ('episodes', 'device', 'num_workers')   # settings a resumed run may change
+# settings a resumed run may change: how long, and where and how fast it runs, never what it searches
+_MAY_CHANGE = ('episodes', 'device', 'num_workers', 'amp', 'channels_last', 'cudnn_benchmark', 'gpu_memory')
 
-def _resume_state(run_dir:Path, cfg:SearchConfig|None)->tuple:
-    "(config, config.json, checkpoint or None) of the run in `run_dir`, checked against each other"
+def _changes(run_dir:Path, saved:SearchConfig, cfg)->dict:
+    "What `cfg` changes in `saved`, as `{name: [old, new]}`: a `SearchConfig` (its episodes) or a dict of `_MAY_CHANGE` settings"
+    asked = {} if cfg is None else dict(episodes=cfg.episodes) if isinstance(cfg, SearchConfig) else dict(cfg)
+    fixed = sorted(set(asked) - set(_MAY_CHANGE))
+    if fixed: raise RunError(f"{run_dir}: {', '.join(fixed)} cannot change when a search is resumed (only {', '.join(_MAY_CHANGE)} can)")
+    return {k: [getattr(saved, k), v] for k, v in asked.items() if getattr(saved, k) != v}
+
+def _resume_state(run_dir:Path, cfg:SearchConfig|dict|None)->tuple:
+    "(config, config.json, checkpoint or None, changes) of the run in `run_dir`, checked against each other"
     conf = read_run_config(run_dir)
     ck_path = run_dir/'checkpoint.pt'
     ck = load_checkpoint(ck_path) if ck_path.exists() else None   # none: killed before its first episode ended
@@ -495,7 +504,9 @@ def _resume_state(run_dir:Path, cfg:SearchConfig|None)->tuple:
         if not same(ck['config'], conf['config']) or _plain(ck['net_config']) != conf['net']:
             raise RunError(f"{ck_path}: belongs to another run: its settings differ from {run_dir/'config.json'}")
     saved = SearchConfig.from_dict(ck['config'] if ck is not None else conf['config'])
-    return (replace(saved, episodes=cfg.episodes) if cfg is not None else saved), conf, ck
+    changes = _changes(run_dir, saved, cfg)
+    try: return replace(saved, **{k: new for k, (_, new) in changes.items()}), conf, ck, changes
+    except (TypeError, ValueError) as e: raise RunError(f"{run_dir}: cannot resume with these settings: {e}") from None
 
 def modal_architecture(history:list, window:int=10)->tuple[str|None, float]:
     "The child sampled most often over the last `window` episodes, and its share of those samples"
@@ -530,10 +541,10 @@ def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False,
     read = _stamps(run_dir)
     taken = f"{run_dir}: already holds a search; use --resume or another --out"
     if resume:
-        cfg, conf, ck = _resume_state(run_dir, cfg)
+        cfg, conf, ck, changes = _resume_state(run_dir, cfg)
         data_dir = data_dir or conf['data']
     else:
-        cfg, conf, ck = cfg or SearchConfig(), None, None
+        cfg, conf, ck, changes = cfg or SearchConfig(), None, None, {}
         if (run_dir/'checkpoint.pt').exists(): raise RunError(taken)
     _check_out(run_dir)
     created = [*itertools.takewhile(lambda p: not p.exists(), [run_dir, *run_dir.parents])][-1:]   # the top folder it creates
@@ -549,7 +560,7 @@ def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False,
                 refused = f"{run_dir}: another search wrote this run while this one read it; resume it again"
         refused = par.broadcast(refused)           # every rank stops, with the same message
         if refused: raise RunError(refused)
-        search = _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress and par.main, log if par.main else (lambda m: None), par)
+        search = _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress and par.main, log if par.main else (lambda m: None), par, changes)
         done = True
         return search
     finally:
@@ -557,7 +568,7 @@ def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False,
         if lock is not None: os.close(lock)
         if parallel is None: par.close()
 
-def _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress, log, par)->Search:
+def _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress, log, par, changes)->Search:
     if not par.main: par.barrier()   # rank 0 builds the preprocessing cache alone, the others then read it
     data = fold_data(data_dir, cfg, cache_dir=cache_dir)
     if par.main: par.barrier()
@@ -567,6 +578,10 @@ def _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress, log, 
             raise RunError(f"{data_dir}: gives another search space than the one the run in {run_dir} was searched with")
         if ck is not None: search.load_state_dict(ck)
         if par.main: _remove_temporaries(run_dir)
+        if changes and par.main:   # config.json keeps the settings the run began with, and gains what each resume changed
+            conf['resumes'] = conf.get('resumes', []) + [dict(episode=search.episode, changed=changes)]
+            atomic_write_text(run_dir/'config.json', json.dumps(conf, indent=1))
+            log('resumed with ' + ', '.join(f'{k} {new} (was {old})' for k, (old, new) in changes.items()))
     elif par.main:
         run_dir.mkdir(parents=True, exist_ok=True)
         _remove_temporaries(run_dir)

@@ -152,9 +152,10 @@ class UNetPath(nn.Module):
             if prod(sizes[j]) < prod(src):   # shrink, then convolve; one pooled copy per (sender, size)
                 if (i, sizes[j]) not in pooled: pooled[i, sizes[j]] = resize(outs[i], sizes[j])
                 inp = inp + conv(pooled[i, sizes[j]])
+            elif src == tuple(sizes[j]): inp = inp + conv(outs[i])   # same size: added at once (held back, it costs memory)
             else:                            # convolve, then grow
                 y = conv(outs[i]); grown[src] = grown[src] + y if src in grown else y
-        for y in grown.values(): inp = inp + resize(y, sizes[j])
+        while grown: inp = inp + resize(grown.popitem()[1], sizes[j])
         return inp
 
     def _path(self, x, arch)->torch.Tensor:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_search.ipynb #d577a2ca
 from __future__ import annotations
-import contextlib, gc, io, itertools, json, os, random, signal, socket, time
+import contextlib, gc, io, itertools, json, math, os, random, signal, socket, time
 from collections import Counter
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
@@ -12,9 +12,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 from .data import TaskError, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, PatchDataset, atomic_write, try_lock
-from .space import Arch, SearchSpace
+from .space import Arch, SearchSpace, NODES, SKIPS, skip_name
 from .supernet import SuperNet, ChildNet, NetConfig, total_strides, save_child
-from .memory import estimate_training_memory
+from .memory import estimate_training_memory, estimate_inference_memory, reward_stages
 from .controller import Controller, Reinforce
 from .infer import oneshot_probs, label_map, dice_scores
 from .distributed import OneProcess, start as start_parallel
@@ -24,10 +24,10 @@ except ImportError: fcntl = None   # Windows: no `flock`; a run directory is not
 # %% auto #0
 __all__ = ['AMP_MODES', 'PRESETS', 'GIB', 'MAX_DRAWS', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'RUN_FORMAT', 'RUN_VERSION',
            'SearchConfig', 'preset', 'check_poolable', 'FoldData', 'fold_data', 'amp_dtype', 'autocast',
-           'channels_last', 'train_child', 'reward', 'child_step_bytes', 'MemoryBudget', 'BudgetError', 'fit_patch',
-           'release_memory', 'oom_guarded', 'RunError', 'kill_point', 'atomic_write_text', 'atomic_torch_save',
-           'seed_everything', 'Search', 'load_checkpoint', 'read_run_config', 'plot_curves', 'modal_architecture',
-           'run_search']
+           'channels_last', 'train_child', 'reward', 'child_step_bytes', 'child_reward_bytes', 'MemoryBudget',
+           'BudgetError', 'fit_patch', 'release_memory', 'oom_guarded', 'RunError', 'kill_point', 'atomic_write_text',
+           'atomic_torch_save', 'seed_everything', 'Search', 'load_checkpoint', 'read_run_config', 'plot_curves',
+           'modal_architecture', 'run_search']
 
 # %% ../nbs/06_search.ipynb #59f0cb09
 AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
@@ -195,18 +195,40 @@ def child_step_bytes(net_cfg:NetConfig, arch:Arch, batch_size:int, device='cpu')
     e = estimate_training_memory(child, (net_cfg.in_channels, *arch.patch), batch_size, device=device)
     return e.inputs + e.step_bytes
 
+def child_reward_bytes(net_cfg:NetConfig, arch:Arch, volume, device='cpu')->int:
+    "Predicted bytes of `reward`'s work for `arch` on one case of spatial size `volume`: padded input, pass, softmax, labels, dice"
+    with torch.device('meta'): child = ChildNet(arch, net_cfg)
+    shape, stages = reward_stages(tuple(volume), total_strides(arch), net_cfg.n_classes, net_cfg.in_channels)
+    e = estimate_inference_memory(child, shape, post=stages, device=device)
+    return e.inputs + e.pass_bytes
+
+def _padded_voxels(volume, strides)->int:
+    return math.prod(-(-v // m) * m for v, m in zip(volume, (strides[0], strides[1], strides[1])))
+
 class MemoryBudget:
-    "Which children fit `gib` GiB of training memory next to `net`; estimates cached per architecture"
-    def __init__(self, net:SuperNet, gib:float, batch_size:int, device='cpu'):
+    "Which children fit `gib` GiB next to `net`: training step and one-shot reward over the largest of `volumes` (C, D, H, W)"
+    def __init__(self, net:SuperNet, gib:float, batch_size:int, device='cpu', volumes=()):
         self.net_cfg, self.limit, self.batch_size, self.device = net.cfg, int(gib * GIB), batch_size, torch.device(device)
         weights = sum(t.numel() * t.element_size() for t in net.parameters())
         self.resident = 3 * weights + sum(b.numel() * b.element_size() for b in net.buffers())  # weights + Adam's 2 moments
-        self.cache = {}
-    def bytes(self, arch:Arch)->int:
-        if arch.code not in self.cache:
-            self.cache[arch.code] = self.resident + child_step_bytes(self.net_cfg, arch, self.batch_size, self.device)
-        return self.cache[arch.code]
+        self.volumes = sorted({tuple(v[1:]) for v in volumes})                                  # spatial sizes of the reward cases
+        self.resident += sum(math.prod(v) * 5 for v in volumes)           # ... and the reward cases: float32 image, uint8 label
+        self.grads = weights                                                # alive through the rewards: at most one per weight
+        self.train_cache, self.reward_cache = {}, {}
+    def train_bytes(self, arch:Arch)->int:
+        if arch.code not in self.train_cache:
+            self.train_cache[arch.code] = self.resident + child_step_bytes(self.net_cfg, arch, self.batch_size, self.device)
+        return self.train_cache[arch.code]
+    def reward_bytes(self, arch:Arch)->int:
+        "0 without reward cases"
+        if not self.volumes: return 0
+        if arch.code not in self.reward_cache:
+            largest = max(self.volumes, key=lambda v: _padded_voxels(v, total_strides(arch)))
+            self.reward_cache[arch.code] = self.resident + self.grads + child_reward_bytes(self.net_cfg, arch, largest, self.device)
+        return self.reward_cache[arch.code]
+    def bytes(self, arch:Arch)->int: return max(self.train_bytes(arch), self.reward_bytes(arch))
     def fits(self, arch:Arch)->bool: return self.bytes(arch) <= self.limit
+    def fits_training(self, arch:Arch)->bool: return self.train_bytes(arch) <= self.limit
 
 # %% ../nbs/06_search.ipynb #83738994
 class BudgetError(ValueError):
@@ -222,12 +244,12 @@ def _smaller(space:SearchSpace, arch:Arch, name:str)->Arch|None:
     except ValueError: return None
 
 def fit_patch(budget:MemoryBudget, space:SearchSpace, arch:Arch)->Arch|None:
-    "`arch` with its patch shrunk, one choice at a time, until it fits `budget`; None if it never does"
-    while not budget.fits(arch):
+    "`arch` with its patch shrunk, one choice at a time, until its training fits `budget`; None if it never does"
+    while not budget.fits_training(arch):
         steps = [a for a in (_smaller(space, arch, 'patch_d'), _smaller(space, arch, 'patch_hw')) if a is not None]
         if not steps: return None
-        fitting = [a for a in steps if budget.fits(a)]
-        arch = max(fitting or steps, key=budget.bytes)   # the step that gives up the least memory, a fitting one first
+        fitting = [a for a in steps if budget.fits_training(a)]
+        arch = max(fitting or steps, key=budget.train_bytes)   # the step that gives up the least memory, a fitting one first
     return arch
 
 # %% ../nbs/06_search.ipynb #129bfe55
@@ -298,8 +320,9 @@ class Search:
                                    entropy_weight=cfg.entropy_weight)
         self.gen = torch.Generator().manual_seed(cfg.seed)
         self.episode, self.history, self.arch = 0, [], self.space.max_arch()  # paper: the first child is the maximal one
-        self.budget = None if cfg.gpu_memory is None else MemoryBudget(self.net, cfg.gpu_memory, cfg.batch_size, cfg.device)
-        if self.budget is not None: self.arch = self._fitting(self.arch, first=True)
+        self.budget = None if cfg.gpu_memory is None else MemoryBudget(self.net, cfg.gpu_memory, cfg.batch_size, cfg.device,
+                                                                         volumes=[np.shape(c.image) for c in data.reward])
+        if self.budget is not None: self.arch = self._fitting(self.arch, first=True); self._check_rewards()
         self._reward_set = self._to_device(data.reward)
         self._patches = PatchDataset(data.train, self.arch.patch, cfg.patches_per_case * len(data.train), seed=cfg.seed)
 
@@ -308,8 +331,17 @@ class Search:
         fitted = fit_patch(self.budget, self.space, arch)
         if fitted is not None: return fitted
         if first: raise BudgetError(f"gpu_memory={self.cfg.gpu_memory} GiB is too small: the maximal child needs "
-                                   f"{self.budget.bytes(self._smallest(arch)) / GIB:.3g} GiB even at the smallest patch")
+                                   f"{self.budget.train_bytes(self._smallest(arch)) / GIB:.3g} GiB even at the smallest patch")
         return self._fitting(self.space.max_arch(), first=True)
+
+    def _check_rewards(self):
+        "Refuse a budget in which not even the leanest child can be rewarded"
+        a = self.space.max_arch().to_dict()
+        lean = self.space.validate({**a, **{skip_name(i, j): False for i, j in SKIPS}, **{f'{n}.zero': True for n in NODES if f'{n}.zero' in a}})
+        need = self.budget.reward_bytes(lean)
+        if need > self.budget.limit:
+            raise BudgetError(f"gpu_memory={self.cfg.gpu_memory} GiB is too small for the rewards: a one-shot pass over the largest "
+                              f"reward case ({'x'.join(map(str, self.budget.volumes[-1]))}) needs {need / GIB:.3g} GiB even for a child without searched skips")
 
     def _smallest(self, arch:Arch)->Arch:
         return self.space.validate({**arch.to_dict(), 'patch_d': min(self.space['patch_d'].options), 'patch_hw': min(self.space['patch_hw'].options)})
@@ -519,10 +551,11 @@ def modal_architecture(history:list, window:int=10)->tuple[str|None, float]:
 def _final(search:Search, run_dir:Path, log=print)->dict:
     "The controller's most probable child with the shared weights as they are: architecture.json, model.pt, curves.png"
     arch = search.controller.greedy()
-    images, labels = search._to_device(search.data.val)
-    val = reward(search.net, arch, images, labels, search.data.fingerprint.n_classes, amp=search.amp)
+    same = [c.name for c in search.data.val] == [c.name for c in search.data.reward]   # the paper's split: already on the device
+    images, labels = search._reward_set if same else search._to_device(search.data.val)
+    val, oom = oom_guarded(search.dev, reward, search.net, arch, images, labels, search.data.fingerprint.n_classes, amp=search.amp)
     modal, modal_fraction = modal_architecture(search.history)
-    info = dict(arch=arch.to_dict(), code=arch.code, description=str(arch), val_dice=val,
+    info = dict(arch=arch.to_dict(), code=arch.code, description=str(arch), **(dict(val_error='out of memory') if oom else dict(val_dice=val)),
                 reward_split=search.cfg.reward_split, episodes=search.episode,
                 excluded_total=sum(r.get('excluded', 0) for r in search.history),
                 failed_total=sum(len(r.get('failed', ())) for r in search.history),
@@ -531,7 +564,8 @@ def _final(search:Search, run_dir:Path, log=print)->dict:
     except OSError as e: raise _write_error(run_dir/'model.pt', e) from None
     atomic_write_text(run_dir/'architecture.json', json.dumps(info, indent=1))
     plot_curves(search.history, run_dir/'curves.png')
-    log(f"final architecture {arch.code}: validation dice {val:.4f} (fold {search.cfg.fold}, {len(search.data.val)} cases)")
+    if oom: log(f"final architecture {arch.code}: its validation ran out of device memory; `ronas evaluate --run {run_dir} --device cpu` gives it")
+    else: log(f"final architecture {arch.code}: validation dice {val:.4f} (fold {search.cfg.fold}, {len(search.data.val)} cases)")
     return info
 
 def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False, cache_dir=None,

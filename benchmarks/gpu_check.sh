@@ -44,4 +44,5 @@ part "4. demo on CUDA through the command line" 90 bash -c 'cd /tmp && rm -rf da
   && python3 -m ronas_nb.cli evaluate --run runs/demo --device cuda 2>&1 | tail -5'
 part "5. bench_supernet" 45 python3 benchmarks/bench_supernet.py --device cuda --patch 64 160 160 --repeats 5
 part "6. bench_memory --quick" 45 python3 benchmarks/bench_memory.py --device cuda --quick --json "$out/memory_$name.json"
+part "7. bench_inference_memory --quick" 45 python3 benchmarks/bench_inference_memory.py --device cuda --quick --json "$out/inference_memory_$name.json"
 echo "gpu_check: $(( $(date +%s) - t0 )) s in all" | tee -a "$log"

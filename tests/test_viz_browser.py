@@ -63,9 +63,17 @@ def stop_server(proc, base:str, token:str):
         except subprocess.TimeoutExpired: pass
 
 
-def run_all_cells(page):
-    page.locator('.lm-MenuBar-itemLabel', has_text=re.compile(r'^Run$')).click()
-    page.locator('.lm-Menu-itemLabel', has_text=re.compile(r'^Run All Cells$')).click()
+def run_all_cells(page, tries:int=4, wait:float=20):
+    "Run > Run All Cells, again while the first cell has not started: a click while the kernel still connects can be lost"
+    prompt = page.locator('.jp-CodeCell .jp-InputPrompt').first
+    for _ in range(tries):
+        page.locator('.lm-MenuBar-itemLabel', has_text=re.compile(r'^Run$')).click()
+        page.locator('.lm-Menu-itemLabel', has_text=re.compile(r'^Run All Cells$')).click()
+        t0 = time.time()
+        while time.time() - t0 < wait:
+            if prompt.inner_text().strip() not in ('[ ]:', ''): return
+            time.sleep(0.3)
+    pytest.fail(f'the first cell did not start after {tries} clicks on Run All Cells')
 
 
 def wait_until_done(page, timeout:float=300):

@@ -11,7 +11,7 @@ from .data import SYNTH_KINDS, TaskError, make_synthetic_task, preprocess_image
 from .space import SearchSpace
 from .supernet import load_child, total_strides
 from .infer import evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions
-from .search import PRESETS, SearchConfig, RunError, BudgetError, preset, run_search, read_run_config, fold_data
+from .search import PRESETS, SearchConfig, RunError, BudgetError, preset, run_search, read_run_config, fold_data, _lock_run, _holder
 
 # %% auto #0
 __all__ = ['DEMO_TASK', 'DEMO_RUN', 'UsageError', 'synth', 'add_synth', 'search', 'add_search', 'evaluate', 'add_evaluate',
@@ -144,6 +144,14 @@ def evaluate(args:argparse.Namespace):
     "`ronas evaluate`: validation dice of a run's final child, written to evaluation.json"
     device = _device(args.device)
     conf, child = _run_files(args.run)
+    run = Path(args.run)
+    try: lock = _lock_run(run)   # a search still writing this run would replace model.pt under us
+    except RunError: raise RunError(f"{run}: a search{_holder(run/'.lock')} is writing this run; evaluate it when the search has finished") from None
+    try: _evaluate(args, conf, child, device)
+    finally:
+        if lock is not None: os.close(lock)
+
+def _evaluate(args, conf, child, device):
     cfg = SearchConfig.from_dict(conf['config'])
     data = fold_data(args.data or conf['data'], cfg)
     if [c.name for c in data.val] != conf['split']['val']:

@@ -63,7 +63,7 @@ def search(args:argparse.Namespace):
                  if getattr(args, k) is not None]
         if fixed: raise UsageError(f"{', '.join(fixed)}: cannot change when a search is resumed (the run keeps what it searches)")
         over = dict(episodes=args.episodes, device=args.device, amp=args.amp, gpu_memory=args.gpu_memory,
-                    channels_last=args.channels_last or None, cudnn_benchmark=args.cudnn_benchmark or None)
+                    channels_last=args.channels_last or None, cudnn_benchmark=args.cudnn_benchmark or None, num_workers=args.workers)
         over = {k: v for k, v in over.items() if v is not None}
         if over.get('device', '').startswith('cuda') and not torch.cuda.is_available(): raise UsageError('--device cuda: no CUDA device is available')
         run_search(args.data, args.out, over or None, resume=True, progress=not args.quiet)
@@ -73,7 +73,7 @@ def search(args:argparse.Namespace):
     over = dict(episodes=args.episodes, children=args.children, child_epochs=args.child_epochs, fold=args.fold,
                 folds=args.folds, seed=args.seed, device=args.device, reward_split=args.reward_split,
                 gpu_memory=args.gpu_memory, amp=args.amp, channels_last=args.channels_last or None,
-                cudnn_benchmark=args.cudnn_benchmark or None)
+                cudnn_benchmark=args.cudnn_benchmark or None, num_workers=args.workers)
     try: cfg = preset(name, **over) if name else SearchConfig(**{k: v for k, v in over.items() if v is not None})
     except (ValueError, TypeError) as e: raise UsageError(str(e)) from None
     if cfg.device.startswith('cuda') and not torch.cuda.is_available(): raise UsageError('--device cuda: no CUDA device is available')
@@ -109,6 +109,8 @@ def add_search(sub):
     p.add_argument('--cudnn-benchmark', action='store_true', help='let cuDNN time its algorithms for every new shape (CUDA; '
                    'off by default: a search keeps meeting new shapes)')
     p.add_argument('--threads', type=_positive_int, help='CPU threads for torch (default: torch\'s choice)')
+    p.add_argument('--workers', type=int, metavar='N', help='DataLoader worker processes for training patches (default 0: '
+                   'the main process reads the memory-mapped cache, the fastest at the sizes measured)')
     p.add_argument('--resume', action='store_true', help='continue the search in --out from its checkpoint')
     p.add_argument('--quiet', action='store_true', help='no progress bars')
     p.set_defaults(func=search)

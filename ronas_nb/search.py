@@ -73,6 +73,7 @@ class SearchConfig:
         for k in ('episodes', 'children', 'child_epochs', 'batch_size', 'folds', 'width'):
             if getattr(self, k) < 1: raise ValueError(f"{k} must be at least 1, got {getattr(self, k)}")
         if not 0 <= self.fold < self.folds: raise ValueError(f"fold {self.fold} is outside 0..{self.folds - 1}")
+        if self.num_workers < 0: raise ValueError(f"num_workers must be 0 or more, got {self.num_workers}")
 
     def to_dict(self)->dict: return asdict(self)
     @classmethod

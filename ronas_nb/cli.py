@@ -102,7 +102,7 @@ def add_search(sub):
     p.add_argument('--device', help='cpu or cuda (default cpu)')
     p.add_argument('--reward-split', choices=('val', 'inner'), help="reward on the fold's validation cases (paper) or an inner split of the training cases")
     p.add_argument('--gpu-memory', type=_positive_float, metavar='GB',
-                   help='memory budget per child in GiB: children predicted to need more are never trained (default: none)')
+                   help='memory budget in GiB: children predicted to need more, to train or to be rewarded, are never run (default: none)')
     p.add_argument('--amp', choices=('auto', 'off', 'bf16', 'fp16'),
                    help='mixed precision (default auto: bf16 or fp16 on CUDA, off on a CPU; fp16 needs CUDA)')
     p.add_argument('--channels-last', action='store_true', help='channels_last_3d memory layout on CUDA')
@@ -111,7 +111,8 @@ def add_search(sub):
     p.add_argument('--threads', type=_positive_int, help='CPU threads for torch (default: torch\'s choice)')
     p.add_argument('--workers', type=int, metavar='N', help='DataLoader worker processes for training patches (default 0: '
                    'the main process reads the memory-mapped cache, the fastest at the sizes measured)')
-    p.add_argument('--resume', action='store_true', help='continue the search in --out from its checkpoint')
+    p.add_argument('--resume', action='store_true', help='continue the search in --out from its checkpoint; it may change '
+                   '--episodes, --device, --amp, --gpu-memory, --channels-last, --cudnn-benchmark, --threads and --workers')
     p.add_argument('--quiet', action='store_true', help='no progress bars')
     p.set_defaults(func=search)
 

@@ -28,7 +28,7 @@ def parse(argv=None):
     p.add_argument('--episodes', type=int, default=3)
     p.add_argument('--amp', default='auto', choices=('auto', 'off', 'bf16', 'fp16'))
     p.add_argument('--channels-last', action='store_true')
-    p.add_argument('--cudnn-benchmark', choices=('on', 'off'), default='on', help='cuDNN autotuning (default on, as SearchConfig)')
+    p.add_argument('--cudnn-benchmark', choices=('on', 'off'), default='off', help='cuDNN autotuning (default off, as SearchConfig)')
     p.add_argument('--preset', default='heart', help='the search preset (default heart; demo: the small demo settings)')
     p.add_argument('--gpu-memory', type=float, default=None, help='the search\'s memory budget in GiB (default none)')
     p.add_argument('--data', help='the task folder (written if it holds no dataset.json; default: a temporary folder)')

@@ -578,7 +578,11 @@ def _build_cache(task:Task, folder:Path, crop_nonzero:bool):
         else: (folder / '.lock').unlink(missing_ok=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        if created is not None: shutil.rmtree(created, ignore_errors=True)
+        if created is not None:              # the folders it made, if empty: another process may be building in them
+            for d in [folder.parent, *folder.parent.parents]:
+                try: d.rmdir()
+                except OSError: break
+                if d == created: break
         raise
     finally:
         if lock is not None: os.close(lock)

@@ -54,29 +54,28 @@ def _on_rank0(msg:str):
     "Print once, not once per process under torchrun"
     if os.environ.get('RANK', '0') == '0': print(msg)
 
+def _check_device(asked:str|None):
+    "`--device cuda` without a GPU is a usage error, found before anything is read"
+    if (asked or '').startswith('cuda') and not torch.cuda.is_available(): raise UsageError('--device cuda: no CUDA device is available')
+
 def search(args:argparse.Namespace):
     "`ronas search`: search an architecture on a task (default: the synthetic demo)"
     if args.threads: torch.set_num_threads(args.threads)
-    if args.resume:
-        if not args.out: raise UsageError('--resume needs --out RUN, the run directory to continue')
-        fixed = [f"--{k.replace('_', '-')}" for k in ('preset', 'children', 'child_epochs', 'fold', 'folds', 'seed', 'reward_split')
-                 if getattr(args, k) is not None]
-        if fixed: raise UsageError(f"{', '.join(fixed)}: cannot change when a search is resumed (the run keeps what it searches)")
-        over = dict(episodes=args.episodes, device=args.device, amp=args.amp, gpu_memory=args.gpu_memory,
-                    channels_last=args.channels_last or None, cudnn_benchmark=args.cudnn_benchmark or None, num_workers=args.workers)
-        over = {k: v for k, v in over.items() if v is not None}
-        if over.get('device', '').startswith('cuda') and not torch.cuda.is_available(): raise UsageError('--device cuda: no CUDA device is available')
-        run_search(args.data, args.out, over or None, resume=True, progress=not args.quiet)
-        return _on_rank0(f'run written to {args.out}')
-    demo = args.data is None
-    name = args.preset or ('demo' if demo else None)
+    _check_device(args.device)
     over = dict(episodes=args.episodes, children=args.children, child_epochs=args.child_epochs, fold=args.fold,
                 folds=args.folds, seed=args.seed, device=args.device, reward_split=args.reward_split,
                 gpu_memory=args.gpu_memory, amp=args.amp, channels_last=args.channels_last or None,
                 cudnn_benchmark=args.cudnn_benchmark or None, num_workers=args.workers)
-    try: cfg = preset(name, **over) if name else SearchConfig(**{k: v for k, v in over.items() if v is not None})
+    over = {k: v for k, v in over.items() if v is not None}
+    if args.resume:   # `run_search` refuses the settings a resume may not change
+        if not args.out: raise UsageError('--resume needs --out RUN, the run directory to continue')
+        if args.preset: raise UsageError('--preset: cannot change when a search is resumed (the run keeps its settings)')
+        run_search(args.data, args.out, over or None, resume=True, progress=not args.quiet)
+        return _on_rank0(f'run written to {args.out}')
+    demo = args.data is None
+    name = args.preset or ('demo' if demo else None)
+    try: cfg = preset(name, **over) if name else SearchConfig(**over)
     except (ValueError, TypeError) as e: raise UsageError(str(e)) from None
-    if cfg.device.startswith('cuda') and not torch.cuda.is_available(): raise UsageError('--device cuda: no CUDA device is available')
     data = args.data
     if demo:
         data = DEMO_TASK
@@ -140,7 +139,7 @@ def _run_files(run)->tuple:
 
 def _device(asked:str|None)->str:
     "cuda when available unless cpu is asked for; cuda asked for without a GPU is a usage error"
-    if asked == 'cuda' and not torch.cuda.is_available(): raise UsageError('--device cuda: no CUDA device is available')
+    _check_device(asked)
     return 'cuda' if torch.cuda.is_available() and asked != 'cpu' else 'cpu'
 
 def evaluate(args:argparse.Namespace):

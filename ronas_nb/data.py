@@ -528,6 +528,13 @@ def _make_dirs(path:Path)->Path|None:
             p.mkdir(exist_ok=True)
     return top
 
+def _remove_made_dirs(path:Path, top:Path):
+    "Remove `path` and its parents up to `top` (as `_make_dirs` made them) while they are empty"
+    for d in [path, *path.parents]:
+        try: d.rmdir()
+        except OSError: return
+        if d == top: return
+
 def _new_build(parent:Path)->tuple:
     "A new temporary build folder in `parent` and the descriptor holding its `.lock` (None without `flock`)"
     while True:
@@ -578,11 +585,7 @@ def _build_cache(task:Task, folder:Path, crop_nonzero:bool):
         else: (folder / '.lock').unlink(missing_ok=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        if created is not None:              # the folders it made, if empty: another process may be building in them
-            for d in [folder.parent, *folder.parent.parents]:
-                try: d.rmdir()
-                except OSError: break
-                if d == created: break
+        if created is not None: _remove_made_dirs(folder.parent, created)   # if empty: another process may build in them
         raise
     finally:
         if lock is not None: os.close(lock)

@@ -154,7 +154,7 @@ def confusion_matrix(pred, true, n_classes:int) -> np.ndarray:
     codes = true.astype(np.int64).ravel() * n_classes + pred.ravel()
     return np.bincount(codes, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
-def _dice_from_confusion(cm, n_classes:int):
+def _dice_from_confusion(cm):
     "Per-class dice from a confusion matrix (numpy or tensor alike)"
     hit, total = cm.diagonal()[1:], cm.sum(0)[1:] + cm.sum(1)[1:]
     return 2 * hit / total.clip(min=1) * (total > 0) + 1.0 * (total == 0)
@@ -162,13 +162,13 @@ def _dice_from_confusion(cm, n_classes:int):
 def dice_per_class(pred, true, n_classes:int) -> np.ndarray:
     "Dice of each foreground class 1..K-1 of one patient `(n_classes - 1,)`; empty prediction of an empty class = 1"
     if n_classes < 2: raise ValueError(f"n_classes must be at least 2 (background and one class), got {n_classes}")
-    return _dice_from_confusion(confusion_matrix(pred, true, n_classes), n_classes)
+    return _dice_from_confusion(confusion_matrix(pred, true, n_classes))
 
 def dice_scores(pred:torch.Tensor, true:torch.Tensor, n_classes:int) -> torch.Tensor:
     "`dice_per_class` without leaving the device: float64 `(n_classes - 1,)` on the tensors' device, values unchecked"
     codes = true.reshape(-1).long() * n_classes + pred.reshape(-1).long()
     cm = torch.bincount(codes, minlength=n_classes * n_classes).reshape(n_classes, n_classes).double()
-    return _dice_from_confusion(cm, n_classes)
+    return _dice_from_confusion(cm)
 
 def patient_dice(pred, true, n_classes:int) -> float:
     "Mean foreground dice of one patient: the paper's reward for one validation case"

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .data import TaskError, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, PatchDataset, atomic_write, try_lock
+from .data import TaskError, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, PatchDataset, atomic_write, try_lock, _remove_made_dirs
 from .space import Arch, SearchSpace, NODES, SKIPS, skip_name
 from .supernet import SuperNet, ChildNet, NetConfig, total_strides, save_child
 from .memory import estimate_training_memory, estimate_inference_memory, reward_stages
@@ -59,7 +59,7 @@ class SearchConfig:
     seed: int = 0
     device: str = 'cpu'
     num_workers: int = 0            # DataLoader workers for training patches
-    gpu_memory: float|None = None   # GiB a child's training step may use; None: no budget
+    gpu_memory: float|None = None   # GiB a child's training step or reward may use; None: no budget
     amp: str = 'auto'               # mixed precision: 'auto', 'off', 'bf16', 'fp16' (see `amp_dtype`)
     channels_last: bool = False     # channels_last_3d layout for the supernet and its inputs (CUDA only)
     cudnn_benchmark: bool = False   # let cuDNN time its algorithms per shape (CUDA only; costs more than it saves here)
@@ -213,7 +213,7 @@ class MemoryBudget:
         weights = sum(t.numel() * t.element_size() for t in net.parameters())
         self.resident = 3 * weights + sum(b.numel() * b.element_size() for b in net.buffers())  # weights + Adam's 2 moments
         self.volumes = sorted({tuple(v[1:]) for v in volumes})                                  # spatial sizes of the reward cases
-        self.resident += sum(math.prod(v) * 5 for v in volumes)           # ... and the reward cases: float32 image, uint8 label
+        self.resident += sum(4 * math.prod(v) + math.prod(v[1:]) for v in volumes)   # ... and the reward cases: float32 image, uint8 label
         self.grads = weights                                                # alive through the rewards: at most one per weight
         self.train_cache, self.reward_cache = {}, {}
     def train_bytes(self, arch:Arch)->int:
@@ -342,7 +342,7 @@ class Search:
         need = self.budget.reward_bytes(lean)
         if need > self.budget.limit:
             raise BudgetError(f"gpu_memory={self.cfg.gpu_memory} GiB is too small for the rewards: a one-shot pass over the largest "
-                              f"reward case ({'x'.join(map(str, self.budget.volumes[-1]))}) needs {need / GIB:.3g} GiB even for a child without searched skips")
+                              f"reward case ({'x'.join(map(str, max(self.budget.volumes, key=math.prod)))}) needs {need / GIB:.3g} GiB even for a child without searched skips")
 
     def _smallest(self, arch:Arch)->Arch:
         return self.space.validate({**arch.to_dict(), 'patch_d': min(self.space['patch_d'].options), 'patch_hw': min(self.space['patch_hw'].options)})
@@ -512,9 +512,7 @@ def _unmake(run_dir:Path, top:Path):
     with contextlib.suppress(OSError):
         if {p.name for p in run_dir.iterdir()} <= {'.lock'}:
             (run_dir/'.lock').unlink(missing_ok=True)
-            for d in [run_dir, *run_dir.parents]:
-                d.rmdir()                          # fails, and stops, at a folder that is not empty
-                if d == top: break
+            _remove_made_dirs(run_dir, top)
 
 def _plain(x): return json.loads(json.dumps(x))
 # settings a resumed run may change: how long, and where and how fast it runs, never what it searches
@@ -552,8 +550,7 @@ def modal_architecture(history:list, window:int=10)->tuple[str|None, float]:
 def _final(search:Search, run_dir:Path, log=print)->dict:
     "The controller's most probable child with the shared weights as they are: architecture.json, model.pt, curves.png"
     arch = search.controller.greedy()
-    same = [c.name for c in search.data.val] == [c.name for c in search.data.reward]   # the paper's split: already on the device
-    images, labels = search._reward_set if same else search._to_device(search.data.val)
+    images, labels = search._reward_set if search.data.reward is search.data.val else search._to_device(search.data.val)   # paper's split: resident
     val, oom = oom_guarded(search.dev, reward, search.net, arch, images, labels, search.data.fingerprint.n_classes, amp=search.amp)
     modal, modal_fraction = modal_architecture(search.history)
     info = dict(arch=arch.to_dict(), code=arch.code, description=str(arch), **(dict(val_error='out of memory') if oom else dict(val_dice=val)),

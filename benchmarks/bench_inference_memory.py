@@ -21,8 +21,8 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 sys.path.append(str(Path(__file__).resolve().parents[1]))   # ronas_nb from this checkout when it is not installed
-from ronas_nb.memory import (KINDS, memory_cases, estimate_inference_memory, measure_inference_memory,
-                             estimate_training_memory, reward_stages)
+from ronas_nb.memory import KINDS, memory_cases, estimate_inference_memory, measure_inference_memory, estimate_training_memory
+from ronas_nb.infer import reward_stages
 from ronas_nb.patch import PAPER_SHAPES
 from ronas_nb.space import SearchSpace
 from ronas_nb.supernet import SuperNet, ChildNet, total_strides

@@ -5,6 +5,7 @@
 # %% ../nbs/07_inference.ipynb #ed0fa02a
 from __future__ import annotations
 import itertools, json, math, time
+from functools import partial
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,9 @@ from .data import save_prediction, atomic_write
 # %% auto #0
 __all__ = ['spatial_multiple', 'pad_to_multiple', 'as_batch', 'evaluating', 'oneshot_probs', 'predict_oneshot',
            'gaussian_weights', 'window_starts', 'sliding_windows', 'predict_sliding', 'label_map', 'probs_to_labels',
-           'confusion_matrix', 'dice_per_class', 'dice_scores', 'patient_dice', 'predict_case', 'summarise_cases',
-           'evaluate_cases', 'save_evaluation', 'load_evaluation', 'CVReport', 'cv_report', 'write_predictions']
+           'confusion_matrix', 'dice_per_class', 'dice_scores', 'patient_dice', 'reward_stages', 'predict_case',
+           'summarise_cases', 'evaluate_cases', 'save_evaluation', 'load_evaluation', 'CVReport', 'cv_report',
+           'write_predictions']
 
 # %% ../nbs/07_inference.ipynb #9275f258
 def spatial_multiple(strides) -> tuple[int, int, int]:
@@ -73,8 +75,11 @@ def oneshot_probs(model,            # callable (N, C, D, H, W) -> logits (N, K, 
                  ) -> torch.Tensor:
     "Softmax probabilities `(K, D, H, W)` float32 of the whole volume in one forward pass, left on `device`"
     x, crop = pad_to_multiple(as_batch(image, device), strides)
-    with evaluating(model), torch.inference_mode():
-        return torch.softmax(_logits(model, x)[crop][0].float(), dim=0)
+    with evaluating(model), torch.inference_mode(): return _cropped_softmax(_logits(model, x), crop)
+
+def _cropped_softmax(logits, crop):
+    "Float32 class probabilities `(K, D, H, W)` of the first item of padded `logits`, cropped back to the volume"
+    return torch.softmax(logits[crop][0].float(), dim=0)
 
 def predict_oneshot(model, image, strides=(1, 1), device='cpu') -> np.ndarray:
     "Softmax probabilities `(K, D, H, W)` float32 numpy of the whole volume in one forward pass (the paper's inference)"
@@ -173,6 +178,13 @@ def dice_scores(pred:torch.Tensor, true:torch.Tensor, n_classes:int) -> torch.Te
 def patient_dice(pred, true, n_classes:int) -> float:
     "Mean foreground dice of one patient: the paper's reward for one validation case"
     return float(dice_per_class(pred, true, n_classes).mean())
+
+# %% ../nbs/07_inference.ipynb #d7b92c38
+def reward_stages(volume, strides, n_classes:int, in_channels:int=1, device='meta') -> tuple:
+    "(padded input shape `(1, C, D, H, W)`, the stages after the network) of a one-shot reward on a volume of size `volume`"
+    padded, crop = pad_to_multiple(torch.empty((1, in_channels, *volume), device='meta'), strides)
+    lab = torch.zeros(tuple(volume), dtype=torch.uint8, device=device)   # the reference labels, resident in the search
+    return tuple(padded.shape), [partial(_cropped_softmax, crop=crop), label_map, partial(dice_scores, true=lab, n_classes=n_classes)]
 
 # %% ../nbs/07_inference.ipynb #e6d93613
 def predict_case(model, image, strides=(1, 1), mode='oneshot', patch=None, overlap=0.5, batch_size=1, device='cpu') -> np.ndarray:

@@ -15,7 +15,7 @@ __all__ = ['SHAPE_RULES', 'KINDS', 'ConvBlock', 'SeparableConvBlock', 'AddSkip',
            'default_loss', 'default_forward', 'measure_training_memory', 'rss_step_bytes', 'uses_mkldnn',
            'cpu_conv_workspace', 'MemoryEstimate', 'LiveBytes', 'estimate_training_memory', 'MemoryCase',
            'memory_cases', 'run_case', 'format_rows', 'InferenceEstimate', 'estimate_inference_memory',
-           'measure_inference_memory', 'reward_stages']
+           'measure_inference_memory']
 
 # %% ../nbs/02_conv_memory.ipynb #3865b8ea
 class ConvBlock(nn.Sequential):
@@ -434,12 +434,3 @@ def measure_inference_memory(model:nn.Module, input_shape, batch_size:int=None, 
     finally: model.train(was_training)
     return dict(peak_bytes=baseline + added, pass_bytes=added, baseline_bytes=baseline,
                 params=sum(p.numel() for p in model.parameters()), seconds=statistics.median(seconds) if seconds else None)
-
-# %% ../nbs/02_conv_memory.ipynb #de67d4be
-def reward_stages(volume, strides, n_classes:int, in_channels:int=1, device='meta') -> tuple:
-    "(padded input shape (1, C, D, H, W), `post` stages) of the search's one-shot reward of a volume of spatial size `volume`"
-    from ronas_nb.infer import pad_to_multiple, label_map, dice_scores   # 07_inference, needed only here
-    padded, crop = pad_to_multiple(torch.empty((1, in_channels, *volume), device='meta'), strides)
-    lab = torch.zeros(tuple(volume), dtype=torch.uint8, device=device)   # the resident reference labels
-    return tuple(padded.shape), [lambda logits: torch.softmax(logits[crop][0].float(), dim=0), label_map,
-                                 lambda labels: dice_scores(labels, lab, n_classes)]

@@ -14,9 +14,9 @@ from tqdm.auto import tqdm
 from .data import TaskError, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, PatchDataset, atomic_write, try_lock, _remove_made_dirs
 from .space import Arch, SearchSpace, NODES, SKIPS, skip_name
 from .supernet import SuperNet, ChildNet, NetConfig, total_strides, save_child
-from .memory import estimate_training_memory, estimate_inference_memory, reward_stages
+from .memory import estimate_training_memory, estimate_inference_memory
 from .controller import Controller, Reinforce
-from .infer import oneshot_probs, label_map, dice_scores
+from .infer import oneshot_probs, label_map, dice_scores, reward_stages
 from .distributed import OneProcess, start as start_parallel
 try: import fcntl
 except ImportError: fcntl = None   # Windows: no `flock`; a run directory is not locked

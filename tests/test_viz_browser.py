@@ -5,6 +5,7 @@ downloaded. Screenshots go to `$RONAS_SCREENSHOT_DIR` (default: a temporary fold
 `pytest tests/test_viz_browser.py` (about a minute), or through the `slow` cell of nbs/08_viz.ipynb.
 """
 import json, os, re, secrets, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 import pytest
 
@@ -86,6 +87,40 @@ def wait_until_done(page, timeout:float=300):
     pytest.fail(f'cells still running after {timeout} s: {prompts}')
 
 
+@contextmanager
+def notebook_run_in_lab(tmp:Path, notebook:str, viewport=None):
+    """JupyterLab serving `tmp/nbs` on loopback (a token, private settings) and a headless chromium page of `notebook`
+    with all its cells run and none failed; the server and its kernels are stopped afterwards"""
+    from playwright import sync_api
+    port, token = free_port(), secrets.token_hex(16)
+    base, log = f'http://127.0.0.1:{port}', tmp/'lab.log'
+    with open(log, 'w') as out:
+        proc = subprocess.Popen([sys.executable, '-m', 'jupyterlab', '--no-browser', '--ip=127.0.0.1', f'--port={port}',
+                                 '--ServerApp.port_retries=0', f'--IdentityProvider.token={token}',
+                                 f'--ServerApp.root_dir={tmp/"nbs"}', '--LabApp.news_url=', '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate']
+                                + ['--allow-root'] * (os.geteuid() == 0),   # containers and CI often run as root
+                                cwd=tmp, env=lab_env(tmp), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for_server(f'{base}/api/status?token={token}', proc, log)
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = browser.new_page(viewport=viewport or {'width': 1500, 'height': 1100})
+                page.set_default_timeout(60_000)
+                page.goto(f'{base}/lab/tree/{notebook}?token={token}')
+                page.wait_for_selector('.jp-NotebookPanel .jp-Cell', timeout=120_000)
+                page.wait_for_selector('.jp-NotebookPanel-toolbar .jp-Toolbar-kernelName:has-text("Python")', timeout=60_000)
+                run_all_cells(page)
+                wait_until_done(page)
+                errors = [t for t in page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').all_inner_texts()
+                          if 'Traceback' in t or 'Error' in t]
+                assert not errors, f'cells failed in JupyterLab:\n{errors[0][-3000:]}'
+                yield page
+            finally: browser.close()
+    finally: stop_server(proc, base, token)
+    assert proc.poll() is not None
+
+
 def test_inspector_in_jupyterlab():
     sync_api = pytest.importorskip('playwright.sync_api', reason='no playwright: `pip install playwright` (no browser download)')
     pytest.importorskip('jupyterlab', reason='no jupyterlab')
@@ -95,59 +130,33 @@ def test_inspector_in_jupyterlab():
         tmp = Path(d)
         # a copy shaped like the repository, so the notebook's last cell (nbdev_export) writes into the copy
         (tmp/'nbs').mkdir(); shutil.copy(NOTEBOOK, tmp/'nbs'); shutil.copy(REPO/'settings.ini', tmp)
-        port, token = free_port(), secrets.token_hex(16)
-        base, log = f'http://127.0.0.1:{port}', tmp/'lab.log'
         t0 = time.time()
-        with open(log, 'w') as out:
-            proc = subprocess.Popen([sys.executable, '-m', 'jupyterlab', '--no-browser', '--ip=127.0.0.1', f'--port={port}',
-                                     '--ServerApp.port_retries=0', f'--IdentityProvider.token={token}',
-                                     f'--ServerApp.root_dir={tmp/"nbs"}', '--LabApp.news_url=', '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate']
-                                    + ['--allow-root'] * (os.geteuid() == 0),   # containers and CI often run as root
-                                    cwd=tmp, env=lab_env(tmp), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            wait_for_server(f'{base}/api/status?token={token}', proc, log)
-            with sync_api.sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-                try:
-                    page = browser.new_page(viewport={'width': 1500, 'height': 1100})
-                    page.set_default_timeout(60_000)
-                    page.goto(f'{base}/lab/tree/08_viz.ipynb?token={token}')
-                    page.wait_for_selector('.jp-NotebookPanel .jp-Cell', timeout=120_000)
-                    page.wait_for_selector('.jp-NotebookPanel-toolbar .jp-Toolbar-kernelName:has-text("Python")', timeout=60_000)
-                    run_all_cells(page)
-                    wait_until_done(page)
-                    errors = [t for t in page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').all_inner_texts()
-                              if 'Traceback' in t or 'Error' in t]
-                    assert not errors, f'cells failed in JupyterLab:\n{errors[0][-3000:]}'
-
-                    inspectors = page.locator('.ronas-inspector')
-                    assert inspectors.count() == 2, 'the notebook shows two inspectors: the toy run and the followed one'
-                    insp = inspectors.first
-                    readout, info = insp.locator('.rn-episode .widget-readout'), insp.locator('.rn-info')
-                    assert readout.inner_text().strip() == '12'
-                    assert 'episode 12' in info.inner_text()
-                    assert insp.locator('.rn-bars .seg.chosen').count() == 69           # one outlined choice per decision
-                    assert insp.locator('.rn-drawing img, img.rn-drawing').count() == 1
-                    src0 = insp.locator('img.rn-drawing').get_attribute('src')
-                    # the slider follows the keyboard, and the panel follows the slider
-                    insp.locator('.rn-episode .noUi-handle').focus()
-                    for _ in range(3): page.keyboard.press('ArrowLeft')
-                    sync_api.expect(readout).to_have_text('9', timeout=20_000)
-                    sync_api.expect(info).to_contain_text('episode 9', timeout=20_000)
-                    sync_api.expect(insp.locator('img.rn-drawing')).not_to_have_attribute('src', src0, timeout=20_000)
-                    # the child selector: pick the third-best sample (options: best, most probable, trained, then by reward)
-                    select = insp.locator('.rn-child select')
-                    label = select.locator('option').nth(5).text_content()
-                    select.select_option(index=5)
-                    m = re.search(r'reward\s+(\d\.\d{3})', label or '')
-                    assert m, f'option 5 of the child selector is {label!r}'
-                    sync_api.expect(info).to_contain_text(f'reward {m.group(1)}', timeout=20_000)
-                    # the second inspector followed a toy search to its 6th episode
-                    assert inspectors.nth(1).locator('.rn-episode .widget-readout').inner_text().strip() == '5'
-                    insp.scroll_into_view_if_needed()
-                    insp.screenshot(path=str(shots/'inspector.png'))
-                    page.screenshot(path=str(shots/'jupyterlab.png'))
-                    print(f'\nscreenshots: {shots/"inspector.png"}, {shots/"jupyterlab.png"} ({time.time() - t0:.0f} s)')
-                finally: browser.close()
-        finally: stop_server(proc, base, token)
-        assert proc.poll() is not None
+        with notebook_run_in_lab(tmp, '08_viz.ipynb') as page:
+            inspectors = page.locator('.ronas-inspector')
+            assert inspectors.count() == 2, 'the notebook shows two inspectors: the toy run and the followed one'
+            insp = inspectors.first
+            readout, info = insp.locator('.rn-episode .widget-readout'), insp.locator('.rn-info')
+            assert readout.inner_text().strip() == '12'
+            assert 'episode 12' in info.inner_text()
+            assert insp.locator('.rn-bars .seg.chosen').count() == 69           # one outlined choice per decision
+            assert insp.locator('.rn-drawing img, img.rn-drawing').count() == 1
+            src0 = insp.locator('img.rn-drawing').get_attribute('src')
+            # the slider follows the keyboard, and the panel follows the slider
+            insp.locator('.rn-episode .noUi-handle').focus()
+            for _ in range(3): page.keyboard.press('ArrowLeft')
+            sync_api.expect(readout).to_have_text('9', timeout=20_000)
+            sync_api.expect(info).to_contain_text('episode 9', timeout=20_000)
+            sync_api.expect(insp.locator('img.rn-drawing')).not_to_have_attribute('src', src0, timeout=20_000)
+            # the child selector: pick the third-best sample (options: best, most probable, trained, then by reward)
+            select = insp.locator('.rn-child select')
+            label = select.locator('option').nth(5).text_content()
+            select.select_option(index=5)
+            m = re.search(r'reward\s+(\d\.\d{3})', label or '')
+            assert m, f'option 5 of the child selector is {label!r}'
+            sync_api.expect(info).to_contain_text(f'reward {m.group(1)}', timeout=20_000)
+            # the second inspector followed a toy search to its 6th episode
+            assert inspectors.nth(1).locator('.rn-episode .widget-readout').inner_text().strip() == '5'
+            insp.scroll_into_view_if_needed()
+            insp.screenshot(path=str(shots/'inspector.png'))
+            page.screenshot(path=str(shots/'jupyterlab.png'))
+            print(f'\nscreenshots: {shots/"inspector.png"}, {shots/"jupyterlab.png"} ({time.time() - t0:.0f} s)')

@@ -11,7 +11,7 @@ Needs Debian's `chromium` (or `RONAS_CHROMIUM=/path/to/chrome`), the `playwright
 `jupyterlab` and `pytest` for the second image; without them it writes the first image, says what is missing in one
 line and exits with status 2. Takes about a minute on 2 CPU cores.
 """
-import argparse, json, os, secrets, subprocess, sys, tempfile, time
+import argparse, json, os, sys, tempfile, time
 from pathlib import Path
 
 os.environ.setdefault('MPLBACKEND', 'Agg')
@@ -62,49 +62,25 @@ def inspector_image(run_dir:Path, out:Path, n_episodes:int, child:str='best')->P
     with tempfile.TemporaryDirectory(prefix='ronas_readme_') as d:
         tmp = Path(d); (tmp/'nbs').mkdir()
         (tmp/'nbs'/'inspector.ipynb').write_text(json.dumps(notebook(run_dir), indent=1))
-        port, token = tb.free_port(), secrets.token_hex(16)
-        base, log = f'http://127.0.0.1:{port}', tmp/'lab.log'
-        with open(log, 'w') as f:
-            proc = subprocess.Popen([sys.executable, '-m', 'jupyterlab', '--no-browser', '--ip=127.0.0.1', f'--port={port}',
-                                     '--ServerApp.port_retries=0', f'--IdentityProvider.token={token}',
-                                     f'--ServerApp.root_dir={tmp/"nbs"}', '--LabApp.news_url=',
-                                     '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate']
-                                    + ['--allow-root'] * (os.geteuid() == 0),
-                                    cwd=tmp, env=tb.lab_env(tmp), stdout=f, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            tb.wait_for_server(f'{base}/api/status?token={token}', proc, log)
-            with sync_api.sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=tb.CHROMIUM, args=tb.CHROMIUM_ARGS, headless=True)
-                try:
-                    page = browser.new_page(viewport=VIEWPORT)
-                    page.set_default_timeout(60_000)
-                    page.goto(f'{base}/lab/tree/inspector.ipynb?token={token}')
-                    page.wait_for_selector('.jp-NotebookPanel .jp-Cell', timeout=120_000)
-                    page.wait_for_selector('.jp-NotebookPanel-toolbar .jp-Toolbar-kernelName:has-text("Python")', timeout=60_000)
-                    tb.run_all_cells(page)
-                    tb.wait_until_done(page)
-                    errors = [t for t in page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
-                              .all_inner_texts() if 'Traceback' in t or 'Error' in t]
-                    if errors: raise RuntimeError(f'the cell failed in JupyterLab:\n{errors[0][-3000:]}')
-                    insp = page.locator('.ronas-inspector')
-                    insp.wait_for(state='visible', timeout=60_000)
-                    # the inspector follows the newest episode: check it shows the last one
-                    sync_api.expect(insp.locator('.rn-episode .widget-readout')).to_have_text(str(last), timeout=30_000)
-                    sync_api.expect(insp.locator('.rn-info')).to_contain_text(f'episode {last}', timeout=30_000)
-                    if child != 'best':
-                        src0 = insp.locator('img.rn-drawing').get_attribute('src')
-                        insp.locator('.rn-child select').select_option(label=CHILD_LABELS[child])
-                        sync_api.expect(insp.locator('img.rn-drawing')).not_to_have_attribute('src', src0, timeout=30_000)
-                    page.wait_for_function("""() => { const imgs = [...document.querySelectorAll('.ronas-inspector img')];
-                        return imgs.length >= 2 && imgs.every(i => i.complete && i.naturalWidth > 0); }""", timeout=60_000)
-                    page.mouse.move(0, 0)          # no hover highlight on the output
-                    insp.scroll_into_view_if_needed()
-                    time.sleep(0.5)                # let the layout settle after the images
-                    insp.screenshot(path=str(out))
-                finally: browser.close()
+            with tb.notebook_run_in_lab(tmp, 'inspector.ipynb', VIEWPORT) as page:
+                insp = page.locator('.ronas-inspector')
+                insp.wait_for(state='visible', timeout=60_000)
+                # the inspector follows the newest episode: check it shows the last one
+                sync_api.expect(insp.locator('.rn-episode .widget-readout')).to_have_text(str(last), timeout=30_000)
+                sync_api.expect(insp.locator('.rn-info')).to_contain_text(f'episode {last}', timeout=30_000)
+                if child != 'best':
+                    src0 = insp.locator('img.rn-drawing').get_attribute('src')
+                    insp.locator('.rn-child select').select_option(label=CHILD_LABELS[child])
+                    sync_api.expect(insp.locator('img.rn-drawing')).not_to_have_attribute('src', src0, timeout=30_000)
+                page.wait_for_function("""() => { const imgs = [...document.querySelectorAll('.ronas-inspector img')];
+                    return imgs.length >= 2 && imgs.every(i => i.complete && i.naturalWidth > 0); }""", timeout=60_000)
+                page.mouse.move(0, 0)          # no hover highlight on the output
+                insp.scroll_into_view_if_needed()
+                time.sleep(0.5)                # let the layout settle after the images
+                insp.screenshot(path=str(out))
         except pytest.fail.Exception as e: raise RuntimeError(str(e)) from None   # the helpers fail as in a test
         except sync_api.Error as e: raise RuntimeError(f'playwright: {e.message}') from None
-        finally: tb.stop_server(proc, base, token)
     return out
 
 

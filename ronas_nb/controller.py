@@ -12,12 +12,12 @@ from torch import nn
 from .space import Arch, SearchSpace
 
 # %% auto #0
-__all__ = ['BASELINE_DECAY', 'Controller', 'Reinforce', 'match_reward', 'train_controller']
+__all__ = ['BASELINE_DECAY', 'Controller', 'sample_uniform', 'Reinforce', 'match_reward', 'train_controller']
 
 # %% ../nbs/05_controller.ipynb #aa9af468
 class Controller(nn.Module):
     "LSTM that picks one choice per decision of `space`, in order (ENAS-style, paper sec. 2.2)"
-    def __init__(self, space:SearchSpace, hidden:int=64, tanh_constant:float=1.5):
+    def __init__(self, space:SearchSpace, hidden:int=64, tanh_constant:float|None=None):
         super().__init__()
         self.space, self.hidden, self.tanh_constant = space, hidden, tanh_constant
         sizes = [len(d.choices) for d in space.decisions]
@@ -41,8 +41,9 @@ def _indices(self:Controller, archs)->torch.Tensor:
     return torch.tensor([self.space.index_of(a) for a in archs], device=self.start.device)
 
 def _squash(self:Controller, z:torch.Tensor, t=slice(None))->torch.Tensor:
-    "Logits `1.5*tanh(z)` of decision(s) `t` from head outputs `z`, `-inf` on masked choices"
-    return (self.tanh_constant * torch.tanh(z)).masked_fill(~self.allowed[t], float('-inf'))
+    "Logits of decision(s) `t` from head outputs `z` (`c*tanh(z)` with a cap `c`), `-inf` on masked choices"
+    if self.tanh_constant is not None: z = self.tanh_constant * torch.tanh(z)
+    return z.masked_fill(~self.allowed[t], float('-inf'))
 
 def _log_softmax(self:Controller, idx:torch.Tensor)->torch.Tensor:
     "Teacher-forced log-probabilities `(n, decisions, widest)` of every choice, `-inf` where masked"
@@ -104,6 +105,15 @@ def _greedy(self:Controller)->Arch:
     return self.space.arch_from_indices(self._decode(1, lambda z: z.argmax(-1))[0].tolist())
 
 Controller._decode, Controller.sample, Controller.greedy = _decode, _sample, _greedy
+
+# %% ../nbs/05_controller.ipynb #0dd6e3a4
+def sample_uniform(space:SearchSpace, n:int, generator:torch.Generator|None=None)->list[Arch]:
+    "`n` architectures drawn uniformly: every decision's allowed choices equally likely (random search's policy)"
+    if n < 1: raise ValueError(f"sample_uniform needs n >= 1, got {n}")
+    widest = max(len(d.choices) for d in space.decisions)
+    allowed = torch.tensor([list(d.allowed) + [False] * (widest - len(d.choices)) for d in space.decisions], dtype=torch.float)
+    idx = torch.multinomial(allowed, n, replacement=True, generator=generator).T   # (n, decisions)
+    return [space.arch_from_indices(i) for i in idx.tolist()]
 
 # %% ../nbs/05_controller.ipynb #d8e50169
 @torch.no_grad()

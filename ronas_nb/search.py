@@ -4,33 +4,35 @@
 
 # %% ../nbs/06_search.ipynb #d577a2ca
 from __future__ import annotations
-import contextlib, gc, io, itertools, json, math, os, random, signal, socket, time
+import contextlib, gc, hashlib, io, itertools, json, math, os, random, signal, socket, time
 from collections import Counter
-from dataclasses import dataclass, asdict, fields, replace
+from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 from .data import TaskError, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, PatchDataset, atomic_write, try_lock, _remove_made_dirs
-from .space import Arch, SearchSpace, NODES, SKIPS, skip_name
+from .space import Arch, SearchSpace, NODES, SKIPS, skip_name, arch_from_code
 from .supernet import SuperNet, ChildNet, NetConfig, total_strides, save_child
 from .memory import estimate_training_memory, estimate_inference_memory
-from .controller import Controller, Reinforce
+from .controller import Controller, Reinforce, sample_uniform
 from .infer import oneshot_probs, label_map, dice_scores, reward_stages
 from .distributed import OneProcess, start as start_parallel
 try: import fcntl
 except ImportError: fcntl = None   # Windows: no `flock`; a run directory is not locked
 
 # %% auto #0
-__all__ = ['AMP_MODES', 'PRESETS', 'GIB', 'MAX_DRAWS', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'RUN_FORMAT', 'RUN_VERSION',
-           'SearchConfig', 'preset', 'check_poolable', 'FoldData', 'fold_data', 'amp_dtype', 'autocast',
-           'channels_last', 'train_child', 'reward', 'child_step_bytes', 'child_reward_bytes', 'MemoryBudget',
-           'BudgetError', 'fit_patch', 'release_memory', 'oom_guarded', 'RunError', 'kill_point', 'atomic_write_text',
-           'atomic_torch_save', 'seed_everything', 'Search', 'load_checkpoint', 'read_run_config', 'plot_curves',
-           'modal_architecture', 'run_search']
+__all__ = ['AMP_MODES', 'CONTROLLERS', 'PRESETS', 'GIB', 'MAX_DRAWS', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'RUN_FORMAT',
+           'RUN_VERSION', 'MODAL_WINDOW', 'REFERENCE_RANDOM', 'SearchConfig', 'preset', 'check_poolable', 'FoldData',
+           'held_out_names', 'fold_data', 'amp_dtype', 'autocast', 'channels_last', 'train_child', 'reward',
+           'child_step_bytes', 'child_reward_bytes', 'MemoryBudget', 'BudgetError', 'fit_patch', 'release_memory',
+           'oom_guarded', 'RunError', 'kill_point', 'atomic_write_text', 'atomic_torch_save', 'ArchError', 'fixed_arch',
+           'seed_everything', 'Search', 'load_checkpoint', 'read_run_config', 'plot_curves', 'modal_architecture',
+           'final_architecture', 'run_search']
 
 # %% ../nbs/06_search.ipynb #59f0cb09
 AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
+CONTROLLERS = ('rl', 'random', 'fixed')
 
 @dataclass
 class SearchConfig:
@@ -46,7 +48,10 @@ class SearchConfig:
     controller_weight_decay: float = 1e-6
     entropy_weight: float = 1e-4
     hidden: int = 64                # controller LSTM size
-    tanh_constant: float = 1.5      # controller logits are c*tanh(.) (ENAS); caps how sure it can get (see 08_viz)
+    tanh_constant: float|None = None  # cap the controller's logits at c*tanh(.) (ENAS); None: no cap, as the paper (see 05)
+    controller: str = 'rl'          # 'rl': the LSTM controller (paper); 'random': uniform sampling; 'fixed': train `arch` alone
+    arch: str|None = None           # with controller='fixed': 'max' or an architecture's code
+    test_fraction: float = 0.2      # share of the fold's training cases held out as a test set (never trained on, never rewarded)
     width: int = 16                 # channels of E1
     max_width: int = 320
     crop_nonzero: bool = False      # the paper crops brain images to their non-zero box
@@ -74,11 +79,15 @@ class SearchConfig:
             if getattr(self, k) < 1: raise ValueError(f"{k} must be at least 1, got {getattr(self, k)}")
         if not 0 <= self.fold < self.folds: raise ValueError(f"fold {self.fold} is outside 0..{self.folds - 1}")
         if self.num_workers < 0: raise ValueError(f"num_workers must be 0 or more, got {self.num_workers}")
+        if self.controller not in CONTROLLERS: raise ValueError(f"controller must be one of {CONTROLLERS}, got {self.controller!r}")
+        if (self.controller == 'fixed') != (self.arch is not None): raise ValueError("arch is given exactly when controller='fixed'")
+        if not 0 <= self.test_fraction < 1: raise ValueError(f"test_fraction must be in [0, 1), got {self.test_fraction}")
 
     def to_dict(self)->dict: return asdict(self)
     @classmethod
     def from_dict(cls, d:dict)->SearchConfig:
         known = {f.name for f in fields(cls)}
+        d = {'test_fraction': 0.0, **d}   # runs written before the test split had none
         return cls(**{k: v for k, v in d.items() if k in known})
 
 # %% ../nbs/06_search.ipynb #cf5f7d25
@@ -87,7 +96,7 @@ PRESETS = {
     'heart':    dict(episodes=500, batch_size=1),
     'prostate': dict(episodes=500, batch_size=4),
     'demo':     dict(episodes=16, children=8, child_epochs=3, batch_size=2, patches_per_case=1, width=8, max_width=64,
-                     controller_lr=5e-3, entropy_weight=1e-3, n_patch=3),
+                     controller_lr=6e-2, entropy_weight=1e-4, n_patch=3),
 }
 
 def preset(name:str, **overrides)->SearchConfig:
@@ -106,12 +115,19 @@ def check_poolable(task, fp:Fingerprint, min_feature:int=4):
 # %% ../nbs/06_search.ipynb #905f4e1d
 @dataclass
 class FoldData:
-    "The cases of one fold: what the child trains on, what rewards the controller, what evaluates the result"
+    "The cases of one fold: what the child trains on, what rewards the controller, what evaluates the result, what tests it"
     train: list
     reward: list
     val: list
     fingerprint: Fingerprint
     labels: dict
+    test: list = field(default_factory=list)
+
+def held_out_names(names:list, fraction:float, fold:int)->list:
+    "The `fraction` of `names` held out as fold `fold`'s test set (at least one if `fraction` > 0), chosen by a hash, in their order"
+    n = max(1, round(fraction * len(names))) if fraction > 0 else 0
+    chosen = set(sorted(names, key=lambda s: hashlib.sha256(f'{fold}:{s}'.encode()).hexdigest())[:n])
+    return [s for s in names if s in chosen]
 
 def fold_data(task_dir, cfg:SearchConfig, cache_dir=None)->FoldData:
     "Load, preprocess and split a task for `cfg.fold`"
@@ -122,12 +138,16 @@ def fold_data(task_dir, cfg:SearchConfig, cache_dir=None)->FoldData:
     check_poolable(task, fp, cfg.min_feature)
     split = task_folds(task, k=cfg.folds, cache_dir=cache_dir)[cfg.fold]  # folds do not depend on the search seed
     by_name = {c.name: c for c in cases}
-    train, val = [by_name[n] for n in split['train']], [by_name[n] for n in split['val']]
+    held = set(held_out_names(split['train'], cfg.test_fraction, cfg.fold))  # nor does the test set: every method meets the same cases
+    train, val = [by_name[n] for n in split['train'] if n not in held], [by_name[n] for n in split['val']]
+    test = [by_name[n] for n in split['train'] if n in held]
     reward = val
     if cfg.reward_split == 'inner':
         n_inner = max(1, round(cfg.inner_fraction * len(train)))
         reward, train = train[-n_inner:], train[:-n_inner]
-    return FoldData(train, reward, val, fp, dict(task.labels))
+    if not train: raise TaskError(task.root / 'dataset.json', f"{len(task.cases)} cases leave no training case in fold {cfg.fold} "
+                                  f"after the test split ({cfg.test_fraction}) and the reward split ({cfg.reward_split})")
+    return FoldData(train, reward, val, fp, dict(task.labels), test)
 
 # %% ../nbs/06_search.ipynb #ba22b2f4
 def amp_dtype(cfg:SearchConfig)->torch.dtype|None:
@@ -298,6 +318,15 @@ def atomic_torch_save(obj, path, tag:str|None=None):
 # %% ../nbs/06_search.ipynb #454faf47
 CHECKPOINT_FORMAT, CHECKPOINT_VERSION = 'ronas_nb.search', 1
 
+class ArchError(ValueError):
+    "An architecture asked for by code that is not one of the search space's"
+
+def fixed_arch(space:SearchSpace, code:str)->Arch:
+    "The architecture `code` names in `space`: 'max' (the maximal one) or an `Arch.code`"
+    if code == 'max': return space.max_arch()
+    try: return space.validate(arch_from_code(code))
+    except ValueError as e: raise ArchError(f"--arch {code}: {e}") from None
+
 def seed_everything(seed:int):
     "Seed Python, numpy and torch"
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
@@ -320,7 +349,8 @@ class Search:
         self.reinforce = Reinforce(self.controller, lr=cfg.controller_lr, weight_decay=cfg.controller_weight_decay,
                                    entropy_weight=cfg.entropy_weight)
         self.gen = torch.Generator().manual_seed(cfg.seed)
-        self.episode, self.history, self.arch = 0, [], self.space.max_arch()  # paper: the first child is the maximal one
+        self.episode, self.history = 0, []
+        self.arch = fixed_arch(self.space, cfg.arch) if cfg.controller == 'fixed' else self.space.max_arch()  # paper: the first child is the maximal one
         self.budget = None if cfg.gpu_memory is None else MemoryBudget(self.net, cfg.gpu_memory, cfg.batch_size, cfg.device,
                                                                          volumes=[np.shape(c.image) for c in data.reward])
         if self.budget is not None: self.arch = self._fitting(self.arch, first=True); self._check_rewards()
@@ -351,14 +381,25 @@ class Search:
         return ([torch.from_numpy(np.array(c.image)).to(self.dev) for c in cases], [torch.from_numpy(np.array(c.label)).to(self.dev) for c in cases])
 
 # %% ../nbs/06_search.ipynb #8d1d2cbb
+def _draw(self:Search, n:int)->list[Arch]:
+    "`n` architectures from the search's policy: the controller ('rl'), uniform ('random'), the one trained ('fixed')"
+    if self.cfg.controller == 'fixed': return [self.arch] * n
+    if self.cfg.controller == 'random': return sample_uniform(self.space, n, self.gen)
+    with torch.no_grad(): return self.controller.sample(n, generator=self.gen)[0]
+
 def _sample_children(self:Search)->tuple[list, list]:
     "`cfg.children` samples that fit the budget (fewer after `MAX_DRAWS` rounds), and those it excluded"
+    if self.cfg.controller == 'fixed': return [self.arch], []   # alone: its own reward, for the curves
     fit, excluded = [], []
-    for _ in range(MAX_DRAWS if self.budget is not None else 1):   # no budget: one draw, as before
+    for _ in range(MAX_DRAWS if self.budget is not None else 1):   # without a budget every draw fits
         if len(fit) >= self.cfg.children: break
-        with torch.no_grad(): archs, _, _ = self.controller.sample(self.cfg.children - len(fit), generator=self.gen)
-        for a in archs: (fit if self.budget is None or self.budget.fits(a) else excluded).append(a)
+        for a in self._draw(self.cfg.children - len(fit)): (fit if self.budget is None or self.budget.fits(a) else excluded).append(a)
     return fit, excluded
+
+def _update(self:Search, archs:list, rewards:list)->dict:
+    "The controller's REINFORCE step ('rl'); the baselines do not learn, and record the mean reward and their policy's entropy"
+    if self.cfg.controller == 'rl': return self.reinforce.step(archs, rewards)
+    return dict(baseline=float(np.mean(rewards)), entropy=self.controller.max_entropy if self.cfg.controller == 'random' else 0.)
 
 def _episode(self:Search, progress:bool=False)->dict:
     "Train the current child, reward `cfg.children` samples, update the controller, sample the next child"
@@ -379,23 +420,25 @@ def _episode(self:Search, progress:bool=False)->dict:
     rewards = [0.0 if oom else r for r, oom in results]
     rec = None
     if par.main:
-        stats = self.reinforce.step(archs + excluded, rewards + [0.0] * len(excluded))   # the penalty teaches the controller
+        stats = self._update(archs + excluded, rewards + [0.0] * len(excluded))   # the penalty teaches the controller
         trained = self.arch
-        with torch.no_grad():
-            (self.arch,), _, _ = self.controller.sample(1, generator=self.gen)
-            greedy, probs = self.controller.greedy(), self.controller.probabilities()
+        (self.arch,) = self._draw(1)
+        learned = cfg.controller == 'rl'
+        with torch.no_grad(): greedy, probs = (self.controller.greedy(), self.controller.probabilities()) if learned else (None, None)
         if self.budget is not None: self.arch = self._fitting(self.arch)
         rec = dict(episode=self.episode, arch=trained.to_dict(), code=trained.code, train_loss=loss,
                    children=[a.code for a in archs], rewards=rewards, mean_reward=float(np.mean(rewards)) if rewards else 0.0,
                    best_reward=float(max(rewards, default=0.0)), baseline=float(stats['baseline']), entropy=float(stats['entropy']),
-                   excluded=len(excluded), failed=failed,
-                   greedy=greedy.code, probabilities={k: [round(float(p), 5) for p in v] for k, v in probs.items()},
-                   seconds=time.perf_counter() - t0)
+                   excluded=len(excluded), failed=failed, greedy=greedy.code if learned else None,
+                   probabilities={k: [round(float(p), 5) for p in v] for k, v in probs.items()} if learned else None)
+        rec['modal_code'], rec['modal_share'] = modal_architecture(self.history[-(MODAL_WINDOW - 1):] + [rec])
+        rec['seconds'] = time.perf_counter() - t0
     self.arch, rec = par.broadcast((self.arch, rec) if par.main else None)   # every rank: the same next child and history
     self.history.append(rec)
     self.episode += 1
     return rec
-Search._sample_children, Search.run_episode = _sample_children, _episode
+
+Search._draw, Search._sample_children, Search._update, Search.run_episode = _draw, _sample_children, _update, _episode
 
 # %% ../nbs/06_search.ipynb #d973f5e0
 def _state_dict(self:Search)->dict:
@@ -452,17 +495,20 @@ def read_run_config(run_dir)->dict:
 
 # %% ../nbs/06_search.ipynb #c7589967
 def plot_curves(history:list, path=None):
-    "Entropy, mean and best reward and baseline per episode; saved to `path` if given"
+    "Fig. 3: entropy, rewards and baseline, and the modal child's share of the samples, per episode; saved to `path` if given"
     import matplotlib
     if path is not None: matplotlib.use('Agg', force=False)
     import matplotlib.pyplot as plt
     ep = [r['episode'] for r in history]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.5))
+    share = [modal_architecture(history[max(0, i - MODAL_WINDOW + 1):i + 1])[1] for i in range(len(history))]
+    fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(14, 3.5))
     a1.plot(ep, [r['entropy'] for r in history], c='tab:purple'); a1.set(xlabel='episode', ylabel='entropy (nats)', title='controller entropy')
     a2.plot(ep, [r['mean_reward'] for r in history], label='mean reward')
     a2.plot(ep, [r['best_reward'] for r in history], label='best reward', alpha=.7)
     a2.plot(ep, [r['baseline'] for r in history], '--', label='baseline')
     a2.set(xlabel='episode', ylabel='validation dice', title='reward'); a2.legend(fontsize=8)
+    a3.plot(ep, share, c='tab:red'); a3.axhline(0.8, ls=':', c='gray', label="paper: > 80%")
+    a3.set(xlabel='episode', ylabel='share of samples', ylim=(0, 1.02), title=f'modal child (last {MODAL_WINDOW} episodes)'); a3.legend(fontsize=8)
     fig.tight_layout()
     if path is not None:
         buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=100); plt.close(fig)
@@ -539,7 +585,9 @@ def _resume_state(run_dir:Path, cfg:SearchConfig|dict|None)->tuple:
     try: return replace(saved, **{k: new for k, (_, new) in changes.items()}), conf, ck, changes
     except (TypeError, ValueError) as e: raise RunError(f"{run_dir}: cannot resume with these settings: {e}") from None
 
-def modal_architecture(history:list, window:int=10)->tuple[str|None, float]:
+MODAL_WINDOW = 5   # episodes over which the modal child's share of the samples is counted (paper: "more than 80% of the time")
+
+def modal_architecture(history:list, window:int=MODAL_WINDOW)->tuple[str|None, float]:
     "The child sampled most often over the last `window` episodes, and its share of those samples"
     codes = [c for r in history[-window:] for c in r['children']]
     if not codes: return None, 0.
@@ -547,24 +595,66 @@ def modal_architecture(history:list, window:int=10)->tuple[str|None, float]:
     code = max(counts, key=counts.get)     # ties: the first sampled (a Counter keeps insertion order)
     return code, counts[code] / len(codes)
 
+def final_architecture(history:list, controller:str='rl', window:int=MODAL_WINDOW)->tuple[str|None, str]:
+    "The final child's code and how it was chosen, from the history alone (see above)"
+    recent = history[-window:]
+    if not history: return None, 'no episode ran'
+    if controller == 'fixed': return history[-1]['code'], 'the fixed architecture, trained alone'
+    scored = [(c, r) for h in recent for c, r in zip(h['children'], h['rewards'])]
+    if controller == 'random':
+        if scored: return max(scored, key=lambda cr: cr[1])[0], f'the best rewarded child of the last {len(recent)} episodes'
+        return history[-1]['code'], 'the last trained child (no child was rewarded lately)'
+    trained = {h['code'] for h in history}
+    counts, rewards = Counter(c for c, _ in scored if c in trained), {}
+    for c, r in scored: rewards.setdefault(c, []).append(r)
+    if not counts: return history[-1]['code'], 'the last trained child (no trained child was sampled lately)'
+    code = max(counts, key=lambda c: (counts[c], np.mean(rewards[c])))   # ties: by mean reward
+    return code, f'the trained child sampled most often in the last {len(recent)} episodes'
+
+REFERENCE_RANDOM = 8   # uniformly random children scored with the final weights beside the final one
+
+def _scores(search:Search, arch:Arch, sets:dict, budgeted:bool=False)->dict:
+    "`{val_dice, test_dice}` of `arch` with the shared weights as they are (`{..._error}` when out of memory or over the budget)"
+    if budgeted and search.budget is not None and not search.budget.fits(arch): return {f'{k}_error': 'over the memory budget' for k in sets}
+    out = {}
+    for name, (images, labels) in sets.items():
+        d, oom = oom_guarded(search.dev, reward, search.net, arch, images, labels, search.data.fingerprint.n_classes, amp=search.amp)
+        out.update({f'{name}_error': 'out of memory'} if oom else {f'{name}_dice': d})
+    return out
+
 def _final(search:Search, run_dir:Path, log=print)->dict:
-    "The controller's most probable child with the shared weights as they are: architecture.json, model.pt, curves.png"
-    arch = search.controller.greedy()
-    images, labels = search._reward_set if search.data.reward is search.data.val else search._to_device(search.data.val)   # paper's split: resident
-    val, oom = oom_guarded(search.dev, reward, search.net, arch, images, labels, search.data.fingerprint.n_classes, amp=search.amp)
+    "The final child with the shared weights as they are, beside the greedy, maximal and random children: architecture.json, model.pt, curves.png"
+    code, how = final_architecture(search.history, search.cfg.controller)
+    arch = search.space.validate(arch_from_code(code))
+    sets = dict(val=search._reward_set if search.data.reward is search.data.val else search._to_device(search.data.val))   # paper's split: resident
+    if search.data.test: sets['test'] = search._to_device(search.data.test)
+    mine, top = _scores(search, arch, sets), search.space.max_arch()
+    others = sample_uniform(search.space, REFERENCE_RANDOM, torch.Generator().manual_seed(search.cfg.seed))
+    reference = dict(max=dict(code=top.code, **_scores(search, top, sets, budgeted=True)),
+                     random=[dict(code=a.code, **_scores(search, a, sets, budgeted=True)) for a in others])
+    if search.cfg.controller == 'rl':
+        greedy = search.controller.greedy()
+        reference['greedy'] = dict(code=greedy.code, **_scores(search, greedy, sets, budgeted=True))
     modal, modal_fraction = modal_architecture(search.history)
-    info = dict(arch=arch.to_dict(), code=arch.code, description=str(arch), **(dict(val_error='out of memory') if oom else dict(val_dice=val)),
-                reward_split=search.cfg.reward_split, episodes=search.episode,
+    info = dict(arch=arch.to_dict(), code=arch.code, description=str(arch), selection=how, **mine,
+                controller=search.cfg.controller, reward_split=search.cfg.reward_split, episodes=search.episode,
                 excluded_total=sum(r.get('excluded', 0) for r in search.history),
                 failed_total=sum(len(r.get('failed', ())) for r in search.history),
-                modal_code=modal, modal_fraction=modal_fraction)
+                modal_code=modal, modal_fraction=modal_fraction, reference=reference)
     try: save_child(search.net.child(arch), run_dir/'model.pt')
     except OSError as e: raise _write_error(run_dir/'model.pt', e) from None
     atomic_write_text(run_dir/'architecture.json', json.dumps(info, indent=1))
     plot_curves(search.history, run_dir/'curves.png')
-    if oom: log(f"final architecture {arch.code}: its validation ran out of device memory; `ronas evaluate --run {run_dir} --device cpu` gives it")
-    else: log(f"final architecture {arch.code}: validation dice {val:.4f} (fold {search.cfg.fold}, {len(search.data.val)} cases)")
+    log(f"final architecture {arch.code} ({how}): " + _dice_line(info, search))
     return info
+
+def _dice_line(info:dict, search:Search)->str:
+    "The final child's dice beside the maximal and random children's, as the log shows them"
+    def say(d, k): return f"{d[k + '_dice']:.4f}" if k + '_dice' in d else 'out of memory'
+    def mean(k): return f"{np.mean([d[k + '_dice'] for d in info['reference']['random'] if k + '_dice' in d] or [np.nan]):.4f}"
+    parts = [f"{k} dice {say(info, k)} ({n} cases; maximal child {say(info['reference']['max'], k)}, random children {mean(k)})"
+             for k, n in (('val', len(search.data.val)), ('test', len(search.data.test))) if n]
+    return '; '.join(parts) + (f"; `ronas evaluate --run ... --device cpu` gives what ran out of memory" if 'val_error' in info else '')
 
 def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False, cache_dir=None,
                progress:bool=True, log=print, parallel:OneProcess|None=None)->Search:
@@ -620,7 +710,8 @@ def _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress, log, 
         conf = dict(format=RUN_FORMAT, version=RUN_VERSION, data=str(Path(data_dir).resolve()), config=cfg.to_dict(),
                     net=search.net.config(), labels={str(k): v for k, v in data.labels.items()},
                     fingerprint=data.fingerprint.to_dict(),
-                    split=dict(train=[c.name for c in data.train], reward=[c.name for c in data.reward], val=[c.name for c in data.val]))
+                    split=dict(train=[c.name for c in data.train], reward=[c.name for c in data.reward], val=[c.name for c in data.val],
+                               test=[c.name for c in data.test]))
         atomic_write_text(run_dir/'config.json', json.dumps(conf, indent=1))
     if par.main: _write_history(search, run_dir)   # a resumed run's history is the checkpoint's: episodes after it are dropped
     log(f"search space: {search.space}; reward on {len(data.reward)} {cfg.reward_split} cases, training on {len(data.train)}")

@@ -21,6 +21,7 @@ from .data import Fingerprint
 from .space import Arch, SearchSpace, NODES, ENCODER, N_STAGES, DECISION_NAMES, arch_from_code
 from .supernet import NetConfig, feature_sizes, total_strides
 from .controller import Controller, Reinforce, match_reward
+from .search import modal_architecture, MODAL_WINDOW   # one definition, shared with the search's history and architecture.json
 
 # %% auto #0
 __all__ = ['HEART_LIKE', 'Run', 'read_history', 'read_run', 'ToySearch', 'node_positions', 'fmt_size', 'node_label', 'pool_label',
@@ -106,8 +107,10 @@ def _toy_episode(self:ToySearch)->dict:
     rec = dict(episode=self.episode, arch=trained.to_dict(), code=trained.code, train_loss=None,
                children=[a.code for a in archs], rewards=rewards, mean_reward=float(np.mean(rewards)),
                best_reward=float(np.max(rewards)), baseline=float(stats['baseline']), entropy=float(stats['entropy']),
-               greedy=greedy.code, probabilities={k: [round(float(p), 5) for p in v] for k, v in probs.items()},
-               seconds=time.perf_counter() - t0)
+               greedy=greedy.code, probabilities={k: [round(float(p), 5) for p in v] for k, v in probs.items()})
+    hist = [json.loads(l) for l in (self.run_dir/'history.jsonl').read_text().splitlines()[-(MODAL_WINDOW - 1):]]
+    rec['modal_code'], rec['modal_share'] = modal_architecture(hist + [rec])
+    rec['seconds'] = time.perf_counter() - t0
     with open(self.run_dir/'history.jsonl', 'a') as f: f.write(json.dumps(rec) + '\n')
     self.episode += 1
     return rec
@@ -222,8 +225,6 @@ def artists(fig, prefix:str)->dict:
     return {a.get_gid(): a for a in fig.findobj(lambda a: str(a.get_gid()).startswith(prefix))}
 
 # %% ../nbs/08_viz.ipynb #6ef0a9ea
-from .search import modal_architecture   # one definition, shared with architecture.json
-
 _arch = lru_cache(maxsize=8192)(arch_from_code)
 
 def agreement(codes:list, target:Arch, names)->float:
@@ -231,12 +232,12 @@ def agreement(codes:list, target:Arch, names)->float:
     return float(np.mean([[_arch(c)[n] == target[n] for n in names] for c in codes])) if codes else float('nan')
 
 def searched_decisions(record:dict)->list[str]:
-    "Decisions with more than one allowed choice, read from a record's probabilities (all decisions if none)"
+    "Decisions with more than one allowed choice, read from an early record's probabilities (all decisions if none)"
     probs = record.get('probabilities')
     return [n for n, p in probs.items() if sum(q > 0 for q in p) > 1] if probs else list(DECISION_NAMES)
 
 # %% ../nbs/08_viz.ipynb #055d6601
-def plot_search(history:list, path=None, window:int=10):
+def plot_search(history:list, path=None, window:int=MODAL_WINDOW):
     "Fig. 3 (right): entropy, rewards and baseline per episode, and how the samples converge; saved to `path` if given"
     fig = new_figure((12, 3.3), detached=path is not None)
     a1, a2, a3 = fig.subplots(1, 3)
@@ -251,7 +252,7 @@ def plot_search(history:list, path=None, window:int=10):
     code, frac = modal_architecture(history, window)
     a3.plot(ep, [r['children'].count(code) / len(r['children']) for r in history], c='tab:red', label='modal child', gid='modal')
     if history and (history[-1].get('greedy') or code):
-        final, names = _arch(history[-1].get('greedy') or code), searched_decisions(history[-1])
+        final, names = _arch(history[-1].get('greedy') or code), searched_decisions(history[0])   # near-uniform: every allowed choice > 0
         a3.plot(ep, [agreement(r['children'], final, names) for r in history], c='tab:gray',
                 label='agreement with the final architecture', gid='agreement')
     a3.axhline(0.8, c='#999999', ls=':', lw=1)

@@ -8,14 +8,14 @@ import argparse, os, sys
 from pathlib import Path
 import torch
 from .data import SYNTH_KINDS, TaskError, make_synthetic_task, preprocess_image
-from .space import SearchSpace
+from .space import SearchSpace, arch_from_code
 from .supernet import load_child, total_strides
 from .infer import evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions
-from .search import PRESETS, SearchConfig, RunError, BudgetError, preset, run_search, read_run_config, fold_data, _lock_run, _holder
+from .search import PRESETS, SearchConfig, RunError, BudgetError, ArchError, preset, run_search, read_run_config, fold_data, _lock_run, _holder
 
 # %% auto #0
-__all__ = ['DEMO_TASK', 'DEMO_RUN', 'UsageError', 'synth', 'add_synth', 'search', 'add_search', 'evaluate', 'add_evaluate',
-           'predict', 'add_predict', 'parser', 'main', 'error_line']
+__all__ = ['DEMO_TASK', 'DEMO_RUN', 'UsageError', 'synth', 'add_synth', 'search', 'add_search', 'train', 'add_train', 'evaluate',
+           'add_evaluate', 'predict', 'add_predict', 'parser', 'main', 'error_line']
 
 # %% ../nbs/09_cli.ipynb #8458a2ce
 class UsageError(ValueError):
@@ -58,15 +58,20 @@ def _check_device(asked:str|None):
     "`--device cuda` without a GPU is a usage error, found before anything is read"
     if (asked or '').startswith('cuda') and not torch.cuda.is_available(): raise UsageError('--device cuda: no CUDA device is available')
 
-def search(args:argparse.Namespace):
+def _run_options(args:argparse.Namespace)->dict:
+    "The `SearchConfig` settings given on the command line (None: not given)"
+    over = dict(episodes=args.episodes, children=getattr(args, 'children', None), child_epochs=args.child_epochs, fold=args.fold,
+                folds=args.folds, seed=args.seed, device=args.device, reward_split=getattr(args, 'reward_split', None),
+                controller=getattr(args, 'controller', None),
+                test_fraction=args.test_fraction, gpu_memory=args.gpu_memory, amp=args.amp, channels_last=args.channels_last or None,
+                cudnn_benchmark=args.cudnn_benchmark or None, num_workers=args.workers)
+    return {k: v for k, v in over.items() if v is not None}
+
+def search(args:argparse.Namespace, **more):
     "`ronas search`: search an architecture on a task (default: the synthetic demo)"
     if args.threads: torch.set_num_threads(args.threads)
     _check_device(args.device)
-    over = dict(episodes=args.episodes, children=args.children, child_epochs=args.child_epochs, fold=args.fold,
-                folds=args.folds, seed=args.seed, device=args.device, reward_split=args.reward_split,
-                gpu_memory=args.gpu_memory, amp=args.amp, channels_last=args.channels_last or None,
-                cudnn_benchmark=args.cudnn_benchmark or None, num_workers=args.workers)
-    over = {k: v for k, v in over.items() if v is not None}
+    over = _run_options(args)
     if args.resume:   # `run_search` refuses the settings a resume may not change
         if not args.out: raise UsageError('--resume needs --out RUN, the run directory to continue')
         if args.preset: raise UsageError('--preset: cannot change when a search is resumed (the run keeps its settings)')
@@ -74,32 +79,30 @@ def search(args:argparse.Namespace):
         return _on_rank0(f'run written to {args.out}')
     demo = args.data is None
     name = args.preset or ('demo' if demo else None)
-    try: cfg = preset(name, **over) if name else SearchConfig(**over)
+    try: cfg = preset(name, **over, **more) if name else SearchConfig(**over, **more)
     except (ValueError, TypeError) as e: raise UsageError(str(e)) from None
     data = args.data
     if demo:
         data = DEMO_TASK
         if not (data/'dataset.json').is_file(): print(f'writing the synthetic demo task to {make_synthetic_task("heart", data, cases=20, seed=0)}')
-    out = Path(args.out) if args.out else DEMO_RUN if demo else Path('runs')/f'{Path(data).name}_fold{cfg.fold}'
+    suffix = '' if cfg.controller == 'rl' else f'_{cfg.controller}'
+    out = Path(args.out) if args.out else Path(f'{DEMO_RUN}{suffix}') if demo else Path('runs')/f'{Path(data).name}_fold{cfg.fold}{suffix}'
     run_search(data, out, cfg, progress=not args.quiet)
     _on_rank0(f'run written to {out}')
 
-def add_search(sub):
-    "The `search` sub-parser"
-    p = sub.add_parser('search', help='search an architecture (default: the synthetic demo task)',
-                       description='Search a 3D U-Net architecture with the RL controller and shared weights, then '
-                                   'export the most probable child. Without --data: the synthetic demo task and the demo preset.')
+def _add_run_options(p):
+    "The options `search` and `train` share: data, run directory, budget, device and speed"
     p.add_argument('--data', help='an MSD task folder (with dataset.json); default: the synthetic demo task under data/')
     p.add_argument('--out', help='the run directory (default: runs/demo, or runs/<task>_fold<K>)')
     p.add_argument('--preset', choices=sorted(PRESETS), help='settings of the paper per task, or demo')
-    p.add_argument('--episodes', type=_positive_int, help='controller updates (paper: 150 brain, 500 heart and prostate)')
-    p.add_argument('--children', type=_positive_int, help='children rewarded per episode (paper: 20)')
+    p.add_argument('--episodes', type=_positive_int, help='episodes (paper: 150 brain, 500 heart and prostate)')
     p.add_argument('--child-epochs', type=_positive_int, help='epochs the child trains per episode (paper: 3)')
     p.add_argument('--fold', type=int, help='the cross-validation fold to search on (default 0)')
     p.add_argument('--folds', type=_positive_int, help='number of folds (default 5)')
+    p.add_argument('--test-fraction', type=float, metavar='F', help="share of the fold's training cases held out as a test set, "
+                   'never trained on nor rewarded (default 0.2; 0: the paper\'s protocol, no test set)')
     p.add_argument('--seed', type=int, help='random seed (default 0); the same seed on a CPU gives the same search')
     p.add_argument('--device', help='cpu or cuda (default cpu)')
-    p.add_argument('--reward-split', choices=('val', 'inner'), help="reward on the fold's validation cases (paper) or an inner split of the training cases")
     p.add_argument('--gpu-memory', type=_positive_float, metavar='GB',
                    help='memory budget in GiB: children predicted to need more, to train or to be rewarded, are never run (default: none)')
     p.add_argument('--amp', choices=('auto', 'off', 'bf16', 'fp16'),
@@ -110,10 +113,37 @@ def add_search(sub):
     p.add_argument('--threads', type=_positive_int, help='CPU threads for torch (default: torch\'s choice)')
     p.add_argument('--workers', type=int, metavar='N', help='DataLoader worker processes for training patches (default 0: '
                    'the main process reads the memory-mapped cache, the fastest at the sizes measured)')
-    p.add_argument('--resume', action='store_true', help='continue the search in --out from its checkpoint; it may change '
+    p.add_argument('--resume', action='store_true', help='continue the run in --out from its checkpoint; it may change '
                    '--episodes, --device, --amp, --gpu-memory, --channels-last, --cudnn-benchmark, --threads and --workers')
     p.add_argument('--quiet', action='store_true', help='no progress bars')
+
+def add_search(sub):
+    "The `search` sub-parser"
+    p = sub.add_parser('search', help='search an architecture (default: the synthetic demo task)',
+                       description='Search a 3D U-Net architecture with the RL controller (or at random) and shared weights, then '
+                                   'export the final child. Without --data: the synthetic demo task and the demo preset.')
+    _add_run_options(p)
+    p.add_argument('--children', type=_positive_int, help='children rewarded per episode (paper: 20)')
+    p.add_argument('--controller', choices=('rl', 'random'), help='rl: the LSTM controller (paper, default); random: random '
+                   'search with weight sharing, the same training, the best rewarded child as the final one')
+    p.add_argument('--reward-split', choices=('val', 'inner'), help="reward on the fold's validation cases (paper) or an inner split of the training cases")
     p.set_defaults(func=search)
+
+def train(args:argparse.Namespace):
+    "`ronas train`: one fixed architecture trained alone, as many steps as a search trains, into a run directory"
+    if args.arch != 'max':
+        try: arch_from_code(args.arch)
+        except ValueError as e: raise UsageError(f'--arch: {e}; give max or the code of an architecture (architecture.json: code)') from None
+    search(args, controller='fixed', arch=args.arch)
+
+def add_train(sub):
+    "The `train` sub-parser"
+    p = sub.add_parser('train', help='train one fixed architecture alone (a baseline for the search)',
+                       description='Train one architecture alone from scratch, for as many episodes of --child-epochs epochs '
+                                   'as a search trains its children, and write a run directory that evaluate and predict read.')
+    p.add_argument('--arch', required=True, help='max (the maximal architecture) or an architecture code, e.g. from architecture.json')
+    _add_run_options(p)
+    p.set_defaults(func=train)
 
 # %% ../nbs/09_cli.ipynb #96b6e438
 def _load_model(model:Path):
@@ -159,11 +189,16 @@ def _evaluate(args, conf, child, device):
     if [c.name for c in data.val] != conf['split']['val']:
         raise TaskError(args.data or conf['data'], f"fold {cfg.fold} holds other cases than the run was searched with")
     names = [conf['labels'][str(k)] for k in sorted(map(int, conf['labels']))][1:]
-    ev = evaluate_cases(child.to(device), data.val, total_strides(child.arch), len(conf['labels']), mode=args.mode,
-                        patch=child.arch.patch, device=device, class_names=names)
+    if [c.name for c in data.test] != conf['split'].get('test', []):
+        raise TaskError(args.data or conf['data'], f"fold {cfg.fold}'s test split holds other cases than the run was searched with")
+    def scored(cases): return evaluate_cases(child.to(device), cases, total_strides(child.arch), len(conf['labels']), mode=args.mode,
+                                             patch=child.arch.patch, device=device, class_names=names)
+    ev = scored(data.val)
+    if data.test: ev['test'] = scored(data.test)   # cases neither trained on nor rewarded
     save_evaluation(ev, Path(args.run)/'evaluation.json')
-    print(f"mean dice {ev['mean_dice']:.4f} over {len(ev['cases'])} validation cases of fold {cfg.fold} "
-          f"({', '.join(f'{n} {d:.4f}' for n, d in zip(names, ev['per_class']))}); written to {Path(args.run)/'evaluation.json'}")
+    say = lambda e, what: (f"mean dice {e['mean_dice']:.4f} over {len(e['cases'])} {what} cases of fold {cfg.fold} "
+                           f"({', '.join(f'{n} {d:.4f}' for n, d in zip(names, e['per_class']))})")
+    print('; '.join([say(ev, 'validation')] + ([say(ev['test'], 'test')] if data.test else [])) + f"; written to {Path(args.run)/'evaluation.json'}")
 
 def add_evaluate(sub):
     "The `evaluate` sub-parser"
@@ -215,14 +250,14 @@ def parser()->argparse.ArgumentParser:
     "The `ronas` argument parser with every sub-command"
     p = argparse.ArgumentParser(prog='ronas', description='Resource-optimized neural architecture search for 3D medical image segmentation')
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    for add in (add_synth, add_search, add_evaluate, add_predict): add(sub)
+    for add in (add_synth, add_search, add_train, add_evaluate, add_predict): add(sub)
     return p
 
 def main(argv:list|None=None)->int:
     "Entry point of `ronas`: run a sub-command; bad input gives one `ronas: error:` line and status 2"
     args = parser().parse_args(argv)
     try: args.func(args)
-    except (TaskError, RunError, UsageError, BudgetError, OSError) as e:
+    except (TaskError, RunError, UsageError, BudgetError, ArchError, OSError) as e:
         print('ronas: error: ' + error_line(e), file=sys.stderr)
         return 2
     return 0

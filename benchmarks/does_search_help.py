@@ -1,0 +1,55 @@
+"""Does the search beat chance? RL search, random search and one architecture alone, at equal training steps.
+
+For each synthetic kind and seed, the three methods of `nbs/12_does_search_help.ipynb`
+(`ronas_nb.compare.METHODS`: rl, random, max) run the same loop on the same task, fold, test
+split and preset. Each run's final child is scored with its own shared weights on the fold's
+held-out test cases and on the validation cases that rewarded it. The script prints the table
+(mean and standard deviation over seeds, and RL minus each baseline per seed) and writes every
+run's figures to a JSON file that notebook 12 reads.
+
+    python benchmarks/does_search_help.py --kinds heart --seeds 0 1 2 --jobs 2        # about 30 minutes on 2 CPU cores
+    python benchmarks/does_search_help.py --kinds heart prostate brain --out benchmarks/results/does_search_help_cpu.json
+"""
+import argparse, json, os, platform, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+sys.path.append(str(Path(__file__).resolve().parents[1]))   # ronas_nb from this checkout when it is not installed
+from ronas_nb.compare import METHODS, compare_run, summarise, results_table
+
+def parse(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--kinds', nargs='+', default=['heart'], choices=('heart', 'prostate', 'brain'))
+    p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    p.add_argument('--methods', nargs='+', default=list(METHODS), choices=list(METHODS))
+    p.add_argument('--preset', default='demo', help='the search preset every run uses (default demo)')
+    p.add_argument('--episodes', type=int, help="override the preset's episodes")
+    p.add_argument('--cases', type=int, default=20, help='cases per synthetic task (default 20)')
+    p.add_argument('--work', default='runs/does_search_help', help='where the tasks and run directories go')
+    p.add_argument('--jobs', type=int, default=2, help='runs at once, one thread each (default 2)')
+    p.add_argument('--out', help="write every run's figures as JSON to this file (merged with the runs it already holds)")
+    return p.parse_args(argv)
+
+def one(kind, seed, method, a):
+    import torch
+    torch.set_num_threads(1)
+    over = {} if a.episodes is None else dict(episodes=a.episodes)
+    return dict(kind=kind, **compare_run(Path(a.work)/'tasks'/kind, Path(a.work)/kind/f'{method}_seed{seed}', method, seed, a.preset, **over))
+
+def main(argv=None):
+    a = parse(argv)
+    from ronas_nb.data import make_synthetic_task
+    for kind in a.kinds:
+        task = Path(a.work)/'tasks'/kind
+        if not (task/'dataset.json').is_file(): make_synthetic_task(kind, task, cases=a.cases, seed=0)
+    jobs = [(k, s, m) for k in a.kinds for s in a.seeds for m in a.methods]
+    t0 = time.time()
+    with ProcessPoolExecutor(a.jobs) as ex: rows = list(ex.map(one, *zip(*jobs), [a] * len(jobs)))
+    if a.out and Path(a.out).is_file():   # keep the other kinds' runs already in the file
+        mine = {(r['kind'], r['seed'], r['method']) for r in rows}
+        rows = [r for r in json.loads(Path(a.out).read_text())['runs'] if (r['kind'], r['seed'], r['method']) not in mine] + rows
+    print(results_table(summarise(rows)))
+    machine = f'{os.cpu_count()}-CPU {platform.machine()}, {a.jobs} runs at once, 1 thread each'
+    print(f"{len(jobs)} runs in {time.time() - t0:.0f} s on a {machine}")
+    if a.out: Path(a.out).write_text(json.dumps(dict(preset=a.preset, episodes=a.episodes, cases=a.cases, machine=machine, runs=rows), indent=1))
+
+if __name__ == '__main__': main()

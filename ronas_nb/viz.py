@@ -532,8 +532,8 @@ def _header_html(self:ArchInspector)->str:
     sp, n, f = self.run.space, len(self.history), self.run.final
     s = f"<b>{escape(self.run_dir.name)}</b> · {n} episode{'s' * (n != 1)}"
     if sp: s += f" · search space of {sp.cardinality:.2g} architectures, patches d {list(sp.patches.depth)}, h/w {list(sp.patches.hw)}"
-    if f: s += (f"<br>finished: most probable architecture <code>{escape(str(f.get('code')))}</code>, validation dice "
-                f"{f.get('val_dice', float('nan')):.3f}")
+    if f: s += (f"<br>finished: final architecture <code>{escape(str(f.get('code')))}</code>, validation dice "
+                f"{f.get('val_dice', float('nan')):.3f}" + (f", test dice {f['test_dice']:.3f}" if 'test_dice' in f else ''))
     return f'<div style="font:13px sans-serif">{s}</div>'
 
 def _info_html(self:ArchInspector, rec:dict, arch:Arch, reward)->str:

@@ -191,7 +191,8 @@ def _evaluate(args, conf, child, device):
     names = [conf['labels'][str(k)] for k in sorted(map(int, conf['labels']))][1:]
     if [c.name for c in data.test] != conf['split'].get('test', []):
         raise TaskError(args.data or conf['data'], f"fold {cfg.fold}'s test split holds other cases than the run was searched with")
-    def scored(cases): return evaluate_cases(child.to(device), cases, total_strides(child.arch), len(conf['labels']), mode=args.mode,
+    child = child.to(device)
+    def scored(cases): return evaluate_cases(child, cases, total_strides(child.arch), len(conf['labels']), mode=args.mode,
                                              patch=child.arch.patch, device=device, class_names=names)
     ev = scored(data.val)
     if data.test: ev['test'] = scored(data.test)   # cases neither trained on nor rewarded

@@ -27,8 +27,8 @@ __all__ = ['AMP_MODES', 'CONTROLLERS', 'PRESETS', 'GIB', 'MAX_DRAWS', 'CHECKPOIN
            'held_out_names', 'fold_data', 'amp_dtype', 'autocast', 'channels_last', 'train_child', 'reward',
            'child_step_bytes', 'child_reward_bytes', 'MemoryBudget', 'BudgetError', 'fit_patch', 'release_memory',
            'oom_guarded', 'RunError', 'kill_point', 'atomic_write_text', 'atomic_torch_save', 'ArchError', 'fixed_arch',
-           'seed_everything', 'Search', 'load_checkpoint', 'read_run_config', 'plot_curves', 'modal_architecture',
-           'final_architecture', 'run_search']
+           'seed_everything', 'Search', 'load_checkpoint', 'read_run_config', 'plot_curves', 'run_search',
+           'modal_architecture', 'final_architecture']
 
 # %% ../nbs/06_search.ipynb #59f0cb09
 AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
@@ -585,77 +585,6 @@ def _resume_state(run_dir:Path, cfg:SearchConfig|dict|None)->tuple:
     try: return replace(saved, **{k: new for k, (_, new) in changes.items()}), conf, ck, changes
     except (TypeError, ValueError) as e: raise RunError(f"{run_dir}: cannot resume with these settings: {e}") from None
 
-MODAL_WINDOW = 5   # episodes over which the modal child's share of the samples is counted (paper: "more than 80% of the time")
-
-def modal_architecture(history:list, window:int=MODAL_WINDOW)->tuple[str|None, float]:
-    "The child sampled most often over the last `window` episodes, and its share of those samples"
-    codes = [c for r in history[-window:] for c in r['children']]
-    if not codes: return None, 0.
-    counts = Counter(codes)
-    code = max(counts, key=counts.get)     # ties: the first sampled (a Counter keeps insertion order)
-    return code, counts[code] / len(codes)
-
-def final_architecture(history:list, controller:str='rl', window:int=MODAL_WINDOW)->tuple[str|None, str]:
-    "The final child's code and how it was chosen, from the history alone (see above)"
-    recent = history[-window:]
-    if not history: return None, 'no episode ran'
-    if controller == 'fixed': return history[-1]['code'], 'the fixed architecture, trained alone'
-    scored = [(c, r) for h in recent for c, r in zip(h['children'], h['rewards'])]
-    if controller == 'random':
-        if scored: return max(scored, key=lambda cr: cr[1])[0], f'the best rewarded child of the last {len(recent)} episodes'
-        return history[-1]['code'], 'the last trained child (no child was rewarded lately)'
-    trained = {h['code'] for h in history}
-    counts, rewards = Counter(c for c, _ in scored if c in trained), {}
-    for c, r in scored: rewards.setdefault(c, []).append(r)
-    if not counts: return history[-1]['code'], 'the last trained child (no trained child was sampled lately)'
-    code = max(counts, key=lambda c: (counts[c], np.mean(rewards[c])))   # ties: by mean reward
-    return code, f'the trained child sampled most often in the last {len(recent)} episodes'
-
-REFERENCE_RANDOM = 8   # uniformly random children scored with the final weights beside the final one
-
-def _scores(search:Search, arch:Arch, sets:dict, budgeted:bool=False)->dict:
-    "`{val_dice, test_dice}` of `arch` with the shared weights as they are (`{..._error}` when out of memory or over the budget)"
-    if budgeted and search.budget is not None and not search.budget.fits(arch): return {f'{k}_error': 'over the memory budget' for k in sets}
-    out = {}
-    for name, (images, labels) in sets.items():
-        d, oom = oom_guarded(search.dev, reward, search.net, arch, images, labels, search.data.fingerprint.n_classes, amp=search.amp)
-        out.update({f'{name}_error': 'out of memory'} if oom else {f'{name}_dice': d})
-    return out
-
-def _final(search:Search, run_dir:Path, log=print)->dict:
-    "The final child with the shared weights as they are, beside the greedy, maximal and random children: architecture.json, model.pt, curves.png"
-    code, how = final_architecture(search.history, search.cfg.controller)
-    arch = search.space.validate(arch_from_code(code))
-    sets = dict(val=search._reward_set if search.data.reward is search.data.val else search._to_device(search.data.val))   # paper's split: resident
-    if search.data.test: sets['test'] = search._to_device(search.data.test)
-    mine, top = _scores(search, arch, sets), search.space.max_arch()
-    others = sample_uniform(search.space, REFERENCE_RANDOM, torch.Generator().manual_seed(search.cfg.seed))
-    reference = dict(max=dict(code=top.code, **_scores(search, top, sets, budgeted=True)),
-                     random=[dict(code=a.code, **_scores(search, a, sets, budgeted=True)) for a in others])
-    if search.cfg.controller == 'rl':
-        greedy = search.controller.greedy()
-        reference['greedy'] = dict(code=greedy.code, **_scores(search, greedy, sets, budgeted=True))
-    modal, modal_fraction = modal_architecture(search.history)
-    info = dict(arch=arch.to_dict(), code=arch.code, description=str(arch), selection=how, **mine,
-                controller=search.cfg.controller, reward_split=search.cfg.reward_split, episodes=search.episode,
-                excluded_total=sum(r.get('excluded', 0) for r in search.history),
-                failed_total=sum(len(r.get('failed', ())) for r in search.history),
-                modal_code=modal, modal_fraction=modal_fraction, reference=reference)
-    try: save_child(search.net.child(arch), run_dir/'model.pt')
-    except OSError as e: raise _write_error(run_dir/'model.pt', e) from None
-    atomic_write_text(run_dir/'architecture.json', json.dumps(info, indent=1))
-    plot_curves(search.history, run_dir/'curves.png')
-    log(f"final architecture {arch.code} ({how}): " + _dice_line(info, search))
-    return info
-
-def _dice_line(info:dict, search:Search)->str:
-    "The final child's dice beside the maximal and random children's, as the log shows them"
-    def say(d, k): return f"{d[k + '_dice']:.4f}" if k + '_dice' in d else 'out of memory'
-    def mean(k): return f"{np.mean([d[k + '_dice'] for d in info['reference']['random'] if k + '_dice' in d] or [np.nan]):.4f}"
-    parts = [f"{k} dice {say(info, k)} ({n} cases; maximal child {say(info['reference']['max'], k)}, random children {mean(k)})"
-             for k, n in (('val', len(search.data.val)), ('test', len(search.data.test))) if n]
-    return '; '.join(parts) + (f"; `ronas evaluate --run ... --device cpu` gives what ran out of memory" if 'val_error' in info else '')
-
 def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False, cache_dir=None,
                progress:bool=True, log=print, parallel:OneProcess|None=None)->Search:
     "Search an architecture on the task in `data_dir`, writing the run to `run_dir` (under `torchrun`: on all ranks)"
@@ -725,3 +654,76 @@ def _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress, log, 
     if par.main: _final(search, run_dir, log=log)
     par.barrier()   # the others wait until the run directory is complete
     return search
+
+# %% ../nbs/06_search.ipynb #5e4d792b
+MODAL_WINDOW = 5   # episodes over which the modal child's share of the samples is counted (paper: "more than 80% of the time")
+
+def modal_architecture(history:list, window:int=MODAL_WINDOW)->tuple[str|None, float]:
+    "The child sampled most often over the last `window` episodes, and its share of those samples"
+    codes = [c for r in history[-window:] for c in r['children']]
+    if not codes: return None, 0.
+    counts = Counter(codes)
+    code = max(counts, key=counts.get)     # ties: the first sampled (a Counter keeps insertion order)
+    return code, counts[code] / len(codes)
+
+def final_architecture(history:list, controller:str='rl', window:int=MODAL_WINDOW)->tuple[str|None, str]:
+    "The final child's code and how it was chosen, from the history alone (see above)"
+    if not history: return None, 'no episode ran'
+    recent = history[-window:]
+    if controller == 'fixed': return history[-1]['code'], 'the fixed architecture, trained alone'
+    scored = [(c, r) for h in recent for c, r in zip(h['children'], h['rewards'])]
+    if controller == 'random':
+        if scored: return max(scored, key=lambda cr: cr[1])[0], f'the best rewarded child of the last {len(recent)} episodes'
+        return history[-1]['code'], 'the last trained child (no child was rewarded lately)'
+    trained = {h['code'] for h in history}
+    counts, rewards = Counter(c for c, _ in scored if c in trained), {}
+    for c, r in scored: rewards.setdefault(c, []).append(r)
+    if not counts: return history[-1]['code'], 'the last trained child (no trained child was sampled lately)'
+    code = max(counts, key=lambda c: (counts[c], np.mean(rewards[c])))   # ties: by mean reward
+    return code, f'the trained child sampled most often in the last {len(recent)} episodes'
+
+# %% ../nbs/06_search.ipynb #b6554130
+REFERENCE_RANDOM = 8   # uniformly random children scored with the final weights beside the final one
+
+def _scores(search:Search, arch:Arch, sets:dict, budgeted:bool=False)->dict:
+    "`{val_dice, test_dice}` of `arch` with the shared weights as they are (`{..._error}` when out of memory or over the budget)"
+    if budgeted and search.budget is not None and not search.budget.fits(arch): return {f'{k}_error': 'over the memory budget' for k in sets}
+    out = {}
+    for name, (images, labels) in sets.items():
+        d, oom = oom_guarded(search.dev, reward, search.net, arch, images, labels, search.data.fingerprint.n_classes, amp=search.amp)
+        out.update({f'{name}_error': 'out of memory'} if oom else {f'{name}_dice': d})
+    return out
+
+def _final(search:Search, run_dir:Path, log=print)->dict:
+    "The final child with the shared weights as they are, beside the greedy, maximal and random children: architecture.json, model.pt, curves.png"
+    code, how = final_architecture(search.history, search.cfg.controller)
+    arch = search.space.validate(arch_from_code(code))
+    sets = dict(val=search._reward_set if search.data.reward is search.data.val else search._to_device(search.data.val))   # paper's split: resident
+    if search.data.test: sets['test'] = search._to_device(search.data.test)
+    mine, top = _scores(search, arch, sets), search.space.max_arch()
+    others = sample_uniform(search.space, REFERENCE_RANDOM, torch.Generator().manual_seed(search.cfg.seed))
+    reference = dict(max=dict(code=top.code, **_scores(search, top, sets, budgeted=True)),
+                     random=[dict(code=a.code, **_scores(search, a, sets, budgeted=True)) for a in others])
+    if search.cfg.controller == 'rl':
+        greedy = search.controller.greedy()
+        reference['greedy'] = dict(code=greedy.code, **_scores(search, greedy, sets, budgeted=True))
+    modal, modal_fraction = modal_architecture(search.history)
+    info = dict(arch=arch.to_dict(), code=arch.code, description=str(arch), selection=how, **mine,
+                controller=search.cfg.controller, reward_split=search.cfg.reward_split, episodes=search.episode,
+                excluded_total=sum(r.get('excluded', 0) for r in search.history),
+                failed_total=sum(len(r.get('failed', ())) for r in search.history),
+                modal_code=modal, modal_fraction=modal_fraction, reference=reference)
+    try: save_child(search.net.child(arch), run_dir/'model.pt')
+    except OSError as e: raise _write_error(run_dir/'model.pt', e) from None
+    atomic_write_text(run_dir/'architecture.json', json.dumps(info, indent=1))
+    plot_curves(search.history, run_dir/'curves.png')
+    log(f"final architecture {arch.code} ({how}): " + _dice_line(info, search, run_dir))
+    return info
+
+def _dice_line(info:dict, search:Search, run_dir:Path)->str:
+    "The final child's dice beside the maximal and random children's, as the log shows them"
+    def say(d, k): return f"{d[k + '_dice']:.4f}" if k + '_dice' in d else 'out of memory'
+    def mean(k): return f"{np.mean([d[k + '_dice'] for d in info['reference']['random'] if k + '_dice' in d] or [np.nan]):.4f}"
+    parts = [f"{k} dice {say(info, k)} ({n} cases; maximal child {say(info['reference']['max'], k)}, random children {mean(k)})"
+             for k, n in (('val', len(search.data.val)), ('test', len(search.data.test))) if n]
+    return '; '.join(parts) + (f"; `ronas evaluate --run {run_dir} --device cpu` gives what ran out of memory" if 'val_error' in info else '')

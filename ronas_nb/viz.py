@@ -86,6 +86,7 @@ class ToySearch:
         self.reinforce, self.gen = Reinforce(self.controller, lr=lr), torch.Generator().manual_seed(seed)
         self.target = self.space.random_arch(np.random.default_rng(seed))   # what the toy reward pays for
         self.reward, self.episode, self.arch = match_reward(self.space, self.target), 0, self.space.max_arch()
+        self.recent = []   # the last episodes' records, for the modal child's share
         self.run_dir.mkdir(parents=True, exist_ok=True)
         conf = dict(format='ronas_nb.run', version=1, data='toy: reward = agreement with a hidden architecture',
                     config=dict(children=children, seed=seed, controller_lr=lr), labels={str(k): v for k, v in fp.labels.items()},
@@ -108,8 +109,8 @@ def _toy_episode(self:ToySearch)->dict:
                children=[a.code for a in archs], rewards=rewards, mean_reward=float(np.mean(rewards)),
                best_reward=float(np.max(rewards)), baseline=float(stats['baseline']), entropy=float(stats['entropy']),
                greedy=greedy.code, probabilities={k: [round(float(p), 5) for p in v] for k, v in probs.items()})
-    hist = [json.loads(l) for l in (self.run_dir/'history.jsonl').read_text().splitlines()[-(MODAL_WINDOW - 1):]]
-    rec['modal_code'], rec['modal_share'] = modal_architecture(hist + [rec])
+    self.recent = (self.recent + [rec])[-MODAL_WINDOW:]
+    rec['modal_code'], rec['modal_share'] = modal_architecture(self.recent)
     rec['seconds'] = time.perf_counter() - t0
     with open(self.run_dir/'history.jsonl', 'a') as f: f.write(json.dumps(rec) + '\n')
     self.episode += 1

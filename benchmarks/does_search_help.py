@@ -1,26 +1,27 @@
 """Does the search beat chance? RL search, random search and one architecture alone, at equal training steps.
 
-For each synthetic kind and seed, the three methods of `nbs/12_does_search_help.ipynb`
-(`ronas_nb.compare.METHODS`: rl, random, max) run the same loop on the same task, fold, test
-split and preset. Each run's final child is scored with its own shared weights on the fold's
+For each synthetic kind and seed, the methods of `nbs/12_does_search_help.ipynb`
+(`ronas_nb.compare.ALL_METHODS`: rl, random, max, and the DynUNet peer, which needs MONAI) run
+the same schedule on the same task, fold, test split and preset. Each run's final child is scored with its own shared weights on the fold's
 held-out test cases and on the validation cases that rewarded it. The script prints the table
 (mean and standard deviation over seeds, and RL minus each baseline per seed) and writes every
 run's figures to a JSON file that notebook 12 reads.
 
     python benchmarks/does_search_help.py --kinds heart --seeds 0 1 2 --jobs 2        # about 30 minutes on 2 CPU cores
     python benchmarks/does_search_help.py --kinds heart prostate brain --out benchmarks/results/does_search_help_cpu.json
+    python benchmarks/does_search_help.py --kinds heart prostate brain --methods dynunet --out benchmarks/results/does_search_help_cpu.json
 """
 import argparse, json, os, platform, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 sys.path.append(str(Path(__file__).resolve().parents[1]))   # ronas_nb from this checkout when it is not installed
-from ronas_nb.compare import METHODS, compare_run, summarise, results_table
+from ronas_nb.compare import ALL_METHODS, METHODS, compare_dynunet, compare_run, summarise, results_table
 
 def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--kinds', nargs='+', default=['heart'], choices=('heart', 'prostate', 'brain'))
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
-    p.add_argument('--methods', nargs='+', default=list(METHODS), choices=list(METHODS))
+    p.add_argument('--methods', nargs='+', default=list(METHODS), choices=list(ALL_METHODS))
     p.add_argument('--preset', default='demo', help='the search preset every run uses (default demo)')
     p.add_argument('--episodes', type=int, help="override the preset's episodes")
     p.add_argument('--cases', type=int, default=20, help='cases per synthetic task (default 20)')
@@ -33,7 +34,9 @@ def one(kind, seed, method, a):
     import torch
     torch.set_num_threads(1)
     over = {} if a.episodes is None else dict(episodes=a.episodes)
-    return dict(kind=kind, **compare_run(Path(a.work)/'tasks'/kind, Path(a.work)/kind/f'{method}_seed{seed}', method, seed, a.preset, **over))
+    task, run = Path(a.work)/'tasks'/kind, Path(a.work)/kind/f'{method}_seed{seed}'
+    if method == 'dynunet': return dict(kind=kind, **compare_dynunet(task, run, seed, a.preset, **over))
+    return dict(kind=kind, **compare_run(task, run, method, seed, a.preset, **over))
 
 def main(argv=None):
     a = parse(argv)

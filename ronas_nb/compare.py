@@ -7,10 +7,18 @@ from __future__ import annotations
 import json, statistics, time
 from pathlib import Path
 import numpy as np
-from .search import preset, run_search
+import torch
+from .controller import sample_uniform
+from .data import PatchDataset, atomic_write, fingerprint
+from .infer import dice_scores, label_map, oneshot_probs
+from .search import fold_data, preset, reward, run_search, seed_everything
+from .space import DECISION_NAMES, ENCODER, N_STAGES, NODES, SKIPS, Arch, SearchSpace, arch_from_code, skip_name
+from .supernet import NetConfig, dice_loss, total_strides
 
 # %% auto #0
-__all__ = ['METHODS', 'compare_run', 'run_figures', 'summarise', 'results_table', 'plot_comparison']
+__all__ = ['METHODS', 'ALL_METHODS', 'compare_run', 'run_figures', 'summarise', 'results_table', 'dynunet_peer', 'oneshot_dice',
+           'compare_dynunet', 'arch_variants', 'study_architectures', 'oneshot_scores', 'kendall_tau',
+           'arch_study_summary', 'arch_study_table', 'plot_arch_study', 'plot_comparison']
 
 # %% ../nbs/12_does_search_help.ipynb #f37143e5
 METHODS = {'rl': dict(controller='rl'), 'random': dict(controller='random'), 'max': dict(controller='fixed', arch='max')}
@@ -19,7 +27,7 @@ def compare_run(task, run, method:str, seed:int, preset_name:str='demo', **overr
     "Run (or resume, or read) one method on `task` into `run`; its figures"
     run = Path(run)
     if not (run/'architecture.json').is_file():
-        cfg = preset(preset_name, seed=seed, **METHODS[method], **overrides)
+        cfg = preset(preset_name, seed=seed, **{**METHODS[method], **overrides})
         t0 = time.perf_counter()
         run_search(task, run, cfg, resume=(run/'config.json').is_file(), progress=False, log=lambda m: None)
         (run/'wall_seconds.txt').write_text(f'{time.perf_counter() - t0:.1f}')
@@ -43,19 +51,21 @@ def run_figures(run, method:str, seed:int)->dict:
                 seconds=float(wall.read_text()) if wall.is_file() else None)
 
 # %% ../nbs/12_does_search_help.ipynb #508616d2
+ALL_METHODS = (*METHODS, 'dynunet')   # the searches and fixed architectures, then the hand-designed peer
+
 def _sd(xs): return statistics.stdev(xs) if len(xs) > 1 else 0.
 
 def summarise(rows:list)->dict:
-    "{kind: {method: {test, test_sd, val, val_sd, seeds, modal}}, plus 'rl - random' and 'rl - max' per seed}"
+    "{kind: {method: {test, test_sd, val, val_sd, seeds, modal}}, plus 'rl - random', 'rl - max', 'rl - dynunet' per seed}"
     out = {}
     for kind in sorted({r['kind'] for r in rows}):
         rs, s = [r for r in rows if r['kind'] == kind], {}
-        for m in [m for m in METHODS if any(r['method'] == m for r in rs)]:
+        for m in [m for m in ALL_METHODS if any(r['method'] == m for r in rs)]:
             t, v = [r['test_dice'] for r in rs if r['method'] == m], [r['val_dice'] for r in rs if r['method'] == m]
             s[m] = dict(test=statistics.mean(t), test_sd=_sd(t), val=statistics.mean(v), val_sd=_sd(v), seeds=len(t),
                         modal=statistics.mean(r['modal_fraction'] for r in rs if r['method'] == m))
         by = {(r['method'], r['seed']): r['test_dice'] for r in rs}
-        for other in ('random', 'max'):
+        for other in ALL_METHODS[1:]:
             d = [by['rl', sd] - by[other, sd] for sd in sorted({sd for _, sd in by}) if ('rl', sd) in by and (other, sd) in by]
             if d: s[f'rl - {other}'] = d
         out[kind] = s
@@ -66,10 +76,124 @@ def results_table(summary:dict)->str:
     lines = ['| task | method | test dice, mean (sd) | validation dice (reward cases) | seeds | modal share |', '|---|---|---|---|---|---|']
     for kind, s in summary.items():
         for m, x in s.items():
-            if m in METHODS: lines.append(f"| {kind} | {m} | {x['test']:.3f} ({x['test_sd']:.3f}) | {x['val']:.3f} ({x['val_sd']:.3f}) | {x['seeds']} | {x['modal']:.2f} |")
-        for k in ('rl - random', 'rl - max'):
+            if m in ALL_METHODS: lines.append(f"| {kind} | {m} | {x['test']:.3f} ({x['test_sd']:.3f}) | {x['val']:.3f} ({x['val_sd']:.3f}) | {x['seeds']} | {x['modal']:.2f} |")
+        for k in [f'rl - {m}' for m in ALL_METHODS[1:]]:
             if k in s: lines.append(f"| {kind} | {k}, per seed | {' '.join(f'{d:+.3f}' for d in s[k])} (mean {statistics.mean(s[k]):+.3f}) | | | |")
     return '\n'.join(lines)
+
+# %% ../nbs/12_does_search_help.ipynb #83e2e45c
+def dynunet_peer(arch:Arch, cfg:NetConfig)->torch.nn.Module:
+    "MONAI's DynUNet with `arch`'s pooling strides and `cfg`'s widths, channels and classes (needs MONAI)"
+    from monai.networks.nets import DynUNet
+    c = cfg.out_channels()
+    strides = [1, *[(sd, shw, shw) for sd, shw in arch.strides]]
+    return DynUNet(3, cfg.in_channels, cfg.n_classes, kernel_size=[3] * len(strides), strides=strides,
+                   upsample_kernel_size=strides[1:], filters=[c[n] for n in (*ENCODER, 'B')], norm_name=('INSTANCE', {'affine': True}))
+
+def oneshot_dice(model, cases:list, strides:tuple, n_classes:int)->float:
+    "Mean patient-wise dice of `model`'s one-shot whole-volume predictions of `cases`"
+    return float(np.mean([dice_scores(label_map(oneshot_probs(model, c.image, strides)), torch.from_numpy(np.array(c.label)),
+                                      n_classes).mean().item() for c in cases]))
+
+def compare_dynunet(task, run, seed:int, preset_name:str='demo', **overrides)->dict:
+    "Train (or read) the DynUNet peer with a search's schedule on `task`; the figures `run_figures` gives a search"
+    run, cfg = Path(run), preset(preset_name, seed=seed, **overrides)
+    if not (run/'dynunet.json').is_file():
+        seed_everything(seed)
+        data, t0 = fold_data(task, cfg), time.perf_counter()
+        fp = data.fingerprint
+        top = SearchSpace.from_fingerprint(fp, n_patch=cfg.n_patch, min_feature=cfg.min_feature).max_arch()
+        net = dynunet_peer(top, NetConfig(fp.n_channels, fp.n_classes, cfg.width, cfg.max_width))
+        opt = torch.optim.Adam(net.parameters(), lr=cfg.child_lr, weight_decay=cfg.child_weight_decay)
+        ds = PatchDataset(data.train, top.patch, cfg.patches_per_case * len(data.train), seed=seed)
+        net.train()
+        for epoch in range(cfg.episodes * cfg.child_epochs):   # the epochs `train_child` runs over a whole search
+            ds.set_epoch(epoch)
+            for x, y in torch.utils.data.DataLoader(ds, batch_size=cfg.batch_size):
+                opt.zero_grad(set_to_none=True); dice_loss(net(x), y).backward(); opt.step()
+        s = {f'{k}_dice': oneshot_dice(net, cs, total_strides(top), fp.n_classes) for k, cs in (('val', data.val), ('test', data.test)) if cs}
+        run.mkdir(parents=True, exist_ok=True)
+        atomic_write(run/'dynunet.json', json.dumps(dict(code=top.code, seconds=time.perf_counter() - t0, **s), indent=1).encode())
+    d = json.loads((run/'dynunet.json').read_text())
+    return dict(method='dynunet', seed=seed, code=f"DynUNet, strides of {d['code']}", selection='fixed', val_dice=d.get('val_dice'),
+                test_dice=d.get('test_dice'), modal_fraction=1., episodes=cfg.episodes, seconds=d['seconds'])
+
+# %% ../nbs/12_does_search_help.ipynb #2d577b13
+def arch_variants(space:SearchSpace)->dict:
+    "The maximal architecture and four one-factor variants of it, by name, as codes"
+    top = space.max_arch().to_dict()
+    def variant(**change): return space.validate({**top, **change}).code
+    nodes = [n for n in NODES if len(space[f'{n}.dilation'].options) > 1]
+    return {'max': space.max_arch().code,
+            'dilated': variant(**{f'{n}.dilation': 2 for n in nodes}),
+            'avg pool': variant(**{f'pool{k}.type': 'avg' for k in range(1, N_STAGES + 1)}),
+            'no skips': variant(**{skip_name(*p): False for p in SKIPS}),
+            'flat depth': variant(**{f'pool{k}.stride_d': min(space[f'pool{k}.stride_d'].options) for k in range(1, N_STAGES + 1)})}
+
+def study_architectures(task, n_random:int=12, seed:int=0, preset_name:str='demo', **overrides)->dict:
+    "`arch_variants` and `n_random` uniformly random architectures of `task`'s search space (seeded), by name"
+    cfg = preset(preset_name, seed=seed, **overrides)
+    space = SearchSpace.from_fingerprint(fingerprint(task, crop_nonzero=cfg.crop_nonzero), n_patch=cfg.n_patch, min_feature=cfg.min_feature)
+    drawn = sample_uniform(space, n_random, torch.Generator().manual_seed(seed)) if n_random else []
+    return {**arch_variants(space), **{f'random {i}': a.code for i, a in enumerate(drawn)}}
+
+# %% ../nbs/12_does_search_help.ipynb #d27905ee
+def oneshot_scores(task, run, codes:list, seed:int=0, preset_name:str='demo', **overrides)->dict:
+    "{code: {oneshot_val_dice, oneshot_test_dice}}: each architecture under the final weights of a random search in `run`"
+    cfg = preset(preset_name, seed=seed, controller='random', **overrides)
+    search = run_search(task, run, cfg, resume=(Path(run)/'config.json').is_file(), progress=False, log=lambda m: None)
+    n = search.data.fingerprint.n_classes
+    sets = {k: ([torch.from_numpy(np.array(c.image)) for c in cs], [torch.from_numpy(np.array(c.label)) for c in cs])
+            for k, cs in (('val', search.data.val), ('test', search.data.test)) if cs}
+    return {c: {f'oneshot_{k}_dice': reward(search.net, search.space.validate(arch_from_code(c)), *s, n) for k, s in sets.items()}
+            for c in codes}
+
+def kendall_tau(x, y)->float:
+    "Kendall's tau-b between two sequences of scores: +1 same order, -1 reversed, about 0 unrelated"
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    i, j = np.triu_indices(len(x), 1)
+    dx, dy = np.sign(x[i] - x[j]), np.sign(y[i] - y[j])
+    denom = np.sqrt(np.count_nonzero(dx) * np.count_nonzero(dy))
+    return float((dx * dy).sum() / denom) if denom else float('nan')
+
+# %% ../nbs/12_does_search_help.ipynb #a7491f27
+def arch_study_summary(rows:list)->dict:
+    "Per kind: the spread of stand-alone test dice, the maximal architecture's rank, the best, and the one-shot ranking's tau"
+    out = {}
+    for kind in sorted({r['kind'] for r in rows}):
+        rs = sorted([r for r in rows if r['kind'] == kind], key=lambda r: -r['alone_test_dice'])
+        t, top = [r['alone_test_dice'] for r in rs], next(r for r in rs if r['name'] == 'max')
+        tau = lambda k: kendall_tau([r[k] for r in rs], t) if all(k in r for r in rs) else None
+        out[kind] = dict(archs=len(rs), min=min(t), mean=statistics.mean(t), max=max(t), sd=_sd(t),
+                         max_dice=top['alone_test_dice'], max_rank=rs.index(top) + 1, best=rs[0]['name'], best_dice=t[0],
+                         tau_reward=tau('oneshot_val_dice'), tau_test=tau('oneshot_test_dice'))
+    return out
+
+def arch_study_table(summary:dict)->str:
+    "`arch_study_summary` as a markdown table"
+    f = lambda v: 'n/a' if v is None else f'{v:+.2f}'
+    lines = ['| task | architectures trained alone | test dice min / mean / max (sd) | maximal: test dice (rank) | best | '
+             'Kendall tau, one-shot reward vs alone | one-shot test vs alone |', '|---|---|---|---|---|---|---|']
+    for kind, s in summary.items():
+        lines.append(f"| {kind} | {s['archs']} | {s['min']:.3f} / {s['mean']:.3f} / {s['max']:.3f} ({s['sd']:.3f}) | "
+                     f"{s['max_dice']:.3f} ({s['max_rank']} of {s['archs']}) | {s['best']} ({s['best_dice']:.3f}) | "
+                     f"{f(s['tau_reward'])} | {f(s['tau_test'])} |")
+    return '\n'.join(lines)
+
+def plot_arch_study(rows:list, fig=None):
+    "Per kind: each architecture's one-shot reward (x) against its test dice trained alone (y)"
+    import matplotlib.pyplot as plt
+    kinds = sorted({r['kind'] for r in rows})
+    fig = fig or plt.figure(figsize=(4.5 * len(kinds), 3.6))
+    for i, kind in enumerate(kinds):
+        ax, rs = fig.add_subplot(1, len(kinds), i + 1), [r for r in rows if r['kind'] == kind]
+        for r in rs:
+            named = not r['name'].startswith('random')
+            ax.scatter(r.get('oneshot_val_dice', np.nan), r['alone_test_dice'], color='tab:red' if named else 'tab:blue', s=18)
+            if named: ax.annotate(r['name'], (r.get('oneshot_val_dice', np.nan), r['alone_test_dice']), fontsize=7, xytext=(3, 3), textcoords='offset points')
+        ax.set(xlim=(0, 1), ylim=(0, 1), title=kind, xlabel='one-shot reward (shared weights, validation)', ylabel='test dice, trained alone')
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/12_does_search_help.ipynb #7a865f80
 def plot_comparison(rows:list, fig=None):
@@ -77,16 +201,17 @@ def plot_comparison(rows:list, fig=None):
     import matplotlib.pyplot as plt
     kinds = sorted({r['kind'] for r in rows})
     fig = fig or plt.figure(figsize=(4.5 * len(kinds), 3.2))
+    methods = [m for m in ALL_METHODS if any(r['method'] == m for r in rows)]
     for i, kind in enumerate(kinds):
         ax = fig.add_subplot(1, len(kinds), i + 1)
-        for j, m in enumerate(METHODS):
+        for j, m in enumerate(methods):
             rs = [r for r in rows if r['kind'] == kind and r['method'] == m]
             for off, key, c in ((-.18, 'test_dice', 'tab:blue'), (.18, 'val_dice', 'tab:gray')):
                 ys = [r[key] for r in rs]
                 if not ys: continue
                 ax.bar(j + off, np.mean(ys), width=.34, color=c, alpha=.35, label=key.replace('_', ' ') if j == 0 else None)
                 ax.scatter([j + off] * len(ys), ys, color=c, s=14, zorder=3)
-        ax.set(xticks=range(len(METHODS)), xticklabels=list(METHODS), ylim=(0, 1), title=kind, ylabel='dice')
+        ax.set(xticks=range(len(methods)), xticklabels=methods, ylim=(0, 1), title=kind, ylabel='dice')
         ax.legend(fontsize=7, loc='lower right')
     fig.tight_layout()
     return fig

@@ -23,12 +23,13 @@ except ImportError: fcntl = None   # Windows: no `flock`; a run directory is not
 
 # %% auto #0
 __all__ = ['AMP_MODES', 'CONTROLLERS', 'PRESETS', 'GIB', 'MAX_DRAWS', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'RUN_FORMAT',
-           'RUN_VERSION', 'MODAL_WINDOW', 'REFERENCE_RANDOM', 'SearchConfig', 'preset', 'check_poolable', 'FoldData',
-           'held_out_names', 'fold_data', 'amp_dtype', 'autocast', 'channels_last', 'train_child', 'reward',
-           'child_step_bytes', 'child_reward_bytes', 'MemoryBudget', 'BudgetError', 'fit_patch', 'release_memory',
-           'oom_guarded', 'RunError', 'kill_point', 'atomic_write_text', 'atomic_torch_save', 'ArchError', 'fixed_arch',
-           'seed_everything', 'Search', 'load_checkpoint', 'read_run_config', 'plot_curves', 'run_search',
-           'modal_architecture', 'final_architecture']
+           'RUN_VERSION', 'MODAL_WINDOW', 'REFERENCE_RANDOM', 'EPISODE_PARTS', 'METHOD_PARTS', 'SearchConfig', 'preset',
+           'check_poolable', 'FoldData', 'held_out_names', 'fold_data', 'amp_dtype', 'autocast', 'channels_last',
+           'train_child', 'reward', 'child_step_bytes', 'child_reward_bytes', 'MemoryBudget', 'BudgetError',
+           'fit_patch', 'release_memory', 'oom_guarded', 'RunError', 'kill_point', 'atomic_write_text',
+           'atomic_torch_save', 'ArchError', 'fixed_arch', 'seed_everything', 'Search', 'PartClock', 'load_checkpoint',
+           'read_run_config', 'plot_curves', 'run_search', 'modal_architecture', 'final_architecture', 'time_breakdown',
+           'plot_time_breakdown']
 
 # %% ../nbs/06_search.ipynb #59f0cb09
 AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
@@ -350,6 +351,7 @@ class Search:
                                    entropy_weight=cfg.entropy_weight)
         self.gen = torch.Generator().manual_seed(cfg.seed)
         self.episode, self.history = 0, []
+        self.write_seconds = None   # how long writing the last episode's checkpoint and history took (`run_search` sets it)
         self.arch = fixed_arch(self.space, cfg.arch) if cfg.controller == 'fixed' else self.space.max_arch()  # paper: the first child is the maximal one
         self.budget = None if cfg.gpu_memory is None else MemoryBudget(self.net, cfg.gpu_memory, cfg.batch_size, cfg.device,
                                                                          volumes=[np.shape(c.image) for c in data.reward])
@@ -380,6 +382,19 @@ class Search:
     def _to_device(self, cases):
         return ([torch.from_numpy(np.array(c.image)).to(self.dev) for c in cases], [torch.from_numpy(np.array(c.label)).to(self.dev) for c in cases])
 
+# %% ../nbs/06_search.ipynb #d0b25ddb
+class PartClock:
+    "Exclusive seconds per named part of an episode: a nested part's time counts for it alone"
+    def __init__(self): self.seconds, self._inner = {}, []
+    @contextlib.contextmanager
+    def part(self, name:str):
+        t0 = time.perf_counter(); self._inner.append(0.)
+        try: yield
+        finally:
+            took, inner = time.perf_counter() - t0, self._inner.pop()
+            self.seconds[name] = self.seconds.get(name, 0.) + took - inner
+            if self._inner: self._inner[-1] += took
+
 # %% ../nbs/06_search.ipynb #8d1d2cbb
 def _draw(self:Search, n:int)->list[Arch]:
     "`n` architectures from the search's policy: the controller ('rl'), uniform ('random'), the one trained ('fixed')"
@@ -387,13 +402,15 @@ def _draw(self:Search, n:int)->list[Arch]:
     if self.cfg.controller == 'random': return sample_uniform(self.space, n, self.gen)
     with torch.no_grad(): return self.controller.sample(n, generator=self.gen)[0]
 
-def _sample_children(self:Search)->tuple[list, list]:
+def _sample_children(self:Search, clock:PartClock|None=None)->tuple[list, list]:
     "`cfg.children` samples that fit the budget (fewer after `MAX_DRAWS` rounds), and those it excluded"
     if self.cfg.controller == 'fixed': return [self.arch], []   # alone: its own reward, for the curves
-    fit, excluded = [], []
+    fit, excluded, clock = [], [], clock or PartClock()
+    def fits(a):
+        with clock.part('budget'): return self.budget is None or self.budget.fits(a)
     for _ in range(MAX_DRAWS if self.budget is not None else 1):   # without a budget every draw fits
         if len(fit) >= self.cfg.children: break
-        for a in self._draw(self.cfg.children - len(fit)): (fit if self.budget is None or self.budget.fits(a) else excluded).append(a)
+        for a in self._draw(self.cfg.children - len(fit)): (fit if fits(a) else excluded).append(a)
     return fit, excluded
 
 def _update(self:Search, archs:list, rewards:list)->dict:
@@ -403,29 +420,30 @@ def _update(self:Search, archs:list, rewards:list)->dict:
 
 def _episode(self:Search, progress:bool=False)->dict:
     "Train the current child, reward `cfg.children` samples, update the controller, sample the next child"
-    cfg, t0, ep, par = self.cfg, time.perf_counter(), self.episode, self.par
-    loss, oom = oom_guarded(self.dev, train_child, self.net, self.arch, self._patches, self.opt, cfg, epoch0=ep * cfg.child_epochs,
+    cfg, t0, ep, par, clock = self.cfg, time.perf_counter(), self.episode, self.par, PartClock()
+    with clock.part('train'): loss, oom = oom_guarded(self.dev, train_child, self.net, self.arch, self._patches, self.opt, cfg, epoch0=ep * cfg.child_epochs,
                             progress=progress, on_step=lambda: kill_point(f'train@{ep}'), scaler=self.scaler, par=par)
     if oom and par.world > 1: raise torch.OutOfMemoryError(f'rank {par.rank}: out of memory training {self.arch.code}; a distributed search cannot skip it')
     failed = [dict(code=self.arch.code, where='train')] if oom else []
     if oom: self.opt.zero_grad(set_to_none=True)
-    archs, excluded = par.broadcast(self._sample_children() if par.main else None)   # the controller lives on rank 0
+    with clock.part('sample'): archs, excluded = par.broadcast(self._sample_children(clock) if par.main else None)   # the controller lives on rank 0
     images, labels = self._reward_set
     n_classes = self.data.fingerprint.n_classes
     def rewarded(a):
         r, oom = oom_guarded(self.dev, reward, self.net, a, images, labels, n_classes, amp=self.amp)
         kill_point(f'reward@{ep}'); return r, oom
-    results = par.map_children(rewarded, tqdm(archs, desc='rewards', leave=False, disable=not progress))
+    with clock.part('rewards'): results = par.map_children(rewarded, tqdm(archs, desc='rewards', leave=False, disable=not progress))
     failed += [dict(code=a.code, where='reward') for a, (_, oom) in zip(archs, results) if oom]
     rewards = [0.0 if oom else r for r, oom in results]
     rec = None
     if par.main:
-        stats = self._update(archs + excluded, rewards + [0.0] * len(excluded))   # the penalty teaches the controller
-        trained = self.arch
-        (self.arch,) = self._draw(1)
-        learned = cfg.controller == 'rl'
-        with torch.no_grad(): greedy, probs = (self.controller.greedy(), self.controller.probabilities()) if learned else (None, None)
-        if self.budget is not None: self.arch = self._fitting(self.arch)
+        learned, trained = cfg.controller == 'rl', self.arch
+        with clock.part('controller'): stats = self._update(archs + excluded, rewards + [0.0] * len(excluded))   # the penalty teaches the controller
+        with clock.part('sample'): (self.arch,) = self._draw(1)
+        with clock.part('controller'), torch.no_grad():
+            greedy, probs = (self.controller.greedy(), self.controller.probabilities()) if learned else (None, None)
+        with clock.part('budget'):
+            if self.budget is not None: self.arch = self._fitting(self.arch)
         rec = dict(episode=self.episode, arch=trained.to_dict(), code=trained.code, train_loss=loss,
                    children=[a.code for a in archs], rewards=rewards, mean_reward=float(np.mean(rewards)) if rewards else 0.0,
                    best_reward=float(max(rewards, default=0.0)), baseline=float(stats['baseline']), entropy=float(stats['entropy']),
@@ -433,6 +451,7 @@ def _episode(self:Search, progress:bool=False)->dict:
                    probabilities={k: [round(float(p), 5) for p in v] for k, v in probs.items()} if learned else None)
         rec['modal_code'], rec['modal_share'] = modal_architecture(self.history[-(MODAL_WINDOW - 1):] + [rec])
         rec['seconds'] = time.perf_counter() - t0
+        rec['parts'] = {k: round(v, 4) for k, v in {**clock.seconds, 'write': self.write_seconds}.items() if v is not None}
     self.arch, rec = par.broadcast((self.arch, rec) if par.main else None)   # every rank: the same next child and history
     self.history.append(rec)
     self.episode += 1
@@ -646,7 +665,9 @@ def _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress, log, 
     log(f"search space: {search.space}; reward on {len(data.reward)} {cfg.reward_split} cases, training on {len(data.train)}")
     for _ in tqdm(range(search.episode, cfg.episodes), desc='episodes', initial=search.episode, total=cfg.episodes, disable=not progress):
         r = search.run_episode(progress=progress)
+        t = time.perf_counter()
         if par.main: _write_episode(search, run_dir)   # the files are written once, by rank 0
+        search.write_seconds = time.perf_counter() - t   # the next episode's record counts it
         loss = 'out of memory' if r['train_loss'] is None else f"{r['train_loss']:.3f}"
         msg = (f"episode {r['episode'] + 1}/{cfg.episodes}  loss {loss}  reward mean {r['mean_reward']:.3f} "
                f"best {r['best_reward']:.3f}  baseline {r['baseline']:.3f}  entropy {r['entropy']:.2f}  {r['seconds']:.1f} s")
@@ -727,3 +748,36 @@ def _dice_line(info:dict, search:Search, run_dir:Path)->str:
     parts = [f"{k} dice {say(info, k)} ({n} cases; maximal child {say(info['reference']['max'], k)}, random children {mean(k)})"
              for k, n in (('val', len(search.data.val)), ('test', len(search.data.test))) if n]
     return '; '.join(parts) + (f"; `ronas evaluate --run {run_dir} --device cpu` gives what ran out of memory" if 'val_error' in info else '')
+
+# %% ../nbs/06_search.ipynb #364fdc78
+EPISODE_PARTS = ('train', 'sample', 'budget', 'rewards', 'controller', 'write')   # as `history.jsonl` records them
+METHOD_PARTS = ('train', 'rewards')   # the method itself; every other part of an episode is overhead
+
+def _part_names(recs:list)->list:
+    names = {k for r in recs for k in r['parts']}
+    return [k for k in EPISODE_PARTS if k in names] + sorted(names - set(EPISODE_PARTS))
+
+def time_breakdown(history:list)->dict:
+    "Mean seconds per episode of each part (`other`: what no part counted), the total, and the overhead's share"
+    recs = [r for r in history if r.get('parts')]
+    if not recs: return {}
+    names = _part_names(recs)
+    mean = {k: float(np.mean([r['parts'][k] for r in recs if k in r['parts']])) for k in names}
+    counted = float(np.mean([sum(v for k, v in r['parts'].items() if k != 'write') for r in recs]))
+    mean['other'] = max(0., float(np.mean([r['seconds'] for r in recs])) - counted)
+    total = sum(mean.values())
+    return dict(seconds=mean, total=total, overhead=sum(v for k, v in mean.items() if k not in METHOD_PARTS) / total)
+
+def plot_time_breakdown(history:list, ax=None):
+    "Seconds per episode, stacked by part (`other`: what no part counted)"
+    import matplotlib.pyplot as plt
+    ax = ax or plt.subplots(figsize=(7, 3))[1]
+    recs = [r for r in history if r.get('parts')]
+    names = _part_names(recs)
+    other = [max(0., r['seconds'] - sum(v for k, v in r['parts'].items() if k != 'write')) for r in recs]
+    ep, bottom = [r['episode'] for r in recs], np.zeros(len(recs))
+    for name, ys in [*((k, [r['parts'].get(k, 0.) for r in recs]) for k in names), ('other', other)]:
+        ax.bar(ep, ys, bottom=bottom, label=name, width=.8); bottom += ys
+    ax.set(xlabel='episode', ylabel='seconds', title=f"where an episode's time goes (overhead {time_breakdown(recs).get('overhead', 0):.1%})")
+    ax.legend(fontsize=7, ncol=4)
+    return ax

@@ -1,0 +1,69 @@
+"""Does the architecture matter on a synthetic task, and does the supernet rank architectures as training them alone does?
+
+For each synthetic kind: the maximal architecture, four one-factor variants of it (dilated nodes,
+average pooling, no searched skips, no depth pooling) and `--random` uniformly random architectures
+of the task's search space are each trained alone from scratch (`ronas train --arch CODE`: the
+search loop with one fixed child, the preset's number of training steps) and scored on the fold's
+held-out test cases. Beside them, one random search with weight sharing (`--controller random`,
+same preset) gives each of those architectures its one-shot score with the supernet's final weights.
+The script prints the spread of stand-alone test dice, where the maximal architecture ranks, and the
+Kendall tau between one-shot and stand-alone dice; it writes every figure to a JSON file that
+notebook 12 reads (`ronas_nb.compare.arch_study_table`).
+
+    python benchmarks/architecture_matters.py --kinds heart prostate --out benchmarks/results/architecture_matters_cpu.json
+"""
+import argparse, json, os, platform, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+sys.path.append(str(Path(__file__).resolve().parents[1]))   # ronas_nb from this checkout when it is not installed
+from ronas_nb.compare import study_architectures, compare_run, oneshot_scores, arch_study_summary, arch_study_table
+
+def parse(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--kinds', nargs='+', default=['heart'], choices=('heart', 'prostate', 'brain'))
+    p.add_argument('--random', type=int, default=12, help='uniformly random architectures per kind (default 12)')
+    p.add_argument('--seed', type=int, default=0, help='training seed of every run, and the draw of the random architectures')
+    p.add_argument('--preset', default='demo', help='the preset every run uses (default demo)')
+    p.add_argument('--cases', type=int, default=20, help='cases per synthetic task (default 20)')
+    p.add_argument('--work', default='runs/does_search_help', help='where the tasks and run directories go (shared with does_search_help.py)')
+    p.add_argument('--jobs', type=int, default=2, help='runs at once, one thread each (default 2)')
+    p.add_argument('--out', help="write every figure as JSON to this file (merged with the kinds it already holds)")
+    return p.parse_args(argv)
+
+def alone(kind, name, code, a):
+    import torch
+    torch.set_num_threads(1)
+    run = Path(a.work)/kind/'alone'/f'{name}_seed{a.seed}'
+    r = compare_run(Path(a.work)/'tasks'/kind, run, 'max', a.seed, a.preset, arch=code)
+    return dict(kind=kind, name=name, code=r['code'], alone_val_dice=r['val_dice'], alone_test_dice=r['test_dice'], seconds=r['seconds'])
+
+def shared(kind, codes, a):
+    import torch
+    torch.set_num_threads(1)
+    run = Path(a.work)/kind/f'random_seed{a.seed}'
+    return kind, oneshot_scores(Path(a.work)/'tasks'/kind, run, codes, a.seed, a.preset)
+
+def main(argv=None):
+    a = parse(argv)
+    from ronas_nb.data import make_synthetic_task
+    archs = {}
+    for kind in a.kinds:
+        task = Path(a.work)/'tasks'/kind
+        if not (task/'dataset.json').is_file(): make_synthetic_task(kind, task, cases=a.cases, seed=0)
+        archs[kind] = study_architectures(task, a.random, a.seed, a.preset)
+    t0 = time.time()
+    with ProcessPoolExecutor(a.jobs) as ex:
+        shares = [ex.submit(shared, k, list(archs[k].values()), a) for k in a.kinds]
+        rows = list(ex.map(alone, *zip(*[(k, n, c) for k in a.kinds for n, c in archs[k].items()]), [a] * sum(map(len, archs.values()))))
+        oneshot = dict(f.result() for f in shares)
+    for r in rows: r.update(oneshot[r['kind']][r['code']])
+    kept = []
+    if a.out and Path(a.out).is_file():   # keep the other kinds already in the file
+        kept = [r for r in json.loads(Path(a.out).read_text())['archs'] if r['kind'] not in a.kinds]
+    rows = kept + rows
+    print(arch_study_table(arch_study_summary(rows)))
+    machine = f'{os.cpu_count()}-CPU {platform.machine()}, {a.jobs} runs at once, 1 thread each'
+    print(f"{sum(map(len, archs.values())) + len(a.kinds)} runs in {time.time() - t0:.0f} s on a {machine}")
+    if a.out: Path(a.out).write_text(json.dumps(dict(preset=a.preset, seed=a.seed, cases=a.cases, machine=machine, archs=rows), indent=1))
+
+if __name__ == '__main__': main()

@@ -62,6 +62,7 @@ class SearchConfig:
     fold: int = 0
     reward_split: str = 'val'       # 'val': the fold's validation cases (paper); 'inner': carved from training cases
     inner_fraction: float = 0.2     # share of training cases held out when reward_split == 'inner'
+    reward_cases: int|None = None   # reward each episode's children on this many reward cases, drawn anew per episode; None: all
     seed: int = 0
     device: str = 'cpu'
     num_workers: int = 0            # DataLoader workers for training patches
@@ -83,6 +84,7 @@ class SearchConfig:
         if self.controller not in CONTROLLERS: raise ValueError(f"controller must be one of {CONTROLLERS}, got {self.controller!r}")
         if (self.controller == 'fixed') != (self.arch is not None): raise ValueError("arch is given exactly when controller='fixed'")
         if not 0 <= self.test_fraction < 1: raise ValueError(f"test_fraction must be in [0, 1), got {self.test_fraction}")
+        if self.reward_cases is not None and self.reward_cases < 1: raise ValueError(f"reward_cases must be at least 1, got {self.reward_cases}")
 
     def to_dict(self)->dict: return asdict(self)
     @classmethod
@@ -418,6 +420,12 @@ def _update(self:Search, archs:list, rewards:list)->dict:
     if self.cfg.controller == 'rl': return self.reinforce.step(archs, rewards)
     return dict(baseline=float(np.mean(rewards)), entropy=self.controller.max_entropy if self.cfg.controller == 'random' else 0.)
 
+def _reward_subset(self:Search, episode:int)->list[int]|None:
+    "Which reward cases reward `episode`'s children: None for all, else `cfg.reward_cases` of them drawn for that episode"
+    n, k = len(self.data.reward), self.cfg.reward_cases
+    if k is None or k >= n: return None
+    return sorted(np.random.default_rng([self.cfg.seed, episode]).choice(n, k, replace=False).tolist())   # resumes and ranks agree
+
 def _episode(self:Search, progress:bool=False)->dict:
     "Train the current child, reward `cfg.children` samples, update the controller, sample the next child"
     cfg, t0, ep, par, clock = self.cfg, time.perf_counter(), self.episode, self.par, PartClock()
@@ -428,6 +436,8 @@ def _episode(self:Search, progress:bool=False)->dict:
     if oom: self.opt.zero_grad(set_to_none=True)
     with clock.part('sample'): archs, excluded = par.broadcast(self._sample_children(clock) if par.main else None)   # the controller lives on rank 0
     images, labels = self._reward_set
+    subset = self.reward_subset(ep)
+    if subset is not None: images, labels = [images[i] for i in subset], [labels[i] for i in subset]
     n_classes = self.data.fingerprint.n_classes
     def rewarded(a):
         r, oom = oom_guarded(self.dev, reward, self.net, a, images, labels, n_classes, amp=self.amp)
@@ -450,6 +460,7 @@ def _episode(self:Search, progress:bool=False)->dict:
                    excluded=len(excluded), failed=failed, greedy=greedy.code if learned else None,
                    probabilities={k: [round(float(p), 5) for p in v] for k, v in probs.items()} if learned else None)
         rec['modal_code'], rec['modal_share'] = modal_architecture(self.history[-(MODAL_WINDOW - 1):] + [rec])
+        if subset is not None: rec['reward_cases'] = [self.data.reward[i].name for i in subset]
         rec['seconds'] = time.perf_counter() - t0
         rec['parts'] = {k: round(v, 4) for k, v in {**clock.seconds, 'write': self.write_seconds}.items() if v is not None}
     self.arch, rec = par.broadcast((self.arch, rec) if par.main else None)   # every rank: the same next child and history
@@ -458,6 +469,7 @@ def _episode(self:Search, progress:bool=False)->dict:
     return rec
 
 Search._draw, Search._sample_children, Search._update, Search.run_episode = _draw, _sample_children, _update, _episode
+Search.reward_subset = _reward_subset
 
 # %% ../nbs/06_search.ipynb #d973f5e0
 def _state_dict(self:Search)->dict:

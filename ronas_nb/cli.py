@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, math, os, re, sys
 from pathlib import Path
 import torch
-from .data import SYNTH_KINDS, TaskError, first_line, make_synthetic_task, preprocess_image
+from .data import SYNTH_KINDS, TaskError, first_line, case_name, make_synthetic_task, preprocess_image
 from .space import SearchSpace, arch_from_code
 from .supernet import load_child, total_strides
 from .infer import evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions
@@ -103,6 +103,7 @@ def search(args:argparse.Namespace, **more):
         if not (data/'dataset.json').is_file(): print(f'writing the synthetic demo task to {make_synthetic_task("heart", data, cases=20, seed=0)}')
     suffix = '' if cfg.controller == 'rl' else f'_{cfg.controller}'
     out = Path(args.out) if args.out else Path(f'{DEMO_RUN}{suffix}') if demo else Path('runs')/f'{Path(data).name}_fold{cfg.fold}{suffix}'
+    _not_over(out, data)   # run files inside the task folder would mix with its cases
     _search_into(out, data, cfg, progress=not args.quiet)
     _on_rank0(f'run written to {out}')
 
@@ -241,9 +242,19 @@ def _inputs(path)->list:
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.name.endswith(('.nii', '.nii.gz')) and not p.name.startswith('.'))
         if not files: raise TaskError(path, 'no .nii or .nii.gz files in this folder')
+        stems = [case_name(p) for p in files]
+        twice = sorted({s for s in stems if stems.count(s) > 1})
+        if twice: raise TaskError(path, f"{', '.join(f'{s}.nii and {s}.nii.gz' for s in twice)} would both be written as {twice[0]}.nii.gz; keep one of each")
         return files
     if not path.exists(): raise TaskError(path, 'no such file or folder')
     return [path]
+
+def _not_over(out, *inputs):
+    "A `UsageError` when the output folder `out` is or lies inside one of the `inputs` folders: outputs would replace or mix with them"
+    o = Path(out).resolve()
+    for p in {Path(i).resolve() for i in inputs}:
+        if o == p or p in o.parents:
+            raise UsageError(f"--out {out}: {'is' if o == p else 'lies inside'} {p}, a folder of inputs; its files would be overwritten or mixed with outputs: choose another folder")
 
 def predict(args:argparse.Namespace):
     "`ronas predict`: segment NIfTI images with a run's final child"
@@ -251,7 +262,12 @@ def predict(args:argparse.Namespace):
     conf, child = _run_files(args.run)
     cfg, out = SearchConfig.from_dict(conf['config']), Path(args.out)
     if out.exists() and not out.is_dir(): raise TaskError(out, 'exists and is not a folder')
-    cases = [preprocess_image(f, child.cfg.in_channels, crop_nonzero=cfg.crop_nonzero) for f in _inputs(args.input)]
+    files = _inputs(args.input)
+    task = Path(conf['data'])
+    _not_over(out, *([args.input] if Path(args.input).is_dir() else []), task)   # the task folder: its images and labels
+    if out.resolve() == files[0].resolve().parent:   # one input file: its prediction, or another's, would replace a file beside it
+        raise UsageError(f"--out {out}: is the folder of the input {files[0]}; its files would be overwritten: choose another folder")
+    cases = [preprocess_image(f, child.cfg.in_channels, crop_nonzero=cfg.crop_nonzero) for f in files]
     child = child.to(device)
     labels = [probs_to_labels(predict_case(child, c.image, total_strides(child.arch), mode=args.mode, patch=child.arch.patch, device=device))
               for c in cases]

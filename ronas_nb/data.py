@@ -518,10 +518,14 @@ def preprocess_image(path, n_channels:int, crop_nonzero:bool=False)->Case:
 
 # %% ../nbs/00_data.ipynb #1a09c1a9
 def try_lock(path)->int|None:
-    "A descriptor of `path` (created if missing) holding its exclusive `flock`; None while another open file holds it"
+    "A descriptor of `path` (created if missing, never through a symbolic link) holding its exclusive `flock`; None while another open file holds it"
     while True:
-        try: fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-        except PermissionError: fd = os.open(path, os.O_RDONLY)   # another user's lock file in a shared folder
+        try:
+            try: fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+            except PermissionError: fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)   # another user's lock file in a shared folder
+        except OSError as e:
+            if e.errno != errno.ELOOP: raise
+            raise OSError(e.errno, 'a symbolic link, not a lock file: refusing to follow it (remove it if it is not yours)', str(path)) from None
         try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError: os.close(fd); return None
         except BaseException: os.close(fd); raise

@@ -4,38 +4,49 @@
 
 # %% ../nbs/09_cli.ipynb #2c807e93
 from __future__ import annotations
-import argparse, os, sys
+import argparse, math, os, re, sys
 from pathlib import Path
 import torch
-from .data import SYNTH_KINDS, TaskError, make_synthetic_task, preprocess_image
+from .data import SYNTH_KINDS, TaskError, first_line, case_name, make_synthetic_task, preprocess_image
 from .space import SearchSpace, arch_from_code
 from .supernet import load_child, total_strides
 from .infer import evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions
 from .search import PRESETS, SearchConfig, RunError, BudgetError, ArchError, preset, run_search, read_run_config, fold_data, _lock_run, _holder
 
 # %% auto #0
-__all__ = ['DEMO_TASK', 'DEMO_RUN', 'UsageError', 'synth', 'add_synth', 'search', 'add_search', 'train', 'add_train', 'evaluate',
-           'add_evaluate', 'predict', 'add_predict', 'parser', 'main', 'error_line']
+__all__ = ['SEED', 'DEMO_TASK', 'DEMO_RUN', 'BAD_INPUT', 'UsageError', 'Interrupted', 'synth', 'add_synth', 'search',
+           'add_search', 'train', 'add_train', 'evaluate', 'add_evaluate', 'predict', 'add_predict', 'printable',
+           'error_line', 'OneLineParser', 'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #8458a2ce
 class UsageError(ValueError):
     "Options that do not fit together; reported like any bad input"
 
+class Interrupted(KeyboardInterrupt):
+    "Ctrl-C, with a message that says what to do next"
+
 def synth(args:argparse.Namespace):
     "`ronas synth`: write a synthetic MSD-like task folder and print its path"
     print(make_synthetic_task(args.kind, args.out, cases=args.cases, seed=args.seed))
 
-def _positive_int(s:str)->int:
-    "argparse type: an integer >= 1"
-    v = int(s)
-    if v < 1: raise argparse.ArgumentTypeError(f'must be at least 1, got {v}')
+def _integer(lo:int|None=None, hi:int|None=None):
+    "argparse type: an integer in `lo..hi` (either end open when None)"
+    def integer(s:str)->int:
+        try: v = int(s)
+        except ValueError: raise argparse.ArgumentTypeError(f'not an integer: {s!r}') from None
+        if lo is not None and v < lo or hi is not None and v > hi:
+            raise argparse.ArgumentTypeError(f'must be at least {lo}, got {v}' if hi is None else f'must be in {lo}..{hi}, got {v}')
+        return v
+    return integer
+
+def _positive_number(s:str)->float:
+    "argparse type: a finite number > 0"
+    try: v = float(s)
+    except ValueError: raise argparse.ArgumentTypeError(f'not a number: {s!r}') from None
+    if not 0 < v < math.inf: raise argparse.ArgumentTypeError(f'must be a positive finite number, got {s}')
     return v
 
-def _positive_float(s:str)->float:
-    "argparse type: a number > 0"
-    v = float(s)
-    if not v > 0: raise argparse.ArgumentTypeError(f'must be positive, got {s}')
-    return v
+SEED = _integer(0, 2**32 - 1)   # numpy's range of seeds
 
 def add_synth(sub):
     "The `synth` sub-parser"
@@ -43,8 +54,8 @@ def add_synth(sub):
                        description='Write a synthetic MSD-like task (NIfTI images and labels, dataset.json) into OUT.')
     p.add_argument('--kind', required=True, choices=list(SYNTH_KINDS), help='which of the paper\'s tasks to mimic')
     p.add_argument('--out', required=True, help='the task folder to write (replaced if it is a synthetic task)')
-    p.add_argument('--cases', type=_positive_int, default=20, help='number of training cases (default 20)')
-    p.add_argument('--seed', type=int, default=0, help='random seed; the same seed gives identical files (default 0)')
+    p.add_argument('--cases', type=_integer(1), default=20, help='number of training cases (default 20)')
+    p.add_argument('--seed', type=SEED, default=0, help='random seed; the same seed gives identical files (default 0)')
     p.set_defaults(func=synth)
 
 # %% ../nbs/09_cli.ipynb #8e92057c
@@ -53,6 +64,11 @@ DEMO_TASK, DEMO_RUN = Path('data')/'demo_heart', Path('runs')/'demo'
 def _on_rank0(msg:str):
     "Print once, not once per process under torchrun"
     if os.environ.get('RANK', '0') == '0': print(msg)
+
+def _device_name(s:str)->str:
+    "argparse type: cpu, cuda or cuda:N, the devices a search runs on"
+    if not re.fullmatch(r'cpu|cuda(:\d+)?', s): raise argparse.ArgumentTypeError(f'must be cpu, cuda or cuda:N, got {s!r}')
+    return s
 
 def _check_device(asked:str|None):
     "`--device cuda` without a GPU is a usage error, found before anything is read"
@@ -75,7 +91,7 @@ def search(args:argparse.Namespace, **more):
     if args.resume:   # `run_search` refuses the settings a resume may not change
         if not args.out: raise UsageError('--resume needs --out RUN, the run directory to continue')
         if args.preset: raise UsageError('--preset: cannot change when a search is resumed (the run keeps its settings)')
-        run_search(args.data, args.out, over or None, resume=True, progress=not args.quiet)
+        _search_into(args.out, args.data, over or None, resume=True, progress=not args.quiet)
         return _on_rank0(f'run written to {args.out}')
     demo = args.data is None
     name = args.preset or ('demo' if demo else None)
@@ -87,31 +103,39 @@ def search(args:argparse.Namespace, **more):
         if not (data/'dataset.json').is_file(): print(f'writing the synthetic demo task to {make_synthetic_task("heart", data, cases=20, seed=0)}')
     suffix = '' if cfg.controller == 'rl' else f'_{cfg.controller}'
     out = Path(args.out) if args.out else Path(f'{DEMO_RUN}{suffix}') if demo else Path('runs')/f'{Path(data).name}_fold{cfg.fold}{suffix}'
-    run_search(data, out, cfg, progress=not args.quiet)
+    _not_over(out, data)   # run files inside the task folder would mix with its cases
+    _search_into(out, data, cfg, progress=not args.quiet)
     _on_rank0(f'run written to {out}')
+
+def _search_into(out, data, cfg, **kw):
+    "`run_search` into `out`; Ctrl-C ends it with a line that says how to continue"
+    try: run_search(data, out, cfg, **kw)
+    except KeyboardInterrupt:
+        if (Path(out)/'config.json').is_file(): raise Interrupted(f'interrupted; resume with ronas search --resume --out {out}') from None
+        raise Interrupted(f'interrupted before the run {out} began; nothing to resume') from None
 
 def _add_run_options(p):
     "The options `search` and `train` share: data, run directory, budget, device and speed"
     p.add_argument('--data', help='an MSD task folder (with dataset.json); default: the synthetic demo task under data/')
     p.add_argument('--out', help='the run directory (default: runs/demo, or runs/<task>_fold<K>)')
     p.add_argument('--preset', choices=sorted(PRESETS), help='settings of the paper per task, or demo')
-    p.add_argument('--episodes', type=_positive_int, help='episodes (paper: 150 brain, 500 heart and prostate)')
-    p.add_argument('--child-epochs', type=_positive_int, help='epochs the child trains per episode (paper: 3)')
-    p.add_argument('--fold', type=int, help='the cross-validation fold to search on (default 0)')
-    p.add_argument('--folds', type=_positive_int, help='number of folds (default 5)')
+    p.add_argument('--episodes', type=_integer(1), help='episodes (paper: 150 brain, 500 heart and prostate)')
+    p.add_argument('--child-epochs', type=_integer(1), help='epochs the child trains per episode (paper: 3)')
+    p.add_argument('--fold', type=_integer(), help='the cross-validation fold to search on (default 0)')
+    p.add_argument('--folds', type=_integer(2), help='number of folds, at least 2 (default 5)')
     p.add_argument('--test-fraction', type=float, metavar='F', help="share of the fold's training cases held out as a test set, "
                    'never trained on nor rewarded (default 0.2; 0: the paper\'s protocol, no test set)')
-    p.add_argument('--seed', type=int, help='random seed (default 0); the same seed on a CPU gives the same search')
-    p.add_argument('--device', help='cpu or cuda (default cpu)')
-    p.add_argument('--gpu-memory', type=_positive_float, metavar='GB',
+    p.add_argument('--seed', type=SEED, help='random seed (default 0); the same seed on a CPU gives the same search')
+    p.add_argument('--device', type=_device_name, help='cpu, cuda or cuda:N (default cpu)')
+    p.add_argument('--gpu-memory', type=_positive_number, metavar='GB',
                    help='memory budget in GiB: children predicted to need more, to train or to be rewarded, are never run (default: none)')
     p.add_argument('--amp', choices=('auto', 'off', 'bf16', 'fp16'),
                    help='mixed precision (default auto: bf16 or fp16 on CUDA, off on a CPU; fp16 needs CUDA)')
     p.add_argument('--channels-last', action='store_true', help='channels_last_3d memory layout on CUDA')
     p.add_argument('--cudnn-benchmark', action='store_true', help='let cuDNN time its algorithms for every new shape (CUDA; '
                    'off by default: a search keeps meeting new shapes)')
-    p.add_argument('--threads', type=_positive_int, help='CPU threads for torch (default: torch\'s choice)')
-    p.add_argument('--workers', type=int, metavar='N', help='DataLoader worker processes for training patches (default 0: '
+    p.add_argument('--threads', type=_integer(1), help='CPU threads for torch (default: torch\'s choice)')
+    p.add_argument('--workers', type=_integer(0), metavar='N', help='DataLoader worker processes for training patches (default 0: '
                    'the main process reads the memory-mapped cache, the fastest at the sizes measured)')
     p.add_argument('--resume', action='store_true', help='continue the run in --out from its checkpoint; it may change '
                    '--episodes, --device, --amp, --gpu-memory, --channels-last, --cudnn-benchmark, --threads and --workers')
@@ -123,7 +147,7 @@ def add_search(sub):
                        description='Search a 3D U-Net architecture with the RL controller (or at random) and shared weights, then '
                                    'export the final child. Without --data: the synthetic demo task and the demo preset.')
     _add_run_options(p)
-    p.add_argument('--children', type=_positive_int, help='children rewarded per episode (paper: 20)')
+    p.add_argument('--children', type=_integer(1), help='children rewarded per episode (paper: 20)')
     p.add_argument('--controller', choices=('rl', 'random'), help='rl: the LSTM controller (paper, default); random: random '
                    'search with weight sharing, the same training, the best rewarded child as the final one')
     p.add_argument('--reward-split', choices=('val', 'inner'), help="reward on the fold's validation cases (paper) or an inner split of the training cases")
@@ -218,9 +242,19 @@ def _inputs(path)->list:
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.name.endswith(('.nii', '.nii.gz')) and not p.name.startswith('.'))
         if not files: raise TaskError(path, 'no .nii or .nii.gz files in this folder')
+        stems = [case_name(p) for p in files]
+        twice = sorted({s for s in stems if stems.count(s) > 1})
+        if twice: raise TaskError(path, f"{', '.join(f'{s}.nii and {s}.nii.gz' for s in twice)} would both be written as {twice[0]}.nii.gz; keep one of each")
         return files
     if not path.exists(): raise TaskError(path, 'no such file or folder')
     return [path]
+
+def _not_over(out, *inputs):
+    "A `UsageError` when the output folder `out` is or lies inside one of the `inputs` folders: outputs would replace or mix with them"
+    o = Path(out).resolve()
+    for p in {Path(i).resolve() for i in inputs}:
+        if o == p or p in o.parents:
+            raise UsageError(f"--out {out}: {'is' if o == p else 'lies inside'} {p}, a folder of inputs; its files would be overwritten or mixed with outputs: choose another folder")
 
 def predict(args:argparse.Namespace):
     "`ronas predict`: segment NIfTI images with a run's final child"
@@ -228,11 +262,21 @@ def predict(args:argparse.Namespace):
     conf, child = _run_files(args.run)
     cfg, out = SearchConfig.from_dict(conf['config']), Path(args.out)
     if out.exists() and not out.is_dir(): raise TaskError(out, 'exists and is not a folder')
-    cases = [preprocess_image(f, child.cfg.in_channels, crop_nonzero=cfg.crop_nonzero) for f in _inputs(args.input)]
+    files = _inputs(args.input)
+    task = Path(conf['data'])
+    _not_over(out, *([args.input] if Path(args.input).is_dir() else []), task)   # the task folder: its images and labels
+    if out.resolve() == files[0].resolve().parent:   # one input file: its prediction, or another's, would replace a file beside it
+        raise UsageError(f"--out {out}: is the folder of the input {files[0]}; its files would be overwritten: choose another folder")
+    cases = [preprocess_image(f, child.cfg.in_channels, crop_nonzero=cfg.crop_nonzero) for f in files]
     child = child.to(device)
     labels = [probs_to_labels(predict_case(child, c.image, total_strides(child.arch), mode=args.mode, patch=child.arch.patch, device=device))
               for c in cases]
-    for p in write_predictions(cases, labels, out): print(p)
+    written = []
+    try:
+        for c, lab in zip(cases, labels): written += write_predictions([c], [lab], out); print(written[-1])
+    except OSError as e:   # a full disk half-way: say which predictions are there
+        done = f"{len(written)} of {len(cases)} predictions written ({', '.join(p.name for p in written)})" if written else 'no prediction written'
+        raise OSError(e.errno, f"{e.strerror or e}; {done}", e.filename) from None
 
 def add_predict(sub):
     "The `predict` sub-parser"
@@ -246,27 +290,50 @@ def add_predict(sub):
     p.add_argument('--device', choices=('cpu', 'cuda'), default=None, help='default: cuda when available')
     p.set_defaults(func=predict)
 
+# %% ../nbs/09_cli.ipynb #525961ac
+def printable(s:str)->str:
+    "`s` with every control character written as an escape (`\\x1b`): text from files cannot drive the terminal"
+    return ''.join(c if c.isprintable() else c.encode('unicode_escape').decode('ascii') for c in s)
+
+def error_line(e:BaseException, brief:bool=False)->str:
+    "One line naming the file and the problem: an `OSError` as 'file: problem'; `brief`: an unexpected error's type and first line"
+    if brief: msg = first_line(e, limit=300)
+    elif isinstance(e, OSError) and e.strerror: msg = f"{e.filename}: {e.strerror}" if e.filename is not None else e.strerror
+    else: msg = str(e)
+    return printable(' '.join(msg.split()))
+
+class OneLineParser(argparse.ArgumentParser):
+    "An `ArgumentParser` whose errors are one `ronas: error:` line, as every other bad input"
+    def error(self, message:str):
+        self.exit(2, f"ronas: error: {printable(' '.join(message.split()))} (see {self.prog} --help)\n")
+
 # %% ../nbs/09_cli.ipynb #55056858
 def parser()->argparse.ArgumentParser:
     "The `ronas` argument parser with every sub-command"
-    p = argparse.ArgumentParser(prog='ronas', description='Resource-optimized neural architecture search for 3D medical image segmentation')
+    p = OneLineParser(prog='ronas', description='Resource-optimized neural architecture search for 3D medical image segmentation')
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
     for add in (add_synth, add_search, add_train, add_evaluate, add_predict): add(sub)
     return p
 
+BAD_INPUT = (TaskError, RunError, UsageError, BudgetError, ArchError, OSError)
+
 def main(argv:list|None=None)->int:
-    "Entry point of `ronas`: run a sub-command; bad input gives one `ronas: error:` line and status 2"
-    args = parser().parse_args(argv)
-    try: args.func(args)
-    except (TaskError, RunError, UsageError, BudgetError, ArchError, OSError) as e:
-        print('ronas: error: ' + error_line(e), file=sys.stderr)
-        return 2
+    "Entry point of `ronas`: run a sub-command; whatever stops it is one line on stderr (status 2: bad input, 130: Ctrl-C)"
+    try:
+        args = parser().parse_args(argv)
+        args.func(args)
+    except KeyboardInterrupt as e: return _fail(str(e) or 'interrupted', 130)
+    except BAD_INPUT as e: return _fail('error: ' + error_line(e), 2)
+    except MemoryError: return _fail('error: out of memory: an input is too large for the memory of this machine', 2)
+    except Exception as e:
+        if os.environ.get('RONAS_TRACEBACK'): raise
+        return _fail(f'error: unexpected {error_line(e, brief=True)} (a bug in ronas; RONAS_TRACEBACK=1 shows where)', 1)
     return 0
 
-def error_line(e:Exception)->str:
-    "One line naming the file and the problem; an `OSError` as 'file: problem' rather than '[Errno n] ...'"
-    msg = f"{e.filename}: {e.strerror}" if isinstance(e, OSError) and e.filename is not None and e.strerror else str(e)
-    return ' '.join(msg.split())
+def _fail(line:str, status:int)->int:
+    "Print `ronas: LINE` on stderr, escaped; return `status`"
+    print('ronas: ' + printable(line), file=sys.stderr)
+    return status
 
 # %% ../nbs/09_cli.ipynb #79fa596a
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())   # `python -m ronas_nb.cli`; not when a notebook runs this cell

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #10a56933
 from __future__ import annotations
-import base64, contextlib, dataclasses, hashlib, json, os, shutil, tarfile, tempfile, urllib.error, urllib.parse, urllib.request
+import base64, contextlib, dataclasses, errno, hashlib, json, os, shutil, tarfile, tempfile, urllib.error, urllib.parse, urllib.request
 try: import fcntl
 except ImportError: fcntl = None   # Windows: no `flock`, so nothing is locked (see `try_lock`)
 from dataclasses import dataclass
@@ -14,15 +14,15 @@ import nibabel as nib
 import torch
 
 # %% auto #0
-__all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'CACHE_VERSION', 'MSD_URL', 'MSD_MD5', 'TaskError', 'swap_nifti_axes',
-           'smooth_noise', 'shape_grid', 'random_rotation', 'ellipsoid', 'tube', 'heart_case', 'prostate_case',
-           'brain_case', 'SynthKind', 'write_nifti', 'synthetic_affine', 'synthetic_case', 'make_synthetic_task',
-           'CaseRef', 'Task', 'read_dataset_json', 'case_name', 'load_task', 'CaseMeta', 'read_image', 'read_case',
-           'zscore', 'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'Fingerprint', 'fingerprint_of',
-           'default_cache_dir', 'cache_key', 'Case', 'preprocess_image', 'try_lock', 'preprocess_task', 'cache_folder',
-           'load_cache', 'fingerprint', 'save_prediction', 'make_folds', 'atomic_write', 'write_splits', 'read_splits',
-           'task_folds', 'extract_patch', 'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name',
-           'fetch_resumable', 'md5sum', 'safe_extract', 'download_msd']
+__all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'CACHE_VERSION', 'MSD_URL', 'MSD_MD5', 'TaskError', 'first_line',
+           'cannot_write', 'swap_nifti_axes', 'smooth_noise', 'shape_grid', 'random_rotation', 'ellipsoid', 'tube',
+           'heart_case', 'prostate_case', 'brain_case', 'SynthKind', 'write_nifti', 'synthetic_affine',
+           'synthetic_case', 'make_synthetic_task', 'CaseRef', 'Task', 'read_dataset_json', 'case_name', 'load_task',
+           'CaseMeta', 'read_image', 'read_case', 'zscore', 'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case',
+           'Fingerprint', 'fingerprint_of', 'default_cache_dir', 'cache_key', 'Case', 'preprocess_image', 'try_lock',
+           'preprocess_task', 'cache_folder', 'load_cache', 'fingerprint', 'save_prediction', 'make_folds',
+           'atomic_write', 'write_splits', 'read_splits', 'task_folds', 'extract_patch', 'foreground_voxels',
+           'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable', 'md5sum', 'safe_extract', 'download_msd']
 
 # %% ../nbs/00_data.ipynb #82e4d9a5
 class TaskError(ValueError):
@@ -31,6 +31,18 @@ class TaskError(ValueError):
         if problem is None: path, problem = '', path           # TaskError('file: problem') also works
         self.path, self.problem = str(path), ' '.join(str(problem).split())
         super().__init__(f"{self.path}: {self.problem}" if self.path else self.problem)
+
+def first_line(e:BaseException, limit:int=160)->str:
+    "'Type: first line of its message' of `e`, shortened at a word boundary to about `limit` characters"
+    lines = str(e).strip().splitlines()
+    msg = f"{type(e).__name__}: {lines[0]}" if lines else type(e).__name__
+    return msg if len(msg) <= limit else msg[:limit].rsplit(' ', 1)[0] + ' ...'
+
+def cannot_write(path, e:OSError, note:str='')->OSError:
+    "`e`, raised while writing `path`, restated to name `path`; a short write (no error number) is a full disk"
+    short = e.errno is None and 'written' in str(e)   # numpy's '98304 requested and 79840 written'
+    why = e.strerror or (f'No space left on device ({e})' if short else first_line(e))
+    return OSError(errno.ENOSPC if short else e.errno, f'cannot write: {why}{note}', str(path))
 
 # %% ../nbs/00_data.ipynb #3be89ad2
 def swap_nifti_axes(a:np.ndarray)->np.ndarray:
@@ -506,10 +518,14 @@ def preprocess_image(path, n_channels:int, crop_nonzero:bool=False)->Case:
 
 # %% ../nbs/00_data.ipynb #1a09c1a9
 def try_lock(path)->int|None:
-    "A descriptor of `path` (created if missing) holding its exclusive `flock`; None while another open file holds it"
+    "A descriptor of `path` (created if missing, never through a symbolic link) holding its exclusive `flock`; None while another open file holds it"
     while True:
-        try: fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-        except PermissionError: fd = os.open(path, os.O_RDONLY)   # another user's lock file in a shared folder
+        try:
+            try: fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+            except PermissionError: fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)   # another user's lock file in a shared folder
+        except OSError as e:
+            if e.errno != errno.ELOOP: raise
+            raise OSError(e.errno, 'a symbolic link, not a lock file: refusing to follow it (remove it if it is not yours)', str(path)) from None
         try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError: os.close(fd); return None
         except BaseException: os.close(fd); raise
@@ -569,7 +585,9 @@ def _build_cache(task:Task, folder:Path, crop_nonzero:bool):
         metas, shapes, spacings, counts = [], [], [], np.zeros(len(task.labels), np.int64)
         for ref in task.cases:
             image, label, meta = preprocess_case(*read_case(ref), crop_nonzero=crop_nonzero)
-            np.save(tmp / f'{ref.name}_image.npy', image); np.save(tmp / f'{ref.name}_label.npy', label)
+            for name, arr in ((f'{ref.name}_image.npy', image), (f'{ref.name}_label.npy', label)):
+                try: np.save(tmp / name, arr)
+                except OSError as e: raise cannot_write(folder / name, e, '; the preprocessing cache was not kept') from None
             metas.append(meta.to_dict()); shapes.append(label.shape); spacings.append(meta.spacing)
             counts += np.bincount(label.ravel(), minlength=len(task.labels))
         if not counts[1:].any():             # nothing to segment: every dice would be the empty/empty 1
@@ -655,6 +673,7 @@ def save_prediction(label:np.ndarray, # (D, H, W) integer label map on the prepr
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f'.tmp-{os.getpid()}-{path.name}')
     try: nib.save(img, str(tmp)); os.replace(tmp, path)
+    except OSError as e: tmp.unlink(missing_ok=True); raise cannot_write(path, e) from None
     except BaseException: tmp.unlink(missing_ok=True); raise
     return path
 

@@ -4,14 +4,14 @@
 
 # %% ../nbs/06_search.ipynb #d577a2ca
 from __future__ import annotations
-import contextlib, gc, hashlib, io, itertools, json, math, os, random, signal, socket, time
+import contextlib, gc, hashlib, io, itertools, json, math, os, random, re, signal, socket, time
 from collections import Counter
 from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .data import TaskError, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, PatchDataset, atomic_write, try_lock, _remove_made_dirs
+from .data import TaskError, first_line, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, PatchDataset, atomic_write, try_lock, _remove_made_dirs
 from .space import Arch, SearchSpace, NODES, SKIPS, skip_name, arch_from_code
 from .supernet import SuperNet, ChildNet, NetConfig, total_strides, save_child
 from .memory import estimate_training_memory, estimate_inference_memory
@@ -23,13 +23,13 @@ except ImportError: fcntl = None   # Windows: no `flock`; a run directory is not
 
 # %% auto #0
 __all__ = ['AMP_MODES', 'CONTROLLERS', 'PRESETS', 'GIB', 'MAX_DRAWS', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'RUN_FORMAT',
-           'RUN_VERSION', 'MODAL_WINDOW', 'REFERENCE_RANDOM', 'EPISODE_PARTS', 'METHOD_PARTS', 'SearchConfig', 'preset',
-           'check_poolable', 'FoldData', 'held_out_names', 'fold_data', 'amp_dtype', 'autocast', 'channels_last',
-           'train_child', 'reward', 'child_step_bytes', 'child_reward_bytes', 'MemoryBudget', 'BudgetError',
-           'fit_patch', 'release_memory', 'oom_guarded', 'RunError', 'kill_point', 'atomic_write_text',
-           'atomic_torch_save', 'ArchError', 'fixed_arch', 'seed_everything', 'Search', 'PartClock', 'load_checkpoint',
-           'read_run_config', 'plot_curves', 'run_search', 'modal_architecture', 'final_architecture', 'time_breakdown',
-           'plot_time_breakdown']
+           'RUN_VERSION', 'CHECKPOINT_SCHEMA', 'HISTORY_KEYS', 'MODAL_WINDOW', 'REFERENCE_RANDOM', 'EPISODE_PARTS',
+           'METHOD_PARTS', 'SearchConfig', 'preset', 'check_poolable', 'FoldData', 'held_out_names', 'fold_data',
+           'amp_dtype', 'autocast', 'channels_last', 'train_child', 'reward', 'child_step_bytes', 'child_reward_bytes',
+           'MemoryBudget', 'BudgetError', 'fit_patch', 'release_memory', 'oom_guarded', 'RunError', 'kill_point',
+           'atomic_write_text', 'atomic_torch_save', 'ArchError', 'fixed_arch', 'seed_everything', 'Search',
+           'PartClock', 'load_checkpoint', 'read_run_config', 'plot_curves', 'run_search', 'modal_architecture',
+           'final_architecture', 'time_breakdown', 'plot_time_breakdown']
 
 # %% ../nbs/06_search.ipynb #59f0cb09
 AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
@@ -75,10 +75,13 @@ class SearchConfig:
         if self.amp not in AMP_MODES: raise ValueError(f"amp must be one of {AMP_MODES}, got {self.amp!r}")
         if self.amp == 'fp16' and not str(self.device).startswith('cuda'):
             raise ValueError(f"amp='fp16' needs a CUDA device (device is {self.device!r}); on a CPU use amp='bf16' or 'off'")
-        if self.gpu_memory is not None and not self.gpu_memory > 0: raise ValueError(f"gpu_memory must be positive (GiB), got {self.gpu_memory}")
+        if self.gpu_memory is not None and not 0 < self.gpu_memory < math.inf: raise ValueError(f"gpu_memory must be a positive number of GiB, got {self.gpu_memory}")
+        if not re.fullmatch(r'cpu|cuda(:\d+)?', str(self.device)): raise ValueError(f"device must be cpu, cuda or cuda:N, got {self.device!r}")
         if self.reward_split not in ('val', 'inner'): raise ValueError(f"reward_split must be 'val' or 'inner', got {self.reward_split!r}")
-        for k in ('episodes', 'children', 'child_epochs', 'batch_size', 'folds', 'width'):
+        for k in ('episodes', 'children', 'child_epochs', 'batch_size', 'width'):
             if getattr(self, k) < 1: raise ValueError(f"{k} must be at least 1, got {getattr(self, k)}")
+        if self.folds < 2: raise ValueError(f"folds must be at least 2 (one validates, the others train), got {self.folds}")
+        if not 0 <= self.seed < 2**32: raise ValueError(f"seed must be in 0..{2**32 - 1} (numpy's range), got {self.seed}")
         if not 0 <= self.fold < self.folds: raise ValueError(f"fold {self.fold} is outside 0..{self.folds - 1}")
         if self.num_workers < 0: raise ValueError(f"num_workers must be 0 or more, got {self.num_workers}")
         if self.controller not in CONTROLLERS: raise ValueError(f"controller must be one of {CONTROLLERS}, got {self.controller!r}")
@@ -481,8 +484,30 @@ def _state_dict(self:Search)->dict:
                 rng=dict(torch=torch.get_rng_state(), sampler=self.gen.get_state()),
                 **(dict(scaler=self.scaler.state_dict()) if self.scaler is not None else {}))
 
+def _shapes_problem(name:str, mine:dict, theirs:dict)->str|None:
+    "Where the tensors of a saved state dict `theirs` do not fit the live `mine` (None: they fit)"
+    if set(mine) != set(theirs): return f"{name} holds other tensors than the network ({sorted(set(mine) ^ set(theirs))[0]})"
+    for k, v in mine.items():
+        if not isinstance(theirs[k], torch.Tensor) or theirs[k].shape != v.shape:
+            return f"{name}.{k} has shape {tuple(getattr(theirs[k], 'shape', ()))}, the network needs {tuple(v.shape)}"
+
+def _moments_problem(name:str, opt:dict, params:list)->str|None:
+    "Where the saved Adam moments of an optimizer `opt` do not fit `params` (None: they fit)"
+    for i, st in opt.get('state', {}).items():
+        if not (isinstance(i, int) and 0 <= i < len(params)): return f"{name} holds state for parameter {i!r} of {len(params)}"
+        for k in ('exp_avg', 'exp_avg_sq'):
+            if k in st and tuple(st[k].shape) != tuple(params[i].shape): return f"{name}: {k} of parameter {i} has shape {tuple(st[k].shape)}, not {tuple(params[i].shape)}"
+
+def _check_state(self:Search, d:dict):
+    "A `ValueError` unless every tensor of the state `d` fits this search's networks, checked before any is loaded"
+    problem = (_shapes_problem('supernet', self.net.state_dict(), d['supernet']) or _shapes_problem('controller', self.controller.state_dict(), d['controller'])
+               or _moments_problem('child_opt', d['child_opt'], list(self.net.parameters()))
+               or _moments_problem('reinforce', d['reinforce']['optimizer'], list(self.controller.parameters())))
+    if problem: raise ValueError(problem)
+
 def _load_state_dict(self:Search, d:dict):
-    "Restore a state written by `state_dict`"
+    "Restore a state written by `state_dict`, checked first (`_check_state`)"
+    _check_state(self, d)
     self.net.load_state_dict(d['supernet']); self.opt.load_state_dict(d['child_opt'])
     self.controller.load_state_dict(d['controller']); self.reinforce.load_state_dict(d['reinforce'])
     self.episode, self.history, self.arch = d['episode'], list(d['history']), self.space.validate(d['arch'])
@@ -502,15 +527,34 @@ def _write_episode(search:Search, run_dir:Path):
     atomic_torch_save(search.state_dict(), run_dir/'checkpoint.pt', f'checkpoint.pt@{ep}')
     _write_history(search, run_dir, f'history.jsonl@{ep}')
 
+# what `state_dict` writes, by type: `load_checkpoint` refuses a checkpoint that lacks any of it
+CHECKPOINT_SCHEMA = dict(config=dict, net_config=dict, episode=int, arch=dict, history=list, supernet=dict, child_opt=dict,
+                         controller=dict, reinforce=dict, rng=dict)
+HISTORY_KEYS = ('episode', 'arch', 'code', 'children', 'rewards', 'mean_reward', 'baseline', 'entropy', 'train_loss', 'seconds')
+
+def _schema_problem(d:dict)->str|None:
+    "What is wrong with the keys and types of a checkpoint's contents (None: nothing)"
+    missing = [k for k in CHECKPOINT_SCHEMA if k not in d]
+    if missing: return f"missing {', '.join(missing)}"
+    for k, t in CHECKPOINT_SCHEMA.items():
+        if not isinstance(d[k], t) or isinstance(d[k], bool): return f"{k} is {type(d[k]).__name__}, not {t.__name__}"
+    if not 0 <= d['episode'] == len(d['history']): return f"episode {d['episode']} does not match its {len(d['history'])} episodes of history"
+    for i, r in enumerate(d['history']):
+        if not (isinstance(r, dict) and r.get('episode') == i and all(k in r for k in HISTORY_KEYS)): return f"history record {i} is not a record of episode {i}"
+    if not all(isinstance(v, torch.Tensor) for v in d['supernet'].values()): return 'supernet holds values that are not tensors'
+    if not all(isinstance(d['rng'].get(k), torch.Tensor) for k in ('torch', 'sampler')): return 'rng lacks a generator state'
+
 def load_checkpoint(path)->dict:
-    "Read a search checkpoint safely (`weights_only`), refusing other formats and versions"
+    "Read a search checkpoint safely (`weights_only`), refusing other formats, versions and contents"
     path = Path(path)
     if not path.is_file(): raise RunError(f"{path}: no checkpoint (is this a run directory of `ronas search`?)")
+    if path.stat().st_size == 0: raise RunError(f"{path}: empty file, not a checkpoint")
     try: d = torch.load(path, weights_only=True, map_location='cpu')
-    except Exception as e: raise RunError(f"{path}: unreadable checkpoint ({type(e).__name__}: {str(e).splitlines()[0][:120]})") from None
+    except Exception as e: raise RunError(f"{path}: unreadable checkpoint ({first_line(e)})") from None
     if not isinstance(d, dict) or d.get('format') != CHECKPOINT_FORMAT: raise RunError(f"{path}: not a ronas_nb search checkpoint")
     if d.get('version') != CHECKPOINT_VERSION:
         raise RunError(f"{path}: checkpoint format version {d.get('version')!r}, this ronas_nb reads version {CHECKPOINT_VERSION}")
+    if (problem := _schema_problem(d)): raise RunError(f"{path}: damaged checkpoint: {problem}")
     return d
 
 def read_run_config(run_dir)->dict:
@@ -522,6 +566,10 @@ def read_run_config(run_dir)->dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise RunError(f"{p}: malformed JSON ({e})") from None
     if not isinstance(d, dict) or d.get('format') != RUN_FORMAT: raise RunError(f"{p}: not a ronas_nb run configuration")
     if d.get('version') != RUN_VERSION: raise RunError(f"{p}: run format version {d.get('version')!r}, this ronas_nb reads version {RUN_VERSION}")
+    missing = [k for k in ('data', 'config', 'net', 'labels', 'split') if not isinstance(d.get(k), (str, dict))]
+    if missing: raise RunError(f"{p}: damaged run configuration: missing {', '.join(missing)}")
+    try: SearchConfig.from_dict(d['config'])
+    except (TypeError, ValueError) as e: raise RunError(f"{p}: damaged run configuration: config: {e}") from None
     return d
 
 # %% ../nbs/06_search.ipynb #c7589967
@@ -611,7 +659,8 @@ def _resume_state(run_dir:Path, cfg:SearchConfig|dict|None)->tuple:
         same = lambda a, b: {k: v for k, v in _plain(a).items() if k not in _MAY_CHANGE} == {k: v for k, v in b.items() if k not in _MAY_CHANGE}
         if not same(ck['config'], conf['config']) or _plain(ck['net_config']) != conf['net']:
             raise RunError(f"{ck_path}: belongs to another run: its settings differ from {run_dir/'config.json'}")
-    saved = SearchConfig.from_dict(ck['config'] if ck is not None else conf['config'])
+    try: saved = SearchConfig.from_dict(ck['config'] if ck is not None else conf['config'])
+    except (TypeError, ValueError) as e: raise RunError(f"{ck_path}: damaged checkpoint: config: {e}") from None
     changes = _changes(run_dir, saved, cfg)
     try: return replace(saved, **{k: new for k, (_, new) in changes.items()}), conf, ck, changes
     except (TypeError, ValueError) as e: raise RunError(f"{run_dir}: cannot resume with these settings: {e}") from None
@@ -658,7 +707,12 @@ def _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress, log, 
     if resume:
         if _plain(search.net.config()) != conf['net']:
             raise RunError(f"{data_dir}: gives another search space than the one the run in {run_dir} was searched with")
-        if ck is not None: search.load_state_dict(ck)
+        if ck is not None:   # before anything is written: a checkpoint that does not fit changes nothing
+            try: search.load_state_dict(ck)
+            except BudgetError: raise
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError) as e:
+                why = str(e) if type(e) is ValueError else first_line(e)   # ours (`_check_state`, `validate`) or the loaders'
+                raise RunError(f"{run_dir/'checkpoint.pt'}: damaged checkpoint: {why}") from None
         if par.main: _remove_temporaries(run_dir)
         if changes and par.main:   # config.json keeps the settings the run began with, and gains what each resume changed
             conf['resumes'] = conf.get('resumes', []) + [dict(episode=search.episode, changed=changes)]

@@ -22,14 +22,14 @@ try: import fcntl
 except ImportError: fcntl = None   # Windows: no `flock`; a run directory is not locked
 
 # %% auto #0
-__all__ = ['AMP_MODES', 'CONTROLLERS', 'PRESETS', 'GIB', 'MAX_DRAWS', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'RUN_FORMAT',
-           'RUN_VERSION', 'CHECKPOINT_SCHEMA', 'HISTORY_KEYS', 'MODAL_WINDOW', 'REFERENCE_RANDOM', 'EPISODE_PARTS',
-           'METHOD_PARTS', 'SearchConfig', 'preset', 'check_poolable', 'FoldData', 'held_out_names', 'fold_data',
+__all__ = ['AMP_MODES', 'CONTROLLERS', 'PRESETS', 'GIB', 'MAX_DRAWS', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'EPISODE_PARTS',
+           'METHOD_PARTS', 'RUN_FORMAT', 'RUN_VERSION', 'CHECKPOINT_SCHEMA', 'HISTORY_KEYS', 'MODAL_WINDOW',
+           'REFERENCE_RANDOM', 'SearchConfig', 'preset', 'check_poolable', 'FoldData', 'held_out_names', 'fold_data',
            'amp_dtype', 'autocast', 'channels_last', 'train_child', 'reward', 'child_step_bytes', 'child_reward_bytes',
            'MemoryBudget', 'BudgetError', 'fit_patch', 'release_memory', 'oom_guarded', 'RunError', 'kill_point',
            'atomic_write_text', 'atomic_torch_save', 'ArchError', 'fixed_arch', 'seed_everything', 'Search',
-           'PartClock', 'load_checkpoint', 'read_run_config', 'plot_curves', 'run_search', 'modal_architecture',
-           'final_architecture', 'time_breakdown', 'plot_time_breakdown']
+           'PartClock', 'time_breakdown', 'plot_time_breakdown', 'load_checkpoint', 'read_run_config', 'plot_curves',
+           'run_search', 'modal_architecture', 'final_architecture']
 
 # %% ../nbs/06_search.ipynb #59f0cb09
 AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
@@ -400,6 +400,39 @@ class PartClock:
             self.seconds[name] = self.seconds.get(name, 0.) + took - inner
             if self._inner: self._inner[-1] += took
 
+# %% ../nbs/06_search.ipynb #364fdc78
+EPISODE_PARTS = ('train', 'sample', 'budget', 'rewards', 'controller', 'write')   # as `history.jsonl` records them
+METHOD_PARTS = ('train', 'rewards')   # the method itself; every other part of an episode is overhead
+
+def _part_names(recs:list)->list:
+    names = {k for r in recs for k in r['parts']}
+    return [k for k in EPISODE_PARTS if k in names] + sorted(names - set(EPISODE_PARTS))
+
+def time_breakdown(history:list)->dict:
+    "Mean seconds per episode of each part (`other`: what no part counted), the total, and the overhead's share"
+    recs = [r for r in history if r.get('parts')]
+    if not recs: return {}
+    names = _part_names(recs)
+    mean = {k: float(np.mean([r['parts'][k] for r in recs if k in r['parts']])) for k in names}
+    counted = float(np.mean([sum(v for k, v in r['parts'].items() if k != 'write') for r in recs]))
+    mean['other'] = max(0., float(np.mean([r['seconds'] for r in recs])) - counted)
+    total = sum(mean.values())
+    return dict(seconds=mean, total=total, overhead=sum(v for k, v in mean.items() if k not in METHOD_PARTS) / total)
+
+def plot_time_breakdown(history:list, ax=None):
+    "Seconds per episode, stacked by part (`other`: what no part counted)"
+    import matplotlib.pyplot as plt
+    ax = ax or plt.subplots(figsize=(7, 3))[1]
+    recs = [r for r in history if r.get('parts')]
+    names = _part_names(recs)
+    other = [max(0., r['seconds'] - sum(v for k, v in r['parts'].items() if k != 'write')) for r in recs]
+    ep, bottom = [r['episode'] for r in recs], np.zeros(len(recs))
+    for name, ys in [*((k, [r['parts'].get(k, 0.) for r in recs]) for k in names), ('other', other)]:
+        ax.bar(ep, ys, bottom=bottom, label=name, width=.8); bottom += ys
+    ax.set(xlabel='episode', ylabel='seconds', title=f"where an episode's time goes (overhead {time_breakdown(recs).get('overhead', 0):.1%})")
+    ax.legend(fontsize=7, ncol=4)
+    return ax
+
 # %% ../nbs/06_search.ipynb #8d1d2cbb
 def _draw(self:Search, n:int)->list[Arch]:
     "`n` architectures from the search's policy: the controller ('rl'), uniform ('random'), the one trained ('fixed')"
@@ -738,6 +771,8 @@ def _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress, log, 
         msg = (f"episode {r['episode'] + 1}/{cfg.episodes}  loss {loss}  reward mean {r['mean_reward']:.3f} "
                f"best {r['best_reward']:.3f}  baseline {r['baseline']:.3f}  entropy {r['entropy']:.2f}  {r['seconds']:.1f} s")
         tqdm.write(msg) if progress else log(msg)
+    tb = time_breakdown(search.history)
+    if tb: log('seconds per episode: ' + ', '.join(f'{k} {v:.2f}' for k, v in tb['seconds'].items()) + f"; overhead {tb['overhead']:.1%}")
     if par.main: _final(search, run_dir, log=log)
     par.barrier()   # the others wait until the run directory is complete
     return search
@@ -814,36 +849,3 @@ def _dice_line(info:dict, search:Search, run_dir:Path)->str:
     parts = [f"{k} dice {say(info, k)} ({n} cases; maximal child {say(info['reference']['max'], k)}, random children {mean(k)})"
              for k, n in (('val', len(search.data.val)), ('test', len(search.data.test))) if n]
     return '; '.join(parts) + (f"; `ronas evaluate --run {run_dir} --device cpu` gives what ran out of memory" if 'val_error' in info else '')
-
-# %% ../nbs/06_search.ipynb #364fdc78
-EPISODE_PARTS = ('train', 'sample', 'budget', 'rewards', 'controller', 'write')   # as `history.jsonl` records them
-METHOD_PARTS = ('train', 'rewards')   # the method itself; every other part of an episode is overhead
-
-def _part_names(recs:list)->list:
-    names = {k for r in recs for k in r['parts']}
-    return [k for k in EPISODE_PARTS if k in names] + sorted(names - set(EPISODE_PARTS))
-
-def time_breakdown(history:list)->dict:
-    "Mean seconds per episode of each part (`other`: what no part counted), the total, and the overhead's share"
-    recs = [r for r in history if r.get('parts')]
-    if not recs: return {}
-    names = _part_names(recs)
-    mean = {k: float(np.mean([r['parts'][k] for r in recs if k in r['parts']])) for k in names}
-    counted = float(np.mean([sum(v for k, v in r['parts'].items() if k != 'write') for r in recs]))
-    mean['other'] = max(0., float(np.mean([r['seconds'] for r in recs])) - counted)
-    total = sum(mean.values())
-    return dict(seconds=mean, total=total, overhead=sum(v for k, v in mean.items() if k not in METHOD_PARTS) / total)
-
-def plot_time_breakdown(history:list, ax=None):
-    "Seconds per episode, stacked by part (`other`: what no part counted)"
-    import matplotlib.pyplot as plt
-    ax = ax or plt.subplots(figsize=(7, 3))[1]
-    recs = [r for r in history if r.get('parts')]
-    names = _part_names(recs)
-    other = [max(0., r['seconds'] - sum(v for k, v in r['parts'].items() if k != 'write')) for r in recs]
-    ep, bottom = [r['episode'] for r in recs], np.zeros(len(recs))
-    for name, ys in [*((k, [r['parts'].get(k, 0.) for r in recs]) for k in names), ('other', other)]:
-        ax.bar(ep, ys, bottom=bottom, label=name, width=.8); bottom += ys
-    ax.set(xlabel='episode', ylabel='seconds', title=f"where an episode's time goes (overhead {time_breakdown(recs).get('overhead', 0):.1%})")
-    ax.legend(fontsize=7, ncol=4)
-    return ax

@@ -131,11 +131,14 @@ def arch_variants(space:SearchSpace)->dict:
             'flat depth': variant(**{f'pool{k}.stride_d': min(space[f'pool{k}.stride_d'].options) for k in range(1, N_STAGES + 1)})}
 
 def study_architectures(task, n_random:int=12, seed:int=0, preset_name:str='demo', **overrides)->dict:
-    "`arch_variants` and `n_random` uniformly random architectures of `task`'s search space (seeded), by name"
+    "`arch_variants` and `n_random` uniformly random architectures of `task`'s search space (seeded), by name, each once"
     cfg = preset(preset_name, seed=seed, **overrides)
     space = SearchSpace.from_fingerprint(fingerprint(task, crop_nonzero=cfg.crop_nonzero), n_patch=cfg.n_patch, min_feature=cfg.min_feature)
     drawn = sample_uniform(space, n_random, torch.Generator().manual_seed(seed)) if n_random else []
-    return {**arch_variants(space), **{f'random {i}': a.code for i, a in enumerate(drawn)}}
+    named, seen = {}, set()
+    for k, code in [*arch_variants(space).items(), *((f'random {i}', a.code) for i, a in enumerate(drawn))]:
+        if code not in seen: named[k] = code; seen.add(code)   # a variant the space does not allow is the maximal one again
+    return named
 
 # %% ../nbs/12_does_search_help.ipynb #d27905ee
 def oneshot_scores(task, run, codes:list, seed:int=0, preset_name:str='demo', **overrides)->dict:
@@ -161,7 +164,7 @@ def arch_study_summary(rows:list)->dict:
     "Per kind: the spread of stand-alone test dice, the maximal architecture's rank, the best, and the one-shot ranking's tau"
     out = {}
     for kind in sorted({r['kind'] for r in rows}):
-        rs = sorted([r for r in rows if r['kind'] == kind], key=lambda r: -r['alone_test_dice'])
+        rs = sorted({r['code']: r for r in reversed([r for r in rows if r['kind'] == kind])}.values(), key=lambda r: -r['alone_test_dice'])   # each architecture once
         t, top = [r['alone_test_dice'] for r in rs], next(r for r in rs if r['name'] == 'max')
         tau = lambda k: kendall_tau([r[k] for r in rs], t) if all(k in r for r in rs) else None
         out[kind] = dict(archs=len(rs), min=min(t), mean=statistics.mean(t), max=max(t), sd=_sd(t),

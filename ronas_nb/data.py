@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #10a56933
 from __future__ import annotations
-import base64, contextlib, dataclasses, errno, hashlib, json, os, shutil, tarfile, tempfile, urllib.error, urllib.parse, urllib.request
+import base64, contextlib, dataclasses, errno, hashlib, json, math, os, shutil, tarfile, tempfile, urllib.error, urllib.parse, urllib.request
 try: import fcntl
 except ImportError: fcntl = None   # Windows: no `flock`, so nothing is locked (see `try_lock`)
 from dataclasses import dataclass
@@ -14,15 +14,17 @@ import nibabel as nib
 import torch
 
 # %% auto #0
-__all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'CACHE_VERSION', 'MSD_URL', 'MSD_MD5', 'TaskError', 'first_line',
-           'cannot_write', 'swap_nifti_axes', 'smooth_noise', 'shape_grid', 'random_rotation', 'ellipsoid', 'tube',
-           'heart_case', 'prostate_case', 'brain_case', 'SynthKind', 'write_nifti', 'synthetic_affine',
-           'synthetic_case', 'make_synthetic_task', 'CaseRef', 'Task', 'read_dataset_json', 'case_name', 'load_task',
-           'CaseMeta', 'read_image', 'read_case', 'zscore', 'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case',
-           'Fingerprint', 'fingerprint_of', 'default_cache_dir', 'cache_key', 'Case', 'preprocess_image', 'try_lock',
-           'preprocess_task', 'cache_folder', 'load_cache', 'fingerprint', 'save_prediction', 'make_folds',
-           'atomic_write', 'write_splits', 'read_splits', 'task_folds', 'extract_patch', 'foreground_voxels',
-           'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable', 'md5sum', 'safe_extract', 'download_msd']
+__all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'VOLUME_LIMIT_ENV', 'GRID_TOLERANCE', 'CACHE_VERSION', 'MSD_URL',
+           'MSD_MD5', 'TaskError', 'first_line', 'cannot_write', 'swap_nifti_axes', 'smooth_noise', 'shape_grid',
+           'random_rotation', 'ellipsoid', 'tube', 'heart_case', 'prostate_case', 'brain_case', 'SynthKind',
+           'write_nifti', 'synthetic_affine', 'synthetic_case', 'make_synthetic_task', 'CaseRef', 'Task',
+           'read_dataset_json', 'case_name', 'load_task', 'CaseMeta', 'volume_limit', 'check_volume_size', 'read_image',
+           'grid_difference', 'check_same_grid', 'read_case', 'zscore', 'nonzero_bbox', 'crop', 'uncrop',
+           'preprocess_case', 'Fingerprint', 'fingerprint_of', 'default_cache_dir', 'cache_key', 'Case',
+           'preprocess_image', 'try_lock', 'preprocess_task', 'cache_folder', 'load_cache', 'fingerprint',
+           'save_prediction', 'make_folds', 'atomic_write', 'write_splits', 'read_splits', 'task_folds',
+           'extract_patch', 'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable',
+           'md5sum', 'safe_extract', 'download_msd']
 
 # %% ../nbs/00_data.ipynb #82e4d9a5
 class TaskError(ValueError):
@@ -360,25 +362,55 @@ class CaseMeta:
         return cls(d['name'], d['image'], np.array(d['affine'], float), hdr, tuple(d['shape']),
                    tuple(d['spacing']), tuple(tuple(b) for b in d['bbox']))
 
+# %% ../nbs/00_data.ipynb #72eb27a2
+VOLUME_LIMIT_ENV = 'RONAS_MAX_VOLUME_GB'   # GiB one volume may take in memory; default: a quarter of physical memory
+
+def volume_limit()->int:
+    "Bytes one volume may take in memory: `RONAS_MAX_VOLUME_GB` GiB if set, else a quarter of the physical memory"
+    if (gb := os.environ.get(VOLUME_LIMIT_ENV)) is not None:
+        try: v = float(gb)
+        except ValueError: v = math.nan
+        if not 0 < v < math.inf: raise TaskError(VOLUME_LIMIT_ENV, f'must be a positive number of GiB, got {gb!r}')
+        return int(v * 2**30)
+    try: return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 4
+    except (AttributeError, ValueError, OSError): return 2**62   # no sysconf (Windows): no limit known
+
+def check_volume_size(path, shape:tuple, itemsize:int):
+    "A `TaskError` naming `path` when `shape` voxels of `itemsize` bytes exceed `volume_limit()`"
+    need, limit = math.prod(int(n) for n in shape) * itemsize, volume_limit()
+    if need > limit:
+        raise TaskError(path, f"header declares {' x '.join(str(int(n)) for n in shape)} voxels, {need / 2**30:.3g} GiB in memory: "
+                              f"more than the {limit / 2**30:.3g} GiB allowed (set {VOLUME_LIMIT_ENV} to raise it)")
+
 # %% ../nbs/00_data.ipynb #488eab41
+def _in_memory_itemsize(img, dtype)->int:
+    "Bytes per voxel of `img`'s data once read: `dtype`'s, or the stored type's (float64 when scaled)"
+    if dtype is not None: return np.dtype(dtype).itemsize
+    scaled = getattr(img.dataobj, 'slope', 1) != 1 or getattr(img.dataobj, 'inter', 0) != 0
+    return 8 if scaled else img.get_data_dtype().itemsize
+
 def _read_nifti(path:Path, dtype=None)->tuple:
-    "(data as NIfTI axes, image) of a NIfTI file; a `TaskError` if it cannot be read whole"
+    "(data as NIfTI axes, image) of a NIfTI file whose declared size fits `volume_limit()`; a `TaskError` if it cannot be read whole"
     try:
-        img = nib.load(str(path))
+        img = nib.load(str(path))                                      # the header only
+        if not isinstance(img.header, nib.Nifti1Header): raise TaskError(path, f'not a NIfTI file ({type(img).__name__})')
+        check_volume_size(path, img.header.get_data_shape(), _in_memory_itemsize(img, dtype))
         data = img.get_fdata(dtype=dtype) if dtype is not None else np.asanyarray(img.dataobj)
-    except MemoryError: raise
+    except (TaskError, MemoryError): raise
     except Exception as e:
         msg = str(e).replace(str(path), path.name).splitlines()[0] if str(e) else ''
         raise TaskError(path, f'corrupt or truncated NIfTI ({type(e).__name__}: {msg})') from None
-    if not isinstance(img.header, nib.Nifti1Header): raise TaskError(path, f'not a NIfTI file ({type(img).__name__})')
     return data, img
 
+# %% ../nbs/00_data.ipynb #26171c17
 def _check_label_values(lab:np.ndarray, declared:tuple, path:Path)->np.ndarray:
     "`lab` as uint8, if its values are finite integers declared in dataset.json"
     if lab.dtype.kind == 'f':
         if not np.isfinite(lab).all(): raise TaskError(path, f'{int((~np.isfinite(lab)).sum())} NaN or infinite voxels')
         if (lab != np.round(lab)).any(): raise TaskError(path, 'non-integer label values')
-    values = np.unique(lab) if lab.dtype.kind == 'f' or lab.min() < 0 else np.flatnonzero(np.bincount(lab.ravel().astype(np.int64)))
+    top = max(declared)
+    outside = (lab < 0) | (lab > top)      # found before counting: a voxel of 4e9 would size `bincount` at 4e9
+    values = np.unique(lab[outside]) if outside.any() else np.flatnonzero(np.bincount(lab.ravel().astype(np.int64), minlength=top + 1))
     bad = sorted(set(int(v) for v in values) - set(declared))
     if bad: raise TaskError(path, f'label values {bad[:8]} not declared in dataset.json labels {list(declared)}')
     return lab.astype(np.uint8)
@@ -397,16 +429,34 @@ def read_image(path, n_channels:int, name:str|None=None)->tuple:
     shape = image.shape[1:]
     return image, CaseMeta(name or case_name(path), str(path), img.affine.copy(), img.header.copy(), shape, spacing, tuple((0, n) for n in shape))
 
+# %% ../nbs/00_data.ipynb #0d0b4eb9
+GRID_TOLERANCE = dict(axes=1e-3, origin=0.1)   # in image voxels: rounding in headers passes, misalignment does not
+
+def grid_difference(image_affine:np.ndarray, label_affine:np.ndarray)->tuple:
+    "(axes, origin): how far the label's voxel grid lies from the image's, in image voxels"
+    d = np.linalg.solve(np.asarray(image_affine, float), np.asarray(label_affine, float))   # label voxel -> image voxel
+    return float(np.abs(d[:3, :3] - np.eye(3)).max()), float(np.abs(d[:3, 3]).max())
+
+def check_same_grid(image_affine, label_affine, image_name:str, label_path):
+    "A `TaskError` naming `label_path` unless its affine puts it on the image's voxel grid (`GRID_TOLERANCE`)"
+    axes, origin = grid_difference(image_affine, label_affine)
+    if axes <= GRID_TOLERANCE['axes'] and origin <= GRID_TOLERANCE['origin']: return
+    mm = float(np.linalg.norm(np.asarray(label_affine)[:3, 3] - np.asarray(image_affine)[:3, 3]))
+    raise TaskError(label_path, f"its affine puts it off the grid of {image_name}: origin {origin:.3g} voxels ({mm:.3g} mm) away, "
+                                f"axes differ by {axes:.3g} (a flip shows as 2; tolerance {GRID_TOLERANCE['axes']} for axes, "
+                                f"{GRID_TOLERANCE['origin']} voxel for the origin): resample or reorient the label onto the image")
+
+# %% ../nbs/00_data.ipynb #415e22f3
 def read_case(ref:CaseRef)->tuple:
     "Load and check one case: (image (C, D, H, W) float32, label (D, H, W) uint8, `CaseMeta`)"
     image, meta = read_image(ref.image, ref.n_channels, ref.name)
-    lab, _ = _read_nifti(ref.label)
+    lab, lab_img = _read_nifti(ref.label)
     if lab.ndim == 4 and lab.shape[3] == 1: lab = lab[..., 0]
     if lab.ndim != 3: raise TaskError(ref.label, f'wrong dimensionality: {lab.ndim}D label, expected 3D (X, Y, Z)')
-    label = swap_nifti_axes(_check_label_values(np.asarray(lab), ref.labels, ref.label))
-    if label.shape != image.shape[1:]:
-        raise TaskError(ref.label, f'label shape {label.shape} differs from image shape {image.shape[1:]} of {ref.image.name} (D, H, W)')
-    return image, label, meta
+    if lab.shape[::-1] != image.shape[1:]:
+        raise TaskError(ref.label, f'label shape {lab.shape[::-1]} differs from image shape {image.shape[1:]} of {ref.image.name} (D, H, W)')
+    check_same_grid(meta.affine, lab_img.affine, ref.image.name, ref.label)
+    return image, swap_nifti_axes(_check_label_values(np.asarray(lab), ref.labels, ref.label)), meta
 
 # %% ../nbs/00_data.ipynb #49eb5366
 def zscore(image:np.ndarray)->np.ndarray:

@@ -21,8 +21,8 @@ __all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'VOLUME_LIMIT_ENV', '
            'read_dataset_json', 'case_name', 'load_task', 'CaseMeta', 'volume_limit', 'check_volume_size', 'read_image',
            'grid_difference', 'check_same_grid', 'read_case', 'zscore', 'nonzero_bbox', 'crop', 'uncrop',
            'preprocess_case', 'Fingerprint', 'fingerprint_of', 'default_cache_dir', 'cache_key', 'Case',
-           'preprocess_image', 'try_lock', 'preprocess_task', 'cache_folder', 'load_cache', 'fingerprint',
-           'save_prediction', 'make_folds', 'atomic_write', 'write_splits', 'read_splits', 'task_folds',
+           'preprocess_image', 'try_lock', 'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache',
+           'fingerprint', 'save_prediction', 'make_folds', 'atomic_write', 'write_splits', 'read_splits', 'task_folds',
            'extract_patch', 'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable',
            'md5sum', 'safe_extract', 'download_msd']
 
@@ -670,30 +670,72 @@ def _remove_stale(cache_dir:Path, keep:Path, options:dict):
 def preprocess_task(task,                    # a `Task` or a task folder
                     cache_dir=None,          # default: `<task folder>_cache` beside the task folder
                     crop_nonzero:bool=False, # crop to the non-zero bounding box (the paper does for brain)
+                    log=print,               # where the line that a damaged cache is rebuilt goes
                    )->list:
     "The task's preprocessed `Case`s, memory-mapped from the `.npy` cache (built or rebuilt as needed)"
     task = task if isinstance(task, Task) else load_task(task)
     folder = cache_folder(task, cache_dir, crop_nonzero)
-    if not (folder / 'cases.json').is_file():
-        _build_cache(task, folder, crop_nonzero)
-        _remove_stale(folder.parent, folder, {'crop_nonzero': bool(crop_nonzero)})
-    return load_cache(folder)
+    if folder.exists():
+        try: return load_cache(folder, task)
+        except CacheDamaged as e:              # once: a cache that is damaged again after its rebuild is reported
+            log(f'{e}; rebuilding the preprocessing cache')
+            _discard(folder)
+    _build_cache(task, folder, crop_nonzero)
+    _remove_stale(folder.parent, folder, {'crop_nonzero': bool(crop_nonzero)})
+    return load_cache(folder, task)
 
 def cache_folder(task:Task, cache_dir=None, crop_nonzero:bool=False)->Path:
     "The cache subfolder for `task` with these options: `<cache_dir>/<crop|full>-<key>`"
     return Path(cache_dir or default_cache_dir(task)).absolute() / f"{'crop' if crop_nonzero else 'full'}-{cache_key(task, crop_nonzero)[:16]}"
 
-def load_cache(folder)->list:
-    "The `Case`s of a built cache subfolder, memory-mapped"
-    folder = Path(folder)
-    try: index = json.loads((folder / 'cases.json').read_text())
-    except (OSError, ValueError) as e: raise TaskError(folder / 'cases.json', f'unreadable cache index ({e})') from None
-    if index.get('version') != CACHE_VERSION: raise TaskError(folder / 'cases.json', f"cache format {index.get('version')}, expected {CACHE_VERSION}")
+# %% ../nbs/00_data.ipynb #badd3f9c
+class CacheDamaged(TaskError):
+    "A cache file that disagrees with the cache's index: the cache is rebuilt, never used"
+
+def _open_npy(path:Path, dtype, shape:tuple)->np.memmap:
+    "The `.npy` at `path`, memory-mapped, if its header says `dtype` and `shape` and the file holds exactly that many bytes"
+    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    try:
+        with open(path, 'rb') as f:
+            version = np.lib.format.read_magic(f)
+            if version not in readers: raise ValueError(f'.npy format version {version}')
+            got_shape, fortran, got_dtype = readers[version](f)
+            size, need = os.fstat(f.fileno()).st_size, f.tell() + math.prod(got_shape) * got_dtype.itemsize
+    except (OSError, ValueError) as e: raise CacheDamaged(path, f'damaged cache file ({first_line(e)})') from None
+    if (got_dtype, tuple(got_shape), fortran) != (np.dtype(dtype), tuple(shape), False):
+        raise CacheDamaged(path, f'damaged cache file: holds {got_dtype} {tuple(got_shape)}, the index says {np.dtype(dtype)} {tuple(shape)}')
+    if size != need: raise CacheDamaged(path, f'damaged cache file: {size} bytes, its header promises {need}')
+    return np.load(path, mmap_mode='r')
+
+# %% ../nbs/00_data.ipynb #e821b560
+def load_cache(folder, task:Task|None=None)->list:
+    "The `Case`s of a built cache subfolder, memory-mapped, each file checked against the index (and `task`'s cases); else `CacheDamaged`"
+    folder, where = Path(folder), Path(folder) / 'cases.json'
+    try:
+        index = json.loads(where.read_text())
+        if index.get('version') != CACHE_VERSION: raise ValueError(f"cache format {index.get('version')}, expected {CACHE_VERSION}")
+        metas = [CaseMeta.from_dict(m) for m in index['cases']]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise CacheDamaged(where, f'damaged cache index ({first_line(e)})') from None
+    if task is not None and [m.name for m in metas] != [c.name for c in task.cases]:
+        raise CacheDamaged(where, "damaged cache index: its cases are not the task's")
+    try: fp = Fingerprint.from_dict(json.loads((folder / 'fingerprint.json').read_text()))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise CacheDamaged(folder / 'fingerprint.json', f'damaged cache file ({first_line(e)})') from None
+    if fp.n_cases != len(metas): raise CacheDamaged(folder / 'fingerprint.json', f'damaged cache file: {fp.n_cases} cases, the index lists {len(metas)}')
     cases = []
-    for m in index['cases']:
-        files = (str(folder / f"{m['name']}_image.npy"), str(folder / f"{m['name']}_label.npy"))
-        cases.append(Case(m['name'], *(np.load(f, mmap_mode='r') for f in files), CaseMeta.from_dict(m), files))
+    for m in metas:
+        box, files = tuple(e - s for s, e in m.bbox), (folder / f'{m.name}_image.npy', folder / f'{m.name}_label.npy')
+        arrays = _open_npy(files[0], np.float32, (fp.n_channels, *box)), _open_npy(files[1], np.uint8, box)
+        cases.append(Case(m.name, *arrays, m, tuple(map(str, files))))
     return cases
+
+def _discard(folder:Path):
+    "Move a damaged cache subfolder out of the way (a temporary name: a killed removal is swept later), then remove it"
+    dead = folder.with_name(f'.tmp-{folder.name}.damaged-{os.getpid()}')
+    try: os.rename(folder, dead)
+    except FileNotFoundError: return       # another process discarded it first
+    shutil.rmtree(dead, ignore_errors=True)
 
 # %% ../nbs/00_data.ipynb #9d4c5d49
 def fingerprint(task,                    # a `Task` or a task folder

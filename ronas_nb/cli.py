@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, math, os, re, sys
 from pathlib import Path
 import torch
-from .data import SYNTH_KINDS, TaskError, first_line, case_name, make_synthetic_task, preprocess_image
+from .data import SYNTH_KINDS, TaskError, first_line, case_name, make_synthetic_task, preprocess_image, check_task_record
 from .space import SearchSpace, arch_from_code
 from .supernet import load_child, total_strides
 from .infer import evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions
@@ -211,6 +211,7 @@ def evaluate(args:argparse.Namespace):
 
 def _evaluate(args, conf, child, device):
     cfg = SearchConfig.from_dict(conf['config'])
+    check_task_record(args.data or conf['data'], conf.get('data_record'), f'the run {args.run} was searched on')
     data = fold_data(args.data or conf['data'], cfg)
     if [c.name for c in data.val] != conf['split']['val']:
         raise TaskError(args.data or conf['data'], f"fold {cfg.fold} holds other cases than the run was searched with")

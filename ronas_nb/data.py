@@ -22,9 +22,10 @@ __all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'VOLUME_LIMIT_ENV', '
            'grid_difference', 'check_same_grid', 'read_case', 'zscore', 'nonzero_bbox', 'crop', 'uncrop',
            'preprocess_case', 'Fingerprint', 'fingerprint_of', 'default_cache_dir', 'cache_key', 'Case',
            'preprocess_image', 'try_lock', 'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache',
-           'fingerprint', 'save_prediction', 'make_folds', 'atomic_write', 'write_splits', 'read_splits', 'task_folds',
-           'extract_patch', 'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable',
-           'md5sum', 'safe_extract', 'download_msd']
+           'fingerprint', 'file_digest', 'task_record', 'task_changes', 'check_task_record', 'save_prediction',
+           'make_folds', 'atomic_write', 'write_splits', 'read_splits', 'task_folds', 'extract_patch',
+           'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable', 'md5sum',
+           'safe_extract', 'download_msd']
 
 # %% ../nbs/00_data.ipynb #82e4d9a5
 class TaskError(ValueError):
@@ -746,6 +747,48 @@ def fingerprint(task,                    # a `Task` or a task folder
     task = task if isinstance(task, Task) else load_task(task)
     preprocess_task(task, cache_dir, crop_nonzero)
     return Fingerprint.from_dict(json.loads((cache_folder(task, cache_dir, crop_nonzero) / 'fingerprint.json').read_text()))
+
+# %% ../nbs/00_data.ipynb #5993e728
+def file_digest(path, chunk:int=1 << 20)->str:
+    "SHA-256 hex digest of a file, read in chunks"
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(chunk), b''): h.update(block)
+    return h.hexdigest()
+
+def task_record(task)->dict:
+    "What a run is made from: modalities, labels, and each case's image and label as size, mtime and SHA-256 (JSON-able)"
+    task = task if isinstance(task, Task) else load_task(task)
+    def file(p): s = p.stat(); return {'size': s.st_size, 'mtime_ns': s.st_mtime_ns, 'sha256': file_digest(p)}
+    return {'modalities': list(task.modalities), 'labels': {str(k): v for k, v in task.labels.items()},
+            'cases': {c.name: {'image': file(c.image), 'label': file(c.label)} for c in task.cases}}
+
+def _changed(p:Path, was:dict)->bool:
+    "Whether file `p` differs from its record: the same size and mtime are trusted, else the bytes' digest decides"
+    s = p.stat()
+    if (s.st_size, s.st_mtime_ns) == (was['size'], was['mtime_ns']): return False
+    return s.st_size != was['size'] or file_digest(p) != was['sha256']
+
+def task_changes(record:dict, task)->list:
+    "How `task` differs from its `record` (from `task_record`), one phrase each: 'case la_021 added', 'la_003: image changed'"
+    task = task if isinstance(task, Task) else load_task(task)
+    now, was = {c.name: c for c in task.cases}, record['cases']
+    out = [f"modalities {list(task.modalities)}, were {record['modalities']}"] if list(task.modalities) != record['modalities'] else []
+    labels = {str(k): v for k, v in task.labels.items()}
+    if labels != record['labels']: out.append(f"labels {labels}, were {record['labels']}")
+    out += [f'case {n} added' for n in now if n not in was] + [f'case {n} removed' for n in was if n not in now]
+    return out + [f'{n}: {k} changed' for n in was if n in now for k in ('image', 'label') if _changed(getattr(now[n], k), was[n][k])]
+
+# %% ../nbs/00_data.ipynb #641a41f0
+def check_task_record(task, record:dict|None, what:str):
+    "A `TaskError` naming the task folder and what changed, unless `task` is the data of `record` (None: not recorded, not checked)"
+    if record is None: return
+    task = task if isinstance(task, Task) else load_task(task)
+    try: changes = task_changes(record, task)
+    except (KeyError, TypeError, AttributeError) as e: raise TaskError(task.root, f'cannot be checked: the record of the data {what} is damaged ({first_line(e)})') from None
+    if changes:
+        more = f' and {len(changes) - 4} more' if len(changes) > 4 else ''
+        raise TaskError(task.root, f"is not the data {what}: {'; '.join(changes[:4])}{more}")
 
 # %% ../nbs/00_data.ipynb #4964eae6
 def save_prediction(label:np.ndarray, # (D, H, W) integer label map on the preprocessed (cropped) grid

@@ -255,7 +255,7 @@ def _inputs(path)->list:
 def _not_over(out, *inputs):
     "A `UsageError` when the output folder `out` is or lies inside one of the `inputs` folders: outputs would replace or mix with them"
     o = Path(out).resolve()
-    for p in {Path(i).resolve() for i in inputs}:
+    for p in dict.fromkeys(Path(i).resolve() for i in inputs):   # in order, not a set's: the folder it *is* is named first
         if o == p or p in o.parents:
             raise UsageError(f"--out {out}: {'is' if o == p else 'lies inside'} {p}, a folder of inputs; its files would be overwritten or mixed with outputs: choose another folder")
 

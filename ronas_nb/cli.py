@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, math, os, re, sys
 from pathlib import Path
 import torch
-from .data import SYNTH_KINDS, TaskError, first_line, case_name, make_synthetic_task, preprocess_image
+from .data import SYNTH_KINDS, TaskError, first_line, case_name, make_synthetic_task, preprocess_image, check_task_record
 from .space import SearchSpace, arch_from_code
 from .supernet import load_child, total_strides
 from .infer import evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions
@@ -211,6 +211,7 @@ def evaluate(args:argparse.Namespace):
 
 def _evaluate(args, conf, child, device):
     cfg = SearchConfig.from_dict(conf['config'])
+    check_task_record(args.data or conf['data'], conf.get('data_record'), f'the run {args.run} was searched on')
     data = fold_data(args.data or conf['data'], cfg)
     if [c.name for c in data.val] != conf['split']['val']:
         raise TaskError(args.data or conf['data'], f"fold {cfg.fold} holds other cases than the run was searched with")
@@ -254,7 +255,7 @@ def _inputs(path)->list:
 def _not_over(out, *inputs):
     "A `UsageError` when the output folder `out` is or lies inside one of the `inputs` folders: outputs would replace or mix with them"
     o = Path(out).resolve()
-    for p in {Path(i).resolve() for i in inputs}:
+    for p in dict.fromkeys(Path(i).resolve() for i in inputs):   # in order, not a set's: the folder it *is* is named first
         if o == p or p in o.parents:
             raise UsageError(f"--out {out}: {'is' if o == p else 'lies inside'} {p}, a folder of inputs; its files would be overwritten or mixed with outputs: choose another folder")
 

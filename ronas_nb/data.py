@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #10a56933
 from __future__ import annotations
-import base64, contextlib, dataclasses, errno, hashlib, json, os, shutil, tarfile, tempfile, urllib.error, urllib.parse, urllib.request
+import base64, contextlib, dataclasses, errno, hashlib, json, math, os, shutil, tarfile, tempfile, urllib.error, urllib.parse, urllib.request
 try: import fcntl
 except ImportError: fcntl = None   # Windows: no `flock`, so nothing is locked (see `try_lock`)
 from dataclasses import dataclass
@@ -14,15 +14,18 @@ import nibabel as nib
 import torch
 
 # %% auto #0
-__all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'CACHE_VERSION', 'MSD_URL', 'MSD_MD5', 'TaskError', 'first_line',
-           'cannot_write', 'swap_nifti_axes', 'smooth_noise', 'shape_grid', 'random_rotation', 'ellipsoid', 'tube',
-           'heart_case', 'prostate_case', 'brain_case', 'SynthKind', 'write_nifti', 'synthetic_affine',
-           'synthetic_case', 'make_synthetic_task', 'CaseRef', 'Task', 'read_dataset_json', 'case_name', 'load_task',
-           'CaseMeta', 'read_image', 'read_case', 'zscore', 'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case',
-           'Fingerprint', 'fingerprint_of', 'default_cache_dir', 'cache_key', 'Case', 'preprocess_image', 'try_lock',
-           'preprocess_task', 'cache_folder', 'load_cache', 'fingerprint', 'save_prediction', 'make_folds',
-           'atomic_write', 'write_splits', 'read_splits', 'task_folds', 'extract_patch', 'foreground_voxels',
-           'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable', 'md5sum', 'safe_extract', 'download_msd']
+__all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'VOLUME_LIMIT_ENV', 'GRID_TOLERANCE', 'CACHE_VERSION', 'MSD_URL',
+           'MSD_MD5', 'TaskError', 'first_line', 'cannot_write', 'swap_nifti_axes', 'smooth_noise', 'shape_grid',
+           'random_rotation', 'ellipsoid', 'tube', 'heart_case', 'prostate_case', 'brain_case', 'SynthKind',
+           'write_nifti', 'synthetic_affine', 'synthetic_case', 'make_synthetic_task', 'CaseRef', 'Task',
+           'read_dataset_json', 'case_name', 'load_task', 'CaseMeta', 'volume_limit', 'check_volume_size', 'read_image',
+           'grid_difference', 'check_same_grid', 'read_case', 'zscore', 'nonzero_bbox', 'crop', 'uncrop',
+           'preprocess_case', 'Fingerprint', 'fingerprint_of', 'default_cache_dir', 'cache_key', 'Case',
+           'preprocess_image', 'try_lock', 'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache',
+           'fingerprint', 'file_digest', 'task_record', 'task_changes', 'check_task_record', 'save_prediction',
+           'make_folds', 'atomic_write', 'write_splits', 'read_splits', 'task_folds', 'extract_patch',
+           'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable', 'md5sum',
+           'safe_extract', 'download_msd']
 
 # %% ../nbs/00_data.ipynb #82e4d9a5
 class TaskError(ValueError):
@@ -360,25 +363,55 @@ class CaseMeta:
         return cls(d['name'], d['image'], np.array(d['affine'], float), hdr, tuple(d['shape']),
                    tuple(d['spacing']), tuple(tuple(b) for b in d['bbox']))
 
+# %% ../nbs/00_data.ipynb #72eb27a2
+VOLUME_LIMIT_ENV = 'RONAS_MAX_VOLUME_GB'   # GiB one volume may take in memory; default: a quarter of physical memory
+
+def volume_limit()->int:
+    "Bytes one volume may take in memory: `RONAS_MAX_VOLUME_GB` GiB if set, else a quarter of the physical memory"
+    if (gb := os.environ.get(VOLUME_LIMIT_ENV)) is not None:
+        try: v = float(gb)
+        except ValueError: v = math.nan
+        if not 0 < v < math.inf: raise TaskError(VOLUME_LIMIT_ENV, f'must be a positive number of GiB, got {gb!r}')
+        return int(v * 2**30)
+    try: return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 4
+    except (AttributeError, ValueError, OSError): return 2**62   # no sysconf (Windows): no limit known
+
+def check_volume_size(path, shape:tuple, itemsize:int):
+    "A `TaskError` naming `path` when `shape` voxels of `itemsize` bytes exceed `volume_limit()`"
+    need, limit = math.prod(int(n) for n in shape) * itemsize, volume_limit()
+    if need > limit:
+        raise TaskError(path, f"header declares {' x '.join(str(int(n)) for n in shape)} voxels, {need / 2**30:.3g} GiB in memory: "
+                              f"more than the {limit / 2**30:.3g} GiB allowed (set {VOLUME_LIMIT_ENV} to raise it)")
+
 # %% ../nbs/00_data.ipynb #488eab41
+def _in_memory_itemsize(img, dtype)->int:
+    "Bytes per voxel of `img`'s data once read: `dtype`'s, or the stored type's (float64 when scaled)"
+    if dtype is not None: return np.dtype(dtype).itemsize
+    scaled = getattr(img.dataobj, 'slope', 1) != 1 or getattr(img.dataobj, 'inter', 0) != 0
+    return 8 if scaled else img.get_data_dtype().itemsize
+
 def _read_nifti(path:Path, dtype=None)->tuple:
-    "(data as NIfTI axes, image) of a NIfTI file; a `TaskError` if it cannot be read whole"
+    "(data as NIfTI axes, image) of a NIfTI file whose declared size fits `volume_limit()`; a `TaskError` if it cannot be read whole"
     try:
-        img = nib.load(str(path))
+        img = nib.load(str(path))                                      # the header only
+        if not isinstance(img.header, nib.Nifti1Header): raise TaskError(path, f'not a NIfTI file ({type(img).__name__})')
+        check_volume_size(path, img.header.get_data_shape(), _in_memory_itemsize(img, dtype))
         data = img.get_fdata(dtype=dtype) if dtype is not None else np.asanyarray(img.dataobj)
-    except MemoryError: raise
+    except (TaskError, MemoryError): raise
     except Exception as e:
         msg = str(e).replace(str(path), path.name).splitlines()[0] if str(e) else ''
         raise TaskError(path, f'corrupt or truncated NIfTI ({type(e).__name__}: {msg})') from None
-    if not isinstance(img.header, nib.Nifti1Header): raise TaskError(path, f'not a NIfTI file ({type(img).__name__})')
     return data, img
 
+# %% ../nbs/00_data.ipynb #26171c17
 def _check_label_values(lab:np.ndarray, declared:tuple, path:Path)->np.ndarray:
     "`lab` as uint8, if its values are finite integers declared in dataset.json"
     if lab.dtype.kind == 'f':
         if not np.isfinite(lab).all(): raise TaskError(path, f'{int((~np.isfinite(lab)).sum())} NaN or infinite voxels')
         if (lab != np.round(lab)).any(): raise TaskError(path, 'non-integer label values')
-    values = np.unique(lab) if lab.dtype.kind == 'f' or lab.min() < 0 else np.flatnonzero(np.bincount(lab.ravel().astype(np.int64)))
+    top = max(declared)
+    outside = (lab < 0) | (lab > top)      # found before counting: a voxel of 4e9 would size `bincount` at 4e9
+    values = np.unique(lab[outside]) if outside.any() else np.flatnonzero(np.bincount(lab.ravel().astype(np.int64), minlength=top + 1))
     bad = sorted(set(int(v) for v in values) - set(declared))
     if bad: raise TaskError(path, f'label values {bad[:8]} not declared in dataset.json labels {list(declared)}')
     return lab.astype(np.uint8)
@@ -397,16 +430,34 @@ def read_image(path, n_channels:int, name:str|None=None)->tuple:
     shape = image.shape[1:]
     return image, CaseMeta(name or case_name(path), str(path), img.affine.copy(), img.header.copy(), shape, spacing, tuple((0, n) for n in shape))
 
+# %% ../nbs/00_data.ipynb #0d0b4eb9
+GRID_TOLERANCE = dict(axes=1e-3, origin=0.1)   # in image voxels: rounding in headers passes, misalignment does not
+
+def grid_difference(image_affine:np.ndarray, label_affine:np.ndarray)->tuple:
+    "(axes, origin): how far the label's voxel grid lies from the image's, in image voxels"
+    d = np.linalg.solve(np.asarray(image_affine, float), np.asarray(label_affine, float))   # label voxel -> image voxel
+    return float(np.abs(d[:3, :3] - np.eye(3)).max()), float(np.abs(d[:3, 3]).max())
+
+def check_same_grid(image_affine, label_affine, image_name:str, label_path):
+    "A `TaskError` naming `label_path` unless its affine puts it on the image's voxel grid (`GRID_TOLERANCE`)"
+    axes, origin = grid_difference(image_affine, label_affine)
+    if axes <= GRID_TOLERANCE['axes'] and origin <= GRID_TOLERANCE['origin']: return
+    mm = float(np.linalg.norm(np.asarray(label_affine)[:3, 3] - np.asarray(image_affine)[:3, 3]))
+    raise TaskError(label_path, f"its affine puts it off the grid of {image_name}: origin {origin:.3g} voxels ({mm:.3g} mm) away, "
+                                f"axes differ by {axes:.3g} (a flip shows as 2; tolerance {GRID_TOLERANCE['axes']} for axes, "
+                                f"{GRID_TOLERANCE['origin']} voxel for the origin): resample or reorient the label onto the image")
+
+# %% ../nbs/00_data.ipynb #415e22f3
 def read_case(ref:CaseRef)->tuple:
     "Load and check one case: (image (C, D, H, W) float32, label (D, H, W) uint8, `CaseMeta`)"
     image, meta = read_image(ref.image, ref.n_channels, ref.name)
-    lab, _ = _read_nifti(ref.label)
+    lab, lab_img = _read_nifti(ref.label)
     if lab.ndim == 4 and lab.shape[3] == 1: lab = lab[..., 0]
     if lab.ndim != 3: raise TaskError(ref.label, f'wrong dimensionality: {lab.ndim}D label, expected 3D (X, Y, Z)')
-    label = swap_nifti_axes(_check_label_values(np.asarray(lab), ref.labels, ref.label))
-    if label.shape != image.shape[1:]:
-        raise TaskError(ref.label, f'label shape {label.shape} differs from image shape {image.shape[1:]} of {ref.image.name} (D, H, W)')
-    return image, label, meta
+    if lab.shape[::-1] != image.shape[1:]:
+        raise TaskError(ref.label, f'label shape {lab.shape[::-1]} differs from image shape {image.shape[1:]} of {ref.image.name} (D, H, W)')
+    check_same_grid(meta.affine, lab_img.affine, ref.image.name, ref.label)
+    return image, swap_nifti_axes(_check_label_values(np.asarray(lab), ref.labels, ref.label)), meta
 
 # %% ../nbs/00_data.ipynb #49eb5366
 def zscore(image:np.ndarray)->np.ndarray:
@@ -620,30 +671,72 @@ def _remove_stale(cache_dir:Path, keep:Path, options:dict):
 def preprocess_task(task,                    # a `Task` or a task folder
                     cache_dir=None,          # default: `<task folder>_cache` beside the task folder
                     crop_nonzero:bool=False, # crop to the non-zero bounding box (the paper does for brain)
+                    log=print,               # where the line that a damaged cache is rebuilt goes
                    )->list:
     "The task's preprocessed `Case`s, memory-mapped from the `.npy` cache (built or rebuilt as needed)"
     task = task if isinstance(task, Task) else load_task(task)
     folder = cache_folder(task, cache_dir, crop_nonzero)
-    if not (folder / 'cases.json').is_file():
-        _build_cache(task, folder, crop_nonzero)
-        _remove_stale(folder.parent, folder, {'crop_nonzero': bool(crop_nonzero)})
-    return load_cache(folder)
+    if folder.exists():
+        try: return load_cache(folder, task)
+        except CacheDamaged as e:              # once: a cache that is damaged again after its rebuild is reported
+            log(f'{e}; rebuilding the preprocessing cache')
+            _discard(folder)
+    _build_cache(task, folder, crop_nonzero)
+    _remove_stale(folder.parent, folder, {'crop_nonzero': bool(crop_nonzero)})
+    return load_cache(folder, task)
 
 def cache_folder(task:Task, cache_dir=None, crop_nonzero:bool=False)->Path:
     "The cache subfolder for `task` with these options: `<cache_dir>/<crop|full>-<key>`"
     return Path(cache_dir or default_cache_dir(task)).absolute() / f"{'crop' if crop_nonzero else 'full'}-{cache_key(task, crop_nonzero)[:16]}"
 
-def load_cache(folder)->list:
-    "The `Case`s of a built cache subfolder, memory-mapped"
-    folder = Path(folder)
-    try: index = json.loads((folder / 'cases.json').read_text())
-    except (OSError, ValueError) as e: raise TaskError(folder / 'cases.json', f'unreadable cache index ({e})') from None
-    if index.get('version') != CACHE_VERSION: raise TaskError(folder / 'cases.json', f"cache format {index.get('version')}, expected {CACHE_VERSION}")
+# %% ../nbs/00_data.ipynb #badd3f9c
+class CacheDamaged(TaskError):
+    "A cache file that disagrees with the cache's index: the cache is rebuilt, never used"
+
+def _open_npy(path:Path, dtype, shape:tuple)->np.memmap:
+    "The `.npy` at `path`, memory-mapped, if its header says `dtype` and `shape` and the file holds exactly that many bytes"
+    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    try:
+        with open(path, 'rb') as f:
+            version = np.lib.format.read_magic(f)
+            if version not in readers: raise ValueError(f'.npy format version {version}')
+            got_shape, fortran, got_dtype = readers[version](f)
+            size, need = os.fstat(f.fileno()).st_size, f.tell() + math.prod(got_shape) * got_dtype.itemsize
+    except (OSError, ValueError) as e: raise CacheDamaged(path, f'damaged cache file ({first_line(e)})') from None
+    if (got_dtype, tuple(got_shape), fortran) != (np.dtype(dtype), tuple(shape), False):
+        raise CacheDamaged(path, f'damaged cache file: holds {got_dtype} {tuple(got_shape)}, the index says {np.dtype(dtype)} {tuple(shape)}')
+    if size != need: raise CacheDamaged(path, f'damaged cache file: {size} bytes, its header promises {need}')
+    return np.load(path, mmap_mode='r')
+
+# %% ../nbs/00_data.ipynb #e821b560
+def load_cache(folder, task:Task|None=None)->list:
+    "The `Case`s of a built cache subfolder, memory-mapped, each file checked against the index (and `task`'s cases); else `CacheDamaged`"
+    folder, where = Path(folder), Path(folder) / 'cases.json'
+    try:
+        index = json.loads(where.read_text())
+        if index.get('version') != CACHE_VERSION: raise ValueError(f"cache format {index.get('version')}, expected {CACHE_VERSION}")
+        metas = [CaseMeta.from_dict(m) for m in index['cases']]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise CacheDamaged(where, f'damaged cache index ({first_line(e)})') from None
+    if task is not None and [m.name for m in metas] != [c.name for c in task.cases]:
+        raise CacheDamaged(where, "damaged cache index: its cases are not the task's")
+    try: fp = Fingerprint.from_dict(json.loads((folder / 'fingerprint.json').read_text()))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise CacheDamaged(folder / 'fingerprint.json', f'damaged cache file ({first_line(e)})') from None
+    if fp.n_cases != len(metas): raise CacheDamaged(folder / 'fingerprint.json', f'damaged cache file: {fp.n_cases} cases, the index lists {len(metas)}')
     cases = []
-    for m in index['cases']:
-        files = (str(folder / f"{m['name']}_image.npy"), str(folder / f"{m['name']}_label.npy"))
-        cases.append(Case(m['name'], *(np.load(f, mmap_mode='r') for f in files), CaseMeta.from_dict(m), files))
+    for m in metas:
+        box, files = tuple(e - s for s, e in m.bbox), (folder / f'{m.name}_image.npy', folder / f'{m.name}_label.npy')
+        arrays = _open_npy(files[0], np.float32, (fp.n_channels, *box)), _open_npy(files[1], np.uint8, box)
+        cases.append(Case(m.name, *arrays, m, tuple(map(str, files))))
     return cases
+
+def _discard(folder:Path):
+    "Move a damaged cache subfolder out of the way (a temporary name: a killed removal is swept later), then remove it"
+    dead = folder.with_name(f'.tmp-{folder.name}.damaged-{os.getpid()}')
+    try: os.rename(folder, dead)
+    except FileNotFoundError: return       # another process discarded it first
+    shutil.rmtree(dead, ignore_errors=True)
 
 # %% ../nbs/00_data.ipynb #9d4c5d49
 def fingerprint(task,                    # a `Task` or a task folder
@@ -654,6 +747,48 @@ def fingerprint(task,                    # a `Task` or a task folder
     task = task if isinstance(task, Task) else load_task(task)
     preprocess_task(task, cache_dir, crop_nonzero)
     return Fingerprint.from_dict(json.loads((cache_folder(task, cache_dir, crop_nonzero) / 'fingerprint.json').read_text()))
+
+# %% ../nbs/00_data.ipynb #5993e728
+def file_digest(path, chunk:int=1 << 20)->str:
+    "SHA-256 hex digest of a file, read in chunks"
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(chunk), b''): h.update(block)
+    return h.hexdigest()
+
+def task_record(task)->dict:
+    "What a run is made from: modalities, labels, and each case's image and label as size, mtime and SHA-256 (JSON-able)"
+    task = task if isinstance(task, Task) else load_task(task)
+    def file(p): s = p.stat(); return {'size': s.st_size, 'mtime_ns': s.st_mtime_ns, 'sha256': file_digest(p)}
+    return {'modalities': list(task.modalities), 'labels': {str(k): v for k, v in task.labels.items()},
+            'cases': {c.name: {'image': file(c.image), 'label': file(c.label)} for c in task.cases}}
+
+def _changed(p:Path, was:dict)->bool:
+    "Whether file `p` differs from its record: the same size and mtime are trusted, else the bytes' digest decides"
+    s = p.stat()
+    if (s.st_size, s.st_mtime_ns) == (was['size'], was['mtime_ns']): return False
+    return s.st_size != was['size'] or file_digest(p) != was['sha256']
+
+def task_changes(record:dict, task)->list:
+    "How `task` differs from its `record` (from `task_record`), one phrase each: 'case la_021 added', 'la_003: image changed'"
+    task = task if isinstance(task, Task) else load_task(task)
+    now, was = {c.name: c for c in task.cases}, record['cases']
+    out = [f"modalities {list(task.modalities)}, were {record['modalities']}"] if list(task.modalities) != record['modalities'] else []
+    labels = {str(k): v for k, v in task.labels.items()}
+    if labels != record['labels']: out.append(f"labels {labels}, were {record['labels']}")
+    out += [f'case {n} added' for n in now if n not in was] + [f'case {n} removed' for n in was if n not in now]
+    return out + [f'{n}: {k} changed' for n in was if n in now for k in ('image', 'label') if _changed(getattr(now[n], k), was[n][k])]
+
+# %% ../nbs/00_data.ipynb #641a41f0
+def check_task_record(task, record:dict|None, what:str):
+    "A `TaskError` naming the task folder and what changed, unless `task` is the data of `record` (None: not recorded, not checked)"
+    if record is None: return
+    task = task if isinstance(task, Task) else load_task(task)
+    try: changes = task_changes(record, task)
+    except (KeyError, TypeError, AttributeError) as e: raise TaskError(task.root, f'cannot be checked: the record of the data {what} is damaged ({first_line(e)})') from None
+    if changes:
+        more = f' and {len(changes) - 4} more' if len(changes) > 4 else ''
+        raise TaskError(task.root, f"is not the data {what}: {'; '.join(changes[:4])}{more}")
 
 # %% ../nbs/00_data.ipynb #4964eae6
 def save_prediction(label:np.ndarray, # (D, H, W) integer label map on the preprocessed (cropped) grid

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .data import TaskError, first_line, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, PatchDataset, atomic_write, try_lock, _remove_made_dirs
+from .data import TaskError, first_line, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, task_record, check_task_record, PatchDataset, atomic_write, try_lock, _remove_made_dirs
 from .space import Arch, SearchSpace, NODES, SKIPS, skip_name, arch_from_code
 from .supernet import SuperNet, ChildNet, NetConfig, total_strides, save_child
 from .memory import estimate_training_memory, estimate_inference_memory
@@ -707,6 +707,7 @@ def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False,
     if resume:
         cfg, conf, ck, changes = _resume_state(run_dir, cfg)
         data_dir = data_dir or conf['data']
+        check_task_record(data_dir, conf.get('data_record'), f'the run in {run_dir} was searched on')   # an old run has none
     else:
         cfg, conf, ck, changes = cfg or SearchConfig(), None, None, {}
         if (run_dir/'checkpoint.pt').exists(): raise RunError(taken)
@@ -756,7 +757,7 @@ def _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress, log, 
         _remove_temporaries(run_dir)
         conf = dict(format=RUN_FORMAT, version=RUN_VERSION, data=str(Path(data_dir).resolve()), config=cfg.to_dict(),
                     net=search.net.config(), labels={str(k): v for k, v in data.labels.items()},
-                    fingerprint=data.fingerprint.to_dict(),
+                    fingerprint=data.fingerprint.to_dict(), data_record=task_record(data_dir),
                     split=dict(train=[c.name for c in data.train], reward=[c.name for c in data.reward], val=[c.name for c in data.val],
                                test=[c.name for c in data.test]))
         atomic_write_text(run_dir/'config.json', json.dumps(conf, indent=1))

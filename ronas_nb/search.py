@@ -608,12 +608,16 @@ def read_run_config(run_dir)->dict:
 # %% ../nbs/06_search.ipynb #c7589967
 def plot_curves(history:list, path=None):
     "Fig. 3: entropy, rewards and baseline, and the modal child's share of the samples, per episode; saved to `path` if given"
-    import matplotlib
-    if path is not None: matplotlib.use('Agg', force=False)
-    import matplotlib.pyplot as plt
+    if path is None:   # a pyplot figure, which a notebook shows
+        import matplotlib.pyplot as plt
+        fig = plt.figure(figsize=(14, 3.5))
+    else:              # a figure of its own on an Agg canvas: pyplot's backend and figures are left as the user set them
+        from matplotlib.figure import Figure
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        fig = Figure(figsize=(14, 3.5)); FigureCanvasAgg(fig)
+    a1, a2, a3 = fig.subplots(1, 3)
     ep = [r['episode'] for r in history]
     share = [modal_architecture(history[max(0, i - MODAL_WINDOW + 1):i + 1])[1] for i in range(len(history))]
-    fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(14, 3.5))
     a1.plot(ep, [r['entropy'] for r in history], c='tab:purple'); a1.set(xlabel='episode', ylabel='entropy (nats)', title='controller entropy')
     a2.plot(ep, [r['mean_reward'] for r in history], label='mean reward')
     a2.plot(ep, [r['best_reward'] for r in history], label='best reward', alpha=.7)
@@ -623,7 +627,7 @@ def plot_curves(history:list, path=None):
     a3.set(xlabel='episode', ylabel='share of samples', ylim=(0, 1.02), title=f'modal child (last {MODAL_WINDOW} episodes)'); a3.legend(fontsize=8)
     fig.tight_layout()
     if path is not None:
-        buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=100); plt.close(fig)
+        buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=100)
         _atomic(path, buf.getvalue())
     return fig
 

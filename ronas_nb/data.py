@@ -24,8 +24,8 @@ __all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'VOLUME_LIMIT_ENV', '
            'preprocess_image', 'try_lock', 'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache',
            'fingerprint', 'file_digest', 'task_record', 'task_changes', 'check_task_record', 'save_prediction',
            'make_folds', 'atomic_write', 'write_splits', 'read_splits', 'task_folds', 'extract_patch',
-           'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable', 'md5sum',
-           'safe_extract', 'download_msd']
+           'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable', 'safe_extract',
+           'download_msd']
 
 # %% ../nbs/00_data.ipynb #82e4d9a5
 class TaskError(ValueError):
@@ -749,9 +749,9 @@ def fingerprint(task,                    # a `Task` or a task folder
     return Fingerprint.from_dict(json.loads((cache_folder(task, cache_dir, crop_nonzero) / 'fingerprint.json').read_text()))
 
 # %% ../nbs/00_data.ipynb #5993e728
-def file_digest(path, chunk:int=1 << 20)->str:
-    "SHA-256 hex digest of a file, read in chunks"
-    h = hashlib.sha256()
+def file_digest(path, algorithm:str='sha256', chunk:int=1 << 20)->str:
+    "Hex digest of a file (`hashlib` algorithm name), read in chunks"
+    h = hashlib.new(algorithm)
     with open(path, 'rb') as f:
         for block in iter(lambda: f.read(chunk), b''): h.update(block)
     return h.hexdigest()
@@ -959,13 +959,6 @@ def fetch_resumable(url:str, part:Path, chunk:int=1 << 20, timeout:float=60)->Pa
         shutil.copyfileobj(resp, out, chunk)
     return part
 
-def md5sum(path, chunk:int=1 << 20)->str:
-    "MD5 hex digest of a file, read in chunks"
-    h = hashlib.md5()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(chunk), b''): h.update(block)
-    return h.hexdigest()
-
 # %% ../nbs/00_data.ipynb #19a0ac93
 def safe_extract(archive:Path, into:Path):
     "Extract a tar archive's regular files and folders into `into`; refuse links, devices and paths that escape"
@@ -996,7 +989,7 @@ def download_msd(task,                    # 'Task02_Heart', 'heart', 2, ...
     expected = md5 or MSD_MD5[name]
     if not archive.is_file():
         part = fetch_resumable(f"{base_url.rstrip('/')}/{name}.tar", dest / f'{name}.tar.part')
-        if (got := md5sum(part)) != expected:
+        if (got := file_digest(part, 'md5')) != expected:
             part.unlink()
             raise TaskError(part, f'MD5 {got} does not match the expected {expected}; the partial download was removed, run again')
         part.rename(archive)

@@ -7,16 +7,17 @@ from __future__ import annotations
 import argparse, math, os, re, sys
 from pathlib import Path
 import torch
-from .data import SYNTH_KINDS, TaskError, first_line, case_name, make_synthetic_task, preprocess_image, check_task_record
+from . import __version__
+from .data import SYNTH_KINDS, TaskError, first_line, make_synthetic_task, preprocess_image, check_task_record
 from .space import SearchSpace, arch_from_code
 from .supernet import load_child, total_strides
 from .infer import evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions
 from .search import PRESETS, SearchConfig, RunError, BudgetError, ArchError, preset, run_search, read_run_config, fold_data, _lock_run, _holder
 
 # %% auto #0
-__all__ = ['SEED', 'DEMO_TASK', 'DEMO_RUN', 'BAD_INPUT', 'UsageError', 'Interrupted', 'synth', 'add_synth', 'search',
-           'add_search', 'train', 'add_train', 'evaluate', 'add_evaluate', 'predict', 'add_predict', 'printable',
-           'error_line', 'OneLineParser', 'parser', 'main']
+__all__ = ['SEED', 'DEMO_TASK', 'DEMO_RUN', 'DEVICE_HELP', 'BAD_INPUT', 'UsageError', 'Interrupted', 'synth', 'add_synth',
+           'search', 'add_search', 'train', 'add_train', 'evaluate', 'add_evaluate', 'predict', 'add_predict',
+           'printable', 'error_line', 'OneLineParser', 'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #8458a2ce
 class UsageError(ValueError):
@@ -66,18 +67,35 @@ def _on_rank0(msg:str):
     if os.environ.get('RANK', '0') == '0': print(msg)
 
 def _device_name(s:str)->str:
-    "argparse type: cpu, cuda or cuda:N, the devices a search runs on"
-    if not re.fullmatch(r'cpu|cuda(:\d+)?', s): raise argparse.ArgumentTypeError(f'must be cpu, cuda or cuda:N, got {s!r}')
+    "argparse type: auto, cpu, cuda or cuda:N"
+    if not re.fullmatch(r'auto|cpu|cuda(:\d+)?', s): raise argparse.ArgumentTypeError(f'must be auto, cpu, cuda or cuda:N, got {s!r}')
     return s
+
+DEVICE_HELP = 'auto, cpu, cuda or cuda:N (default auto: cuda when a CUDA device is available, else cpu)'
 
 def _check_device(asked:str|None):
     "`--device cuda` without a GPU is a usage error, found before anything is read"
     if (asked or '').startswith('cuda') and not torch.cuda.is_available(): raise UsageError('--device cuda: no CUDA device is available')
 
+def _device(asked:str|None)->str:
+    "The device a command runs on, the same rule for every command: `auto` (or not given) is cuda when available, else cpu"
+    _check_device(asked)
+    if asked in (None, 'auto'): return 'cuda' if torch.cuda.is_available() else 'cpu'
+    return asked
+
+def _default(name:str)->str:
+    "Help text for a `SearchConfig` setting's default: the demo's, the paper's (with --data) and a preset's where it differs"
+    paper = getattr(SearchConfig, name)
+    demo = PRESETS['demo'].get(name, paper)
+    other = [f'--preset {k}: {v[name]}' for k, v in sorted(PRESETS.items()) if k != 'demo' and v.get(name, paper) != paper]
+    said = f'default {paper}' if demo == paper else f'default {demo} for the demo, {paper} with --data'
+    return said + ''.join(f'; {o}' for o in other)
+
 def _run_options(args:argparse.Namespace)->dict:
     "The `SearchConfig` settings given on the command line (None: not given)"
+    device = None if args.resume and args.device is None else _device(args.device)   # a resume keeps the run's device unless asked
     over = dict(episodes=args.episodes, children=getattr(args, 'children', None), child_epochs=args.child_epochs, fold=args.fold,
-                folds=args.folds, seed=args.seed, device=args.device, reward_split=getattr(args, 'reward_split', None),
+                folds=args.folds, seed=args.seed, device=device, reward_split=getattr(args, 'reward_split', None),
                 reward_cases=getattr(args, 'reward_cases', None), controller=getattr(args, 'controller', None),
                 test_fraction=args.test_fraction, gpu_memory=args.gpu_memory, amp=args.amp, channels_last=args.channels_last or None,
                 cudnn_benchmark=args.cudnn_benchmark or None, num_workers=args.workers)
@@ -86,12 +104,13 @@ def _run_options(args:argparse.Namespace)->dict:
 def search(args:argparse.Namespace, **more):
     "`ronas search`: search an architecture on a task (default: the synthetic demo)"
     if args.threads: torch.set_num_threads(args.threads)
-    _check_device(args.device)
     over = _run_options(args)
+    progress = not args.quiet and sys.stderr.isatty()   # bars redraw with \r and escape codes: only on a terminal, never in a log file
     if args.resume:   # `run_search` refuses the settings a resume may not change
         if not args.out: raise UsageError('--resume needs --out RUN, the run directory to continue')
         if args.preset: raise UsageError('--preset: cannot change when a search is resumed (the run keeps its settings)')
-        _search_into(args.out, args.data, over or None, resume=True, progress=not args.quiet)
+        _say_device(args, over)
+        _search_into(args.out, args.data, over or None, resume=True, progress=progress)
         return _on_rank0(f'run written to {args.out}')
     demo = args.data is None
     name = args.preset or ('demo' if demo else None)
@@ -104,8 +123,14 @@ def search(args:argparse.Namespace, **more):
     suffix = '' if cfg.controller == 'rl' else f'_{cfg.controller}'
     out = Path(args.out) if args.out else Path(f'{DEMO_RUN}{suffix}') if demo else Path('runs')/f'{Path(data).name}_fold{cfg.fold}{suffix}'
     _not_over(out, data)   # run files inside the task folder would mix with its cases
-    _search_into(out, data, cfg, progress=not args.quiet)
+    _say_device(args, over)
+    _search_into(out, data, cfg, progress=progress)
     _on_rank0(f'run written to {out}')
+
+def _say_device(args, over):
+    "Say which device `auto` chose, so that a log shows where a search ran"
+    if args.device in (None, 'auto') and 'device' in over:
+        _on_rank0(f"device {over['device']} (auto: {'a' if over['device'] == 'cuda' else 'no'} CUDA device is available)")
 
 def _search_into(out, data, cfg, **kw):
     "`run_search` into `out`; Ctrl-C ends it with a line that says how to continue"
@@ -118,15 +143,16 @@ def _add_run_options(p):
     "The options `search` and `train` share: data, run directory, budget, device and speed"
     p.add_argument('--data', help='an MSD task folder (with dataset.json); default: the synthetic demo task under data/')
     p.add_argument('--out', help='the run directory (default: runs/demo, or runs/<task>_fold<K>)')
-    p.add_argument('--preset', choices=sorted(PRESETS), help='settings of the paper per task, or demo')
-    p.add_argument('--episodes', type=_integer(1), help='episodes (paper: 150 brain, 500 heart and prostate)')
-    p.add_argument('--child-epochs', type=_integer(1), help='epochs the child trains per episode (paper: 3)')
+    p.add_argument('--preset', choices=sorted(PRESETS), help='settings of the paper per task, or demo (default: demo without --data, '
+                   'none with it: the paper\'s settings; the defaults below give both)')
+    p.add_argument('--episodes', type=_integer(1), help=f"episodes ({_default('episodes')})")
+    p.add_argument('--child-epochs', type=_integer(1), help=f"epochs the child trains per episode ({_default('child_epochs')})")
     p.add_argument('--fold', type=_integer(), help='the cross-validation fold to search on (default 0)')
     p.add_argument('--folds', type=_integer(2), help='number of folds, at least 2 (default 5)')
     p.add_argument('--test-fraction', type=float, metavar='F', help="share of the fold's training cases held out as a test set, "
                    'never trained on nor rewarded (default 0.2; 0: the paper\'s protocol, no test set)')
     p.add_argument('--seed', type=SEED, help='random seed (default 0); the same seed on a CPU gives the same search')
-    p.add_argument('--device', type=_device_name, help='cpu, cuda or cuda:N (default cpu)')
+    p.add_argument('--device', type=_device_name, help=DEVICE_HELP + '; with --resume: the run\'s device')
     p.add_argument('--gpu-memory', type=_positive_number, metavar='GB',
                    help='memory budget in GiB: children predicted to need more, to train or to be rewarded, are never run (default: none)')
     p.add_argument('--amp', choices=('auto', 'off', 'bf16', 'fp16'),
@@ -139,7 +165,7 @@ def _add_run_options(p):
                    'the main process reads the memory-mapped cache, the fastest at the sizes measured)')
     p.add_argument('--resume', action='store_true', help='continue the run in --out from its checkpoint; it may change '
                    '--episodes, --device, --amp, --gpu-memory, --channels-last, --cudnn-benchmark, --threads and --workers')
-    p.add_argument('--quiet', action='store_true', help='no progress bars')
+    p.add_argument('--quiet', action='store_true', help='no progress bars, only one line per episode (without a terminal there are no bars anyway)')
 
 def add_search(sub):
     "The `search` sub-parser"
@@ -147,10 +173,10 @@ def add_search(sub):
                        description='Search a 3D U-Net architecture with the RL controller (or at random) and shared weights, then '
                                    'export the final child. Without --data: the synthetic demo task and the demo preset.')
     _add_run_options(p)
-    p.add_argument('--children', type=_integer(1), help='children rewarded per episode (paper: 20)')
+    p.add_argument('--children', type=_integer(1), help=f"children rewarded per episode ({_default('children')})")
     p.add_argument('--controller', choices=('rl', 'random'), help='rl: the LSTM controller (paper, default); random: random '
                    'search with weight sharing, the same training, the best rewarded child as the final one')
-    p.add_argument('--reward-split', choices=('val', 'inner'), help="reward on the fold's validation cases (paper) or an inner split of the training cases")
+    p.add_argument('--reward-split', choices=('val', 'inner'), help="reward on the fold's validation cases (paper, default) or an inner split of the training cases")
     p.add_argument('--reward-cases', type=_integer(1), metavar='N', help="reward each episode's children on N of the reward cases, "
                    'drawn anew each episode (default: all; for tasks with many cases, e.g. MSD brain)')
     p.set_defaults(func=search)
@@ -193,11 +219,6 @@ def _run_files(run)->tuple:
     except ValueError as e: raise RunError(f"{model}: its architecture is not from this run's search space ({e})") from None
     return conf, child
 
-def _device(asked:str|None)->str:
-    "cuda when available unless cpu is asked for; cuda asked for without a GPU is a usage error"
-    _check_device(asked)
-    return 'cuda' if torch.cuda.is_available() and asked != 'cpu' else 'cpu'
-
 def evaluate(args:argparse.Namespace):
     "`ronas evaluate`: validation dice of a run's final child, written to evaluation.json"
     device = _device(args.device)
@@ -234,8 +255,8 @@ def add_evaluate(sub):
                        description="Evaluate a finished run's model.pt on the validation cases of its fold; writes RUN/evaluation.json.")
     p.add_argument('--run', required=True, help='a run directory written by ronas search')
     p.add_argument('--data', help='the task folder (default: the one the run was searched on)')
-    p.add_argument('--mode', choices=('oneshot', 'sliding'), default='oneshot', help='whole-volume (paper) or sliding-window inference')
-    p.add_argument('--device', choices=('cpu', 'cuda'), default=None, help='default: cuda when available')
+    p.add_argument('--mode', choices=('oneshot', 'sliding'), default='oneshot', help='whole-volume (paper, default) or sliding-window inference')
+    p.add_argument('--device', type=_device_name, help=DEVICE_HELP)
     p.set_defaults(func=evaluate)
 
 # %% ../nbs/09_cli.ipynb #fff980d6
@@ -245,12 +266,13 @@ def _inputs(path)->list:
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.name.endswith(('.nii', '.nii.gz')) and not p.name.startswith('.'))
         if not files: raise TaskError(path, 'no .nii or .nii.gz files in this folder')
-        stems = [case_name(p) for p in files]
-        twice = sorted({s for s in stems if stems.count(s) > 1})
-        if twice: raise TaskError(path, f"{', '.join(f'{s}.nii and {s}.nii.gz' for s in twice)} would both be written as {twice[0]}.nii.gz; keep one of each")
         return files
     if not path.exists(): raise TaskError(path, 'no such file or folder')
     return [path]
+
+def _suffix(path:Path)->str:
+    "The extension a prediction keeps: .nii for a .nii input, .nii.gz otherwise"
+    return '.nii' if path.name.endswith('.nii') else '.nii.gz'
 
 def _not_over(out, *inputs):
     "A `UsageError` when the output folder `out` is or lies inside one of the `inputs` folders: outputs would replace or mix with them"
@@ -276,7 +298,7 @@ def predict(args:argparse.Namespace):
               for c in cases]
     written = []
     try:
-        for c, lab in zip(cases, labels): written += write_predictions([c], [lab], out); print(written[-1])
+        for f, c, lab in zip(files, cases, labels): written += write_predictions([c], [lab], out, suffix=_suffix(f)); print(written[-1])
     except OSError as e:   # a full disk half-way: say which predictions are there
         done = f"{len(written)} of {len(cases)} predictions written ({', '.join(p.name for p in written)})" if written else 'no prediction written'
         raise OSError(e.errno, f"{e.strerror or e}; {done}", e.filename) from None
@@ -285,12 +307,12 @@ def add_predict(sub):
     "The `predict` sub-parser"
     p = sub.add_parser('predict', help="segment NIfTI images with a run's final architecture",
                        description="Segment a NIfTI image, or every .nii/.nii.gz file in a folder, with RUN/model.pt; "
-                                   "writes label maps with the inputs' names, grids, affines and headers into OUT.")
+                                   "writes label maps with the inputs' names and extensions (.nii or .nii.gz), grids, affines and headers into OUT.")
     p.add_argument('--run', required=True, help='a run directory written by ronas search')
     p.add_argument('--input', required=True, help='a NIfTI file or a folder of them')
     p.add_argument('--out', required=True, help='the folder to write the predicted label maps to')
-    p.add_argument('--mode', choices=('oneshot', 'sliding'), default='oneshot', help='whole-volume (paper) or sliding-window inference')
-    p.add_argument('--device', choices=('cpu', 'cuda'), default=None, help='default: cuda when available')
+    p.add_argument('--mode', choices=('oneshot', 'sliding'), default='oneshot', help='whole-volume (paper, default) or sliding-window inference')
+    p.add_argument('--device', type=_device_name, help=DEVICE_HELP)
     p.set_defaults(func=predict)
 
 # %% ../nbs/09_cli.ipynb #525961ac
@@ -314,6 +336,7 @@ class OneLineParser(argparse.ArgumentParser):
 def parser()->argparse.ArgumentParser:
     "The `ronas` argument parser with every sub-command"
     p = OneLineParser(prog='ronas', description='Resource-optimized neural architecture search for 3D medical image segmentation')
+    p.add_argument('--version', action='version', version=f'ronas {__version__}')
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
     for add in (add_synth, add_search, add_train, add_evaluate, add_predict): add(sub)
     return p

@@ -1,10 +1,11 @@
 """Does the architecture matter on a synthetic task, and does the supernet rank architectures as training them alone does?
 
-For each synthetic kind: the maximal architecture, four one-factor variants of it (dilated nodes,
-average pooling, no searched skips, no depth pooling) and `--random` uniformly random architectures
-of the task's search space are each trained alone from scratch (`ronas train --arch CODE`: the
-search loop with one fixed child, the preset's number of training steps) and scored on the fold's
-held-out test cases. Beside them, one random search with weight sharing (`--controller random`,
+For each synthetic kind: the maximal architecture, five one-factor variants of it (dilated nodes,
+average pooling, no searched skips, one convolution per node, no depth pooling) and `--random`
+uniformly random architectures of the task's search space are each trained alone from scratch
+(`ronas train --arch CODE`: the search loop with one fixed child, the preset's number of training
+steps) and scored on the fold's held-out test cases and on `--fresh` cases of a second task of
+the same kind (another seed), which rank architectures far more surely than three test cases. Beside them, one random search with weight sharing (`--controller random`,
 same preset) gives each of those architectures its one-shot score with the supernet's final weights.
 The script prints the spread of stand-alone test dice, where the maximal architecture ranks, and the
 Kendall tau between one-shot and stand-alone dice; it writes every figure to a JSON file that
@@ -16,7 +17,7 @@ import argparse, json, os, platform, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 sys.path.append(str(Path(__file__).resolve().parents[1]))   # ronas_nb from this checkout when it is not installed
-from ronas_nb.compare import study_architectures, compare_run, oneshot_scores, arch_study_summary, arch_study_table
+from ronas_nb.compare import study_architectures, compare_run, oneshot_scores, fresh_dice, arch_study_summary, arch_study_table
 
 def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -25,6 +26,7 @@ def parse(argv=None):
     p.add_argument('--seed', type=int, default=0, help='training seed of every run, and the draw of the random architectures')
     p.add_argument('--preset', default='demo', help='the preset every run uses (default demo)')
     p.add_argument('--cases', type=int, default=20, help='cases per synthetic task (default 20)')
+    p.add_argument('--fresh', type=int, default=24, help='cases of the second task (seed 1) every architecture is also scored on (default 24; 0: none)')
     p.add_argument('--work', default='runs/does_search_help', help='where the tasks and run directories go (shared with does_search_help.py)')
     p.add_argument('--jobs', type=int, default=2, help='runs at once, one thread each (default 2)')
     p.add_argument('--out', help="write every figure as JSON to this file (merged with the kinds it already holds)")
@@ -35,7 +37,8 @@ def alone(kind, name, code, a):
     torch.set_num_threads(1)
     run = Path(a.work)/kind/'alone'/f'{name}_seed{a.seed}'
     r = compare_run(Path(a.work)/'tasks'/kind, run, 'max', a.seed, a.preset, arch=code)
-    return dict(kind=kind, name=name, code=r['code'], alone_val_dice=r['val_dice'], alone_test_dice=r['test_dice'], seconds=r['seconds'])
+    fresh = dict(fresh_dice=fresh_dice(run, Path(a.work)/'tasks'/f'{kind}_fresh')) if a.fresh else {}
+    return dict(kind=kind, name=name, code=r['code'], alone_val_dice=r['val_dice'], alone_test_dice=r['test_dice'], seconds=r['seconds'], **fresh)
 
 def shared(kind, codes, a):
     import torch
@@ -45,11 +48,15 @@ def shared(kind, codes, a):
 
 def main(argv=None):
     a = parse(argv)
-    from ronas_nb.data import make_synthetic_task
+    from ronas_nb.data import make_synthetic_task, preprocess_task
+    from ronas_nb.search import preset
     archs = {}
     for kind in a.kinds:
-        task = Path(a.work)/'tasks'/kind
+        task, fresh = Path(a.work)/'tasks'/kind, Path(a.work)/'tasks'/f'{kind}_fresh'
         if not (task/'dataset.json').is_file(): make_synthetic_task(kind, task, cases=a.cases, seed=0)
+        if a.fresh and not (fresh/'dataset.json').is_file():
+            make_synthetic_task(kind, fresh, cases=a.fresh, seed=1)
+            preprocess_task(fresh, crop_nonzero=preset(a.preset).crop_nonzero)   # cached once here, not by two workers at once
         archs[kind] = study_architectures(task, a.random, a.seed, a.preset)
     t0 = time.time()
     with ProcessPoolExecutor(a.jobs) as ex:

@@ -9,16 +9,17 @@ from pathlib import Path
 import numpy as np
 import torch
 from .controller import sample_uniform
-from .data import PatchDataset, atomic_write, fingerprint
+from .data import PatchDataset, atomic_write, fingerprint, preprocess_task
 from .infer import dice_scores, label_map, oneshot_probs
-from .search import fold_data, preset, reward, run_search, seed_everything
+from .search import SearchConfig, fold_data, preset, reward, run_search, seed_everything
 from .space import DECISION_NAMES, ENCODER, N_STAGES, NODES, SKIPS, Arch, SearchSpace, arch_from_code, skip_name
-from .supernet import NetConfig, dice_loss, total_strides
+from .supernet import NetConfig, dice_loss, load_child, total_strides
 
 # %% auto #0
-__all__ = ['METHODS', 'ALL_METHODS', 'compare_run', 'run_figures', 'summarise', 'results_table', 'dynunet_peer', 'oneshot_dice',
-           'compare_dynunet', 'arch_variants', 'study_architectures', 'oneshot_scores', 'kendall_tau',
-           'arch_study_summary', 'arch_study_table', 'plot_arch_study', 'plot_comparison']
+__all__ = ['METHODS', 'ALL_METHODS', 'compare_run', 'run_figures', 'summarise', 'results_table', 'dynunet_peer', 'case_dice',
+           'oneshot_dice', 'compare_dynunet', 'arch_variants', 'study_architectures', 'oneshot_scores', 'fresh_dice',
+           'kendall_tau', 'alone_dice', 'paired', 'arch_study_summary', 'arch_study_table', 'plot_arch_study',
+           'plot_comparison']
 
 # %% ../nbs/12_does_search_help.ipynb #f37143e5
 METHODS = {'rl': dict(controller='rl'), 'random': dict(controller='random'), 'max': dict(controller='fixed', arch='max')}
@@ -90,10 +91,14 @@ def dynunet_peer(arch:Arch, cfg:NetConfig)->torch.nn.Module:
     return DynUNet(3, cfg.in_channels, cfg.n_classes, kernel_size=[3] * len(strides), strides=strides,
                    upsample_kernel_size=strides[1:], filters=[c[n] for n in (*ENCODER, 'B')], norm_name=('INSTANCE', {'affine': True}))
 
+def case_dice(model, cases:list, strides:tuple, n_classes:int)->list:
+    "Patient-wise dice (mean over foreground classes) of `model`'s one-shot whole-volume prediction of each case"
+    return [dice_scores(label_map(oneshot_probs(model, c.image, strides)), torch.from_numpy(np.array(c.label)), n_classes).mean().item()
+            for c in cases]
+
 def oneshot_dice(model, cases:list, strides:tuple, n_classes:int)->float:
     "Mean patient-wise dice of `model`'s one-shot whole-volume predictions of `cases`"
-    return float(np.mean([dice_scores(label_map(oneshot_probs(model, c.image, strides)), torch.from_numpy(np.array(c.label)),
-                                      n_classes).mean().item() for c in cases]))
+    return float(np.mean(case_dice(model, cases, strides, n_classes)))
 
 def compare_dynunet(task, run, seed:int, preset_name:str='demo', **overrides)->dict:
     "Train (or read) the DynUNet peer with a search's schedule on `task`; the figures `run_figures` gives a search"
@@ -120,7 +125,7 @@ def compare_dynunet(task, run, seed:int, preset_name:str='demo', **overrides)->d
 
 # %% ../nbs/12_does_search_help.ipynb #2d577b13
 def arch_variants(space:SearchSpace)->dict:
-    "The maximal architecture and four one-factor variants of it, by name, as codes"
+    "The maximal architecture and five one-factor variants of it, by name, as codes"
     top = space.max_arch().to_dict()
     def variant(**change): return space.validate({**top, **change}).code
     nodes = [n for n in NODES if len(space[f'{n}.dilation'].options) > 1]
@@ -128,6 +133,7 @@ def arch_variants(space:SearchSpace)->dict:
             'dilated': variant(**{f'{n}.dilation': 2 for n in nodes}),
             'avg pool': variant(**{f'pool{k}.type': 'avg' for k in range(1, N_STAGES + 1)}),
             'no skips': variant(**{skip_name(*p): False for p in SKIPS}),
+            'lean': variant(**{f'{n}.zero': True for n in NODES if True in space[f'{n}.zero'].options}),
             'flat depth': variant(**{f'pool{k}.stride_d': min(space[f'pool{k}.stride_d'].options) for k in range(1, N_STAGES + 1)})}
 
 def study_architectures(task, n_random:int=12, seed:int=0, preset_name:str='demo', **overrides)->dict:
@@ -151,6 +157,13 @@ def oneshot_scores(task, run, codes:list, seed:int=0, preset_name:str='demo', **
     return {c: {f'oneshot_{k}_dice': reward(search.net, search.space.validate(arch_from_code(c)), *s, n) for k, s in sets.items()}
             for c in codes}
 
+def fresh_dice(run, task)->list:
+    "Per-case dice of `run`'s final child (`model.pt`) on every case of `task`, a second draw of the same synthetic kind"
+    run = Path(run)
+    cfg = SearchConfig.from_dict(json.loads((run/'config.json').read_text())['config'])
+    child = load_child(run/'model.pt')
+    return case_dice(child, preprocess_task(task, crop_nonzero=cfg.crop_nonzero), total_strides(child.arch), child.cfg.n_classes)
+
 def kendall_tau(x, y)->float:
     "Kendall's tau-b between two sequences of scores: +1 same order, -1 reversed, about 0 unrelated"
     x, y = np.asarray(x, float), np.asarray(y, float)
@@ -160,43 +173,57 @@ def kendall_tau(x, y)->float:
     return float((dx * dy).sum() / denom) if denom else float('nan')
 
 # %% ../nbs/12_does_search_help.ipynb #a7491f27
+def alone_dice(r:dict)->float:
+    "An architecture's stand-alone score: mean dice over the fresh cases when it has them, else over the fold's test cases"
+    return float(np.mean(r['fresh_dice'])) if 'fresh_dice' in r else r['alone_test_dice']
+
+def paired(a:list, b:list)->tuple:
+    "Mean and standard error of the case-by-case difference `a - b`"
+    d = np.asarray(a, float) - np.asarray(b, float)
+    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float('nan')
+
 def arch_study_summary(rows:list)->dict:
-    "Per kind: the spread of stand-alone test dice, the maximal architecture's rank, the best, and the one-shot ranking's tau"
+    "Per kind: the spread of stand-alone dice, the maximal architecture's rank, the best (paired against the maximal), the one-shot ranking's tau"
     out = {}
     for kind in sorted({r['kind'] for r in rows}):
-        rs = sorted({r['code']: r for r in reversed([r for r in rows if r['kind'] == kind])}.values(), key=lambda r: -r['alone_test_dice'])   # each architecture once
-        t, top = [r['alone_test_dice'] for r in rs], next(r for r in rs if r['name'] == 'max')
+        rs = sorted({r['code']: r for r in reversed([r for r in rows if r['kind'] == kind])}.values(), key=lambda r: -alone_dice(r))   # each architecture once
+        t, top = [alone_dice(r) for r in rs], next(r for r in rs if r['name'] == 'max')
         tau = lambda k: kendall_tau([r[k] for r in rs], t) if all(k in r for r in rs) else None
-        out[kind] = dict(archs=len(rs), min=min(t), mean=statistics.mean(t), max=max(t), sd=_sd(t),
-                         max_dice=top['alone_test_dice'], max_rank=rs.index(top) + 1, best=rs[0]['name'], best_dice=t[0],
-                         tau_reward=tau('oneshot_val_dice'), tau_test=tau('oneshot_test_dice'))
+        vs = paired(rs[0]['fresh_dice'], top['fresh_dice']) if 'fresh_dice' in rs[0] and 'fresh_dice' in top else (t[0] - alone_dice(top), float('nan'))
+        out[kind] = dict(archs=len(rs), cases=len(top.get('fresh_dice', ())) or None, min=min(t), mean=statistics.mean(t), max=max(t), sd=_sd(t),
+                         max_dice=alone_dice(top), max_rank=rs.index(top) + 1, best=rs[0]['name'], best_dice=t[0],
+                         best_vs_max=vs[0], best_vs_max_se=vs[1], tau_reward=tau('oneshot_val_dice'), tau_test=tau('oneshot_test_dice'))
     return out
 
 def arch_study_table(summary:dict)->str:
     "`arch_study_summary` as a markdown table"
     f = lambda v: 'n/a' if v is None else f'{v:+.2f}'
-    lines = ['| task | architectures trained alone | test dice min / mean / max (sd) | maximal: test dice (rank) | best | '
-             'Kendall tau, one-shot reward vs alone | one-shot test vs alone |', '|---|---|---|---|---|---|---|']
+    se = lambda s: '' if np.isnan(s['best_vs_max_se']) else f" (s.e. {s['best_vs_max_se']:.3f})"
+    lines = ['| task | architectures trained alone | scored on | dice min / mean / max (sd) | maximal: dice (rank) | best | '
+             'best - maximal, case by case | Kendall tau, one-shot reward vs alone | one-shot test vs alone |', '|---|---|---|---|---|---|---|---|---|']
     for kind, s in summary.items():
-        lines.append(f"| {kind} | {s['archs']} | {s['min']:.3f} / {s['mean']:.3f} / {s['max']:.3f} ({s['sd']:.3f}) | "
+        scored = f"{s['cases']} fresh cases" if s['cases'] else 'the test cases'
+        lines.append(f"| {kind} | {s['archs']} | {scored} | "
+                     f"{s['min']:.3f} / {s['mean']:.3f} / {s['max']:.3f} ({s['sd']:.3f}) | "
                      f"{s['max_dice']:.3f} ({s['max_rank']} of {s['archs']}) | {s['best']} ({s['best_dice']:.3f}) | "
-                     f"{f(s['tau_reward'])} | {f(s['tau_test'])} |")
+                     f"{s['best_vs_max']:+.3f}{se(s)} | {f(s['tau_reward'])} | {f(s['tau_test'])} |")
     return '\n'.join(lines)
 
 def plot_arch_study(rows:list, fig=None):
-    "Per kind: each architecture's one-shot reward (x) against its test dice trained alone (y)"
+    "Per kind: each architecture's one-shot reward (x) against its dice trained alone (y)"
     import matplotlib.pyplot as plt
     kinds = sorted({r['kind'] for r in rows})
     fig = fig or plt.figure(figsize=(4.5 * len(kinds), 3.6))
     for i, kind in enumerate(kinds):
         ax, rs = fig.add_subplot(1, len(kinds), i + 1), [r for r in rows if r['kind'] == kind]
         for r in rs:
-            named = not r['name'].startswith('random')
-            ax.scatter(r.get('oneshot_val_dice', np.nan), r['alone_test_dice'], color='tab:red' if named else 'tab:blue', s=18)
-            if named: ax.annotate(r['name'], (r.get('oneshot_val_dice', np.nan), r['alone_test_dice']), fontsize=7, xytext=(3, 3), textcoords='offset points')
-        ax.set(xlim=(0, 1), ylim=(0, 1), title=kind, xlabel='one-shot reward (shared weights, validation)', ylabel='test dice, trained alone')
+            named, xy = not r['name'].startswith('random'), (r.get('oneshot_val_dice', np.nan), alone_dice(r))
+            ax.scatter(*xy, color='tab:red' if named else 'tab:blue', s=18)
+            if named: ax.annotate(r['name'], xy, fontsize=7, xytext=(3, 3), textcoords='offset points')
+        ax.set(xlim=(0, 1), ylim=(0, 1), title=kind, xlabel='one-shot reward (shared weights, validation)', ylabel='dice, trained alone')
     fig.tight_layout()
     return fig
+
 
 # %% ../nbs/12_does_search_help.ipynb #7a865f80
 def plot_comparison(rows:list, fig=None):

@@ -21,7 +21,7 @@ except ImportError: fcntl = None   # Windows: no `flock`; a run directory is not
 __all__ = ['RUN_FORMAT', 'RUN_VERSION', 'HISTORY_KEYS', 'MODAL_WINDOW', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION',
            'CHECKPOINT_SCHEMA', 'MAY_CHANGE', 'RunError', 'kill_point', 'atomic_write_text', 'atomic_torch_save',
            'run_config', 'write_config', 'read_run_config', 'modal_architecture', 'episode_record', 'write_history',
-           'read_history', 'write_episode', 'load_checkpoint', 'Run', 'read_run', 'lock_holder', 'lock_run',
+           'read_history', 'load_checkpoint', 'write_episode', 'Run', 'read_run', 'lock_holder', 'lock_run',
            'check_writable', 'remove_temporaries', 'run_stamps', 'unmake_run', 'resume_changes', 'resume_state',
            'check_resumed_net', 'record_resume', 'agreement', 'searched_decisions', 'plot_search', 'write_final',
            'read_final']
@@ -35,19 +35,21 @@ def kill_point(tag:str):
     "Test hook: SIGKILL this process when the environment variable RONAS_TEST_KILL_AT equals `tag`"
     if os.environ.get('RONAS_TEST_KILL_AT') == tag: os.kill(os.getpid(), signal.SIGKILL)
 
+# %% ../nbs/05b_rundir.ipynb #beeb6ca0
 def _write(f, data:bytes, tag:str):
     "Write `data` to `f` in two halves, with the kill point `tag` between them"
     half = len(data) // 2
     f.write(data[:half]); f.flush(); kill_point(tag)
     f.write(data[half:])
 
-# %% ../nbs/05b_rundir.ipynb #1f78010f
 def _write_error(path:Path, e:OSError)->OSError:
     "`e` restated for the file the user knows about"
-    return OSError(e.errno, f"cannot write: {e.strerror or e}; the previous {path.name}, if any, is intact", str(path))
+    why = f"cannot write: {e.strerror or e}; the previous {path.name}, if any, is intact"
+    return OSError(e.errno, why, str(path))
 
+# %% ../nbs/05b_rundir.ipynb #1f78010f
 def _atomic(path, data:bytes, tag:str|None=None):
-    "Write `data` to `path` whole or not at all (`atomic_write`), with the kill point and an error naming the file"
+    "Write `data` to `path` whole or not at all, with the kill point `tag`; errors name the file"
     path = Path(path)
     try: atomic_write(path, data, write=lambda f, d: _write(f, d, tag or path.name))
     except OSError as e: raise _write_error(path, e) from None
@@ -58,7 +60,7 @@ def atomic_write_text(path, text:str, tag:str|None=None):
 
 def atomic_torch_save(obj, path, tag:str|None=None):
     "`torch.save` `obj` to `path` whole or not at all"
-    buf = io.BytesIO(); torch.save(obj, buf)   # serialise first: an error here never touches the disk
+    buf = io.BytesIO(); torch.save(obj, buf)   # serialised first: an error never touches the disk
     _atomic(path, buf.getvalue(), tag)
 
 # %% ../nbs/05b_rundir.ipynb #e6d7b48e
@@ -79,55 +81,66 @@ def write_config(run_dir, conf:dict):
 # %% ../nbs/05b_rundir.ipynb #a38936b2
 def _config_problem(d, config_type)->str|None:
     "What is wrong with the contents of a `config.json` (None: nothing)"
-    if not isinstance(d, dict) or d.get('format') != RUN_FORMAT: return 'not a ronas_nb run configuration'
-    if d.get('version') != RUN_VERSION: return f"run format version {d.get('version')!r}, this ronas_nb reads version {RUN_VERSION}"
-    missing = [k for k in ('data', 'config', 'net', 'labels', 'split') if not isinstance(d.get(k), (str, dict))]
+    if not isinstance(d, dict) or d.get('format') != RUN_FORMAT:
+        return 'not a ronas_nb run configuration'
+    if d.get('version') != RUN_VERSION:
+        return f"run format version {d.get('version')!r}, this ronas_nb reads version {RUN_VERSION}"
+    missing = [k for k in ('data', 'config', 'net', 'labels', 'split')
+               if not isinstance(d.get(k), (str, dict))]
     if missing: return f"damaged run configuration: missing {', '.join(missing)}"
     if config_type is None: return None
     try: config_type.from_dict(d['config'])
     except (TypeError, ValueError) as e: return f"damaged run configuration: config: {e}"
 
+# %% ../nbs/05b_rundir.ipynb #62bf18cc
 def read_run_config(run_dir, config_type=None)->dict:
     "The `config.json` of a run directory, checked (its settings too, as `config_type`, if given)"
     p = Path(run_dir)/'config.json'
     if not Path(run_dir).is_dir(): raise RunError(f"{run_dir}: not a directory")
     if not p.is_file(): raise RunError(f"{p}: missing: {run_dir} is not a ronas_nb run directory")
     try: d = json.loads(p.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise RunError(f"{p}: malformed JSON ({e})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise RunError(f"{p}: malformed JSON ({e})") from None
     if (problem := _config_problem(d, config_type)): raise RunError(f"{p}: {problem}")
     return d
 
 # %% ../nbs/05b_rundir.ipynb #8d4dc780
-HISTORY_KEYS = ('episode', 'arch', 'code', 'children', 'rewards', 'mean_reward', 'baseline', 'entropy', 'train_loss', 'seconds')
-MODAL_WINDOW = 5   # episodes over which the modal child's share of the samples is counted (paper: "more than 80% of the time")
+HISTORY_KEYS = ('episode', 'arch', 'code', 'children', 'rewards', 'mean_reward', 'baseline',
+                'entropy', 'train_loss', 'seconds')
+MODAL_WINDOW = 5   # episodes over which the modal child's share of the samples is counted
 
 def modal_architecture(history:list, window:int=MODAL_WINDOW)->tuple[str|None, float]:
     "The child sampled most often over the last `window` episodes, and its share of those samples"
     codes = [c for r in history[-window:] for c in r['children']]
     if not codes: return None, 0.
     counts = Counter(codes)
-    code = max(counts, key=counts.get)     # ties: the first sampled (a Counter keeps insertion order)
+    code = max(counts, key=counts.get)   # ties: the first sampled (a Counter keeps their order)
     return code, counts[code] / len(codes)
 
 # %% ../nbs/05b_rundir.ipynb #70971f16
-def episode_record(episode:int, trained:Arch, train_loss:float|None, children:list, rewards:list, stats:dict,
-                   history:list, excluded:int=0, failed=(), greedy:Arch|None=None, probabilities:dict|None=None)->dict:
+def episode_record(episode:int, trained:Arch, train_loss:float|None, children:list, rewards:list,
+                   stats:dict, history:list, excluded:int=0, failed=(), greedy:Arch|None=None,
+                   probabilities:dict|None=None)->dict:
     "One line of `history.jsonl` after the episodes `history`, less its timings"
     rec = dict(episode=episode, arch=trained.to_dict(), code=trained.code, train_loss=train_loss,
                children=[a.code for a in children], rewards=rewards,
-               mean_reward=float(np.mean(rewards)) if rewards else 0.0, best_reward=float(max(rewards, default=0.0)),
-               baseline=float(stats['baseline']), entropy=float(stats['entropy']), excluded=excluded, failed=list(failed),
+               mean_reward=float(np.mean(rewards)) if rewards else 0.0,
+               best_reward=float(max(rewards, default=0.0)), baseline=float(stats['baseline']),
+               entropy=float(stats['entropy']), excluded=excluded, failed=list(failed),
                greedy=None if greedy is None else greedy.code,
                probabilities=None if probabilities is None else
                    {k: [round(float(p), 5) for p in v] for k, v in probabilities.items()})
-    rec['modal_code'], rec['modal_share'] = modal_architecture(history[-(MODAL_WINDOW - 1):] + [rec])
+    recent = history[-(MODAL_WINDOW - 1):] + [rec]
+    rec['modal_code'], rec['modal_share'] = modal_architecture(recent)
     return rec
 
-# %% ../nbs/05b_rundir.ipynb #141cf275
+# %% ../nbs/05b_rundir.ipynb #1c932f3c
 def write_history(run_dir, history:list, tag:str|None=None):
     "Write `history.jsonl`, one JSON line per episode, whole or not at all"
-    atomic_write_text(Path(run_dir)/'history.jsonl', ''.join(json.dumps(r) + '\n' for r in history), tag)
+    lines = ''.join(json.dumps(r) + '\n' for r in history)
+    atomic_write_text(Path(run_dir)/'history.jsonl', lines, tag)
 
+# %% ../nbs/05b_rundir.ipynb #141cf275
 def read_history(path)->list[dict]:
     "The episodes of a `history.jsonl`; a last line still being written is left for the next read"
     path = Path(path)
@@ -141,52 +154,63 @@ def read_history(path)->list[dict]:
             raise ValueError(f"{path}: line {i} is not JSON ({e.msg})") from None
     return recs
 
-# %% ../nbs/05b_rundir.ipynb #24939bf6
+# %% ../nbs/05b_rundir.ipynb #b84c3924
 CHECKPOINT_FORMAT, CHECKPOINT_VERSION = 'ronas_nb.search', 1
+# what the search's `state_dict` writes, by type: a checkpoint that lacks any is refused
+CHECKPOINT_SCHEMA = dict(config=dict, net_config=dict, episode=int, arch=dict, history=list,
+                         supernet=dict, child_opt=dict, controller=dict, reinforce=dict, rng=dict)
 
+def _types_problem(d:dict)->str|None:
+    "Which key of `CHECKPOINT_SCHEMA` a checkpoint's contents lack, or hold with another type"
+    missing = [k for k in CHECKPOINT_SCHEMA if k not in d]
+    if missing: return f"missing {', '.join(missing)}"
+    for k, t in CHECKPOINT_SCHEMA.items():
+        if not isinstance(d[k], t) or isinstance(d[k], bool):
+            return f"{k} is {type(d[k]).__name__}, not {t.__name__}"
+
+# %% ../nbs/05b_rundir.ipynb #e61d9b4d
+def _schema_problem(d:dict)->str|None:
+    "What is wrong with the keys, types and history of a checkpoint's contents (None: nothing)"
+    if (problem := _types_problem(d)): return problem
+    if not 0 <= d['episode'] == len(d['history']):
+        return f"episode {d['episode']} does not match its {len(d['history'])} episodes of history"
+    for i, r in enumerate(d['history']):
+        if not (isinstance(r, dict) and r.get('episode') == i and set(HISTORY_KEYS) <= set(r)):
+            return f"history record {i} is not a record of episode {i}"
+    if not all(isinstance(v, torch.Tensor) for v in d['supernet'].values()):
+        return 'supernet holds values that are not tensors'
+    if not all(isinstance(d['rng'].get(k), torch.Tensor) for k in ('torch', 'sampler')):
+        return 'rng lacks a generator state'
+
+# %% ../nbs/05b_rundir.ipynb #0a204522
+def load_checkpoint(path)->dict:
+    "Read a search checkpoint safely (`weights_only`), refusing other formats, versions, contents"
+    path = Path(path)
+    if not path.is_file():
+        raise RunError(f"{path}: no checkpoint (is this a run directory of `ronas search`?)")
+    if path.stat().st_size == 0: raise RunError(f"{path}: empty file, not a checkpoint")
+    try: d = torch.load(path, weights_only=True, map_location='cpu')
+    except Exception as e:
+        raise RunError(f"{path}: unreadable checkpoint ({first_line(e)})") from None
+    if not isinstance(d, dict) or d.get('format') != CHECKPOINT_FORMAT:
+        raise RunError(f"{path}: not a ronas_nb search checkpoint")
+    if d.get('version') != CHECKPOINT_VERSION:
+        raise RunError(f"{path}: checkpoint format version {d.get('version')!r}, "
+                       f"this ronas_nb reads version {CHECKPOINT_VERSION}")
+    if (problem := _schema_problem(d)): raise RunError(f"{path}: damaged checkpoint: {problem}")
+    return d
+
+# %% ../nbs/05b_rundir.ipynb #24939bf6
 def write_episode(run_dir, state:dict, history:list):
     "After an episode: the checkpoint `state`, then `history.jsonl`, each whole or not at all"
     run_dir, ep = Path(run_dir), len(history) - 1
     atomic_torch_save(state, run_dir/'checkpoint.pt', f'checkpoint.pt@{ep}')
     write_history(run_dir, history, f'history.jsonl@{ep}')
 
-# %% ../nbs/05b_rundir.ipynb #b84c3924
-# what the search's `state_dict` writes, by type: `load_checkpoint` refuses a checkpoint that lacks any of it
-CHECKPOINT_SCHEMA = dict(config=dict, net_config=dict, episode=int, arch=dict, history=list, supernet=dict, child_opt=dict,
-                         controller=dict, reinforce=dict, rng=dict)
-
-def _schema_problem(d:dict)->str|None:
-    "What is wrong with the keys and types of a checkpoint's contents (None: nothing)"
-    missing = [k for k in CHECKPOINT_SCHEMA if k not in d]
-    if missing: return f"missing {', '.join(missing)}"
-    for k, t in CHECKPOINT_SCHEMA.items():
-        if not isinstance(d[k], t) or isinstance(d[k], bool): return f"{k} is {type(d[k]).__name__}, not {t.__name__}"
-    if not 0 <= d['episode'] == len(d['history']):
-        return f"episode {d['episode']} does not match its {len(d['history'])} episodes of history"
-    for i, r in enumerate(d['history']):
-        if not (isinstance(r, dict) and r.get('episode') == i and all(k in r for k in HISTORY_KEYS)):
-            return f"history record {i} is not a record of episode {i}"
-    if not all(isinstance(v, torch.Tensor) for v in d['supernet'].values()): return 'supernet holds values that are not tensors'
-    if not all(isinstance(d['rng'].get(k), torch.Tensor) for k in ('torch', 'sampler')): return 'rng lacks a generator state'
-
-# %% ../nbs/05b_rundir.ipynb #0a204522
-def load_checkpoint(path)->dict:
-    "Read a search checkpoint safely (`weights_only`), refusing other formats, versions and contents"
-    path = Path(path)
-    if not path.is_file(): raise RunError(f"{path}: no checkpoint (is this a run directory of `ronas search`?)")
-    if path.stat().st_size == 0: raise RunError(f"{path}: empty file, not a checkpoint")
-    try: d = torch.load(path, weights_only=True, map_location='cpu')
-    except Exception as e: raise RunError(f"{path}: unreadable checkpoint ({first_line(e)})") from None
-    if not isinstance(d, dict) or d.get('format') != CHECKPOINT_FORMAT: raise RunError(f"{path}: not a ronas_nb search checkpoint")
-    if d.get('version') != CHECKPOINT_VERSION:
-        raise RunError(f"{path}: checkpoint format version {d.get('version')!r}, this ronas_nb reads version {CHECKPOINT_VERSION}")
-    if (problem := _schema_problem(d)): raise RunError(f"{path}: damaged checkpoint: {problem}")
-    return d
-
 # %% ../nbs/05b_rundir.ipynb #a2aef8db
 @dataclass
 class Run:
-    "A run directory as read so far: its configuration, the finished episodes and, at the end, the result"
+    "A run directory as read so far: its configuration, finished episodes and, at the end, result"
     path: Path
     config: dict
     history: list
@@ -201,33 +225,36 @@ class Run:
     @property
     def net(self)->NetConfig|None:
         "The supernet's channel configuration, if recorded"
-        try: return NetConfig(**{k: v for k, v in (self.config.get('net') or {}).items() if k != 'space'})
+        net = self.config.get('net') or {}
+        try: return NetConfig(**{k: v for k, v in net.items() if k != 'space'})
         except TypeError: return None
 
 # %% ../nbs/05b_rundir.ipynb #f55a66b1
 def read_run(run_dir, config_type=None)->Run:
-    "Read `config.json` (checked), `history.jsonl` and, if the search has finished, `architecture.json`"
+    "Read `config.json` (checked), `history.jsonl` and, once written, `architecture.json`"
     run_dir = Path(run_dir)
     conf, final = read_run_config(run_dir, config_type), run_dir/'architecture.json'
-    return Run(run_dir, conf, read_history(run_dir/'history.jsonl'), json.loads(final.read_text()) if final.is_file() else None)
+    history = read_history(run_dir/'history.jsonl')
+    return Run(run_dir, conf, history, json.loads(final.read_text()) if final.is_file() else None)
 
-# %% ../nbs/05b_rundir.ipynb #ec211190
+# %% ../nbs/05b_rundir.ipynb #dfd85279
 def lock_holder(lock:Path)->str:
     "' (pid N on HOST)' as the process holding `lock` wrote it, or ''"
     try: pid, host = Path(lock).read_text().split()[:2]
     except (OSError, ValueError): return ''
     return f' (pid {pid} on {host})'
 
+# %% ../nbs/05b_rundir.ipynb #ec211190
 def lock_run(run_dir:Path)->int|None:
-    "Hold `run_dir/.lock` (creating `run_dir`): the descriptor, None without `flock`; a `RunError` while another holds it"
+    "Hold `run_dir/.lock` (creating `run_dir`): its descriptor (None without `flock`)"
     if fcntl is None: return None
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     fd = try_lock(run_dir/'.lock')
-    if fd is None:
-        raise RunError(f"{run_dir}: another search{lock_holder(run_dir/'.lock')} is writing this run; wait for it or use another --out")
+    if fd is None: raise RunError(f"{run_dir}: another search{lock_holder(run_dir/'.lock')} "
+                                  "is writing this run; wait for it or use another --out")
     me = f'{os.getpid()} {socket.gethostname()}\n'.encode()
-    with contextlib.suppress(OSError):   # who holds it, for the message of the next process that tries (unchanged: not rewritten)
+    with contextlib.suppress(OSError):   # who holds it, for the next that tries (unchanged: kept)
         if os.pread(fd, len(me) + 1, 0) != me: os.ftruncate(fd, 0); os.pwrite(fd, me, 0)
     return fd
 
@@ -235,11 +262,15 @@ def lock_run(run_dir:Path)->int|None:
 def check_writable(run_dir:Path):
     "A `RunError` unless `run_dir` is, or can be created as, a writable folder"
     run_dir = Path(run_dir)
-    if run_dir.exists() and not run_dir.is_dir(): raise RunError(f"{run_dir}: exists and is not a directory")
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunError(f"{run_dir}: exists and is not a directory")
     top = next(p for p in [run_dir, *run_dir.parents] if p.exists())
-    if not top.is_dir(): raise RunError(f"{run_dir}: cannot be created: {top} is a file, not a folder")
-    if not os.access(top, os.W_OK | os.X_OK): raise RunError(f"{top}: not writable, so the run {run_dir} cannot be written")
+    if not top.is_dir():
+        raise RunError(f"{run_dir}: cannot be created: {top} is a file, not a folder")
+    if not os.access(top, os.W_OK | os.X_OK):
+        raise RunError(f"{top}: not writable, so the run {run_dir} cannot be written")
 
+# %% ../nbs/05b_rundir.ipynb #28dae0b9
 def remove_temporaries(run_dir:Path):
     "Remove the temporary files of writers that were killed"
     for p in Path(run_dir).glob('*.tmp'):
@@ -247,59 +278,67 @@ def remove_temporaries(run_dir:Path):
 
 # %% ../nbs/05b_rundir.ipynb #fb17d792
 def run_stamps(run_dir:Path)->dict:
-    "Which `config.json` and `checkpoint.pt` are there: inode, size and modification time (None: missing)"
+    "Which `config.json` and `checkpoint.pt` are there: inode, size, modification time (or None)"
     def stamp(p):
         try: st = p.stat()
         except OSError: return None
         return (st.st_ino, st.st_size, st.st_mtime_ns)
     return {n: stamp(Path(run_dir)/n) for n in ('config.json', 'checkpoint.pt')}
 
+# %% ../nbs/05b_rundir.ipynb #d45920f8
 def unmake_run(run_dir:Path, top:Path):
-    "Remove the run directory a search created and wrote nothing to, and its parents up to `top` it created too"
+    "Remove the run directory a search created and wrote nothing to, and its parents up to `top`"
     with contextlib.suppress(OSError):
         if {p.name for p in run_dir.iterdir()} <= {'.lock'}:
             (run_dir/'.lock').unlink(missing_ok=True)
             _remove_made_dirs(run_dir, top)
 
 # %% ../nbs/05b_rundir.ipynb #86d61982
-# settings a resumed run may change: how long, and where and how fast it runs, never what it searches
-MAY_CHANGE = ('episodes', 'device', 'num_workers', 'amp', 'channels_last', 'cudnn_benchmark', 'gpu_memory')
-
-def _plain(x): return json.loads(json.dumps(x))
+# settings a resumed run may change: how long, where and how fast it runs, never what it searches
+MAY_CHANGE = ('episodes', 'device', 'num_workers', 'amp', 'channels_last', 'cudnn_benchmark',
+              'gpu_memory')
 
 def resume_changes(run_dir:Path, saved, asked:dict)->dict:
-    "What the settings `asked` change in the `saved` ones, as `{name: [old, new]}`; only `MAY_CHANGE` may"
+    "What the settings `asked` change in the `saved` ones, as `{name: [old, new]}`"
     fixed = sorted(set(asked) - set(MAY_CHANGE))
-    if fixed: raise RunError(f"{run_dir}: {', '.join(fixed)} cannot change when a search is resumed (only {', '.join(MAY_CHANGE)} can)")
+    if fixed: raise RunError(f"{run_dir}: {', '.join(fixed)} cannot change when a search is "
+                             f"resumed (only {', '.join(MAY_CHANGE)} can)")
     return {k: [getattr(saved, k), v] for k, v in asked.items() if getattr(saved, k) != v}
 
-# %% ../nbs/05b_rundir.ipynb #f73aa3fb
-def _same_run(ck:dict, conf:dict)->bool:
-    "Whether a checkpoint and a `config.json` agree on the settings that may not change and on the supernet"
-    fixed = lambda d: {k: v for k, v in d.items() if k not in MAY_CHANGE}
-    return fixed(_plain(ck['config'])) == fixed(conf['config']) and _plain(ck['net_config']) == conf['net']
+# %% ../nbs/05b_rundir.ipynb #6dee2908
+def _plain(x): return json.loads(json.dumps(x))
 
+def _same_run(ck:dict, conf:dict)->bool:
+    "Whether a checkpoint and a `config.json` agree on the supernet and the fixed settings"
+    fixed = lambda d: {k: v for k, v in d.items() if k not in MAY_CHANGE}
+    same_net = _plain(ck['net_config']) == conf['net']
+    return same_net and fixed(_plain(ck['config'])) == fixed(conf['config'])
+
+# %% ../nbs/05b_rundir.ipynb #f73aa3fb
 def resume_state(run_dir:Path, asked:dict, config_type)->tuple:
-    "(settings, config.json, checkpoint or None, changes) of the run in `run_dir`, checked against each other"
+    "(settings, config.json, checkpoint or None, changes) of the run in `run_dir`, checked together"
     run_dir = Path(run_dir)
     conf, ck_path = read_run_config(run_dir, config_type), run_dir/'checkpoint.pt'
-    ck = load_checkpoint(ck_path) if ck_path.exists() else None   # none: killed before its first episode ended
-    if ck is not None and not _same_run(ck, conf):
-        raise RunError(f"{ck_path}: belongs to another run: its settings differ from {run_dir/'config.json'}")
+    ck = load_checkpoint(ck_path) if ck_path.exists() else None   # None: killed in episode 0
+    if ck is not None and not _same_run(ck, conf): raise RunError(
+        f"{ck_path}: belongs to another run: its settings differ from {run_dir/'config.json'}")
     try: saved = config_type.from_dict(ck['config'] if ck is not None else conf['config'])
-    except (TypeError, ValueError) as e: raise RunError(f"{ck_path}: damaged checkpoint: config: {e}") from None
+    except (TypeError, ValueError) as e:
+        raise RunError(f"{ck_path}: damaged checkpoint: config: {e}") from None
     changes = resume_changes(run_dir, saved, asked)
     try: return replace(saved, **{k: new for k, (_, new) in changes.items()}), conf, ck, changes
-    except (TypeError, ValueError) as e: raise RunError(f"{run_dir}: cannot resume with these settings: {e}") from None
+    except (TypeError, ValueError) as e:
+        raise RunError(f"{run_dir}: cannot resume with these settings: {e}") from None
 
 # %% ../nbs/05b_rundir.ipynb #b3cddfc0
 def check_resumed_net(run_dir:Path, data_dir, net:dict, conf:dict):
-    "A `RunError` when the data gives another supernet (search space, channels) than the run was searched with"
+    "A `RunError` when the data gives another supernet (search space, channels) than the run's"
     if _plain(net) != conf['net']:
-        raise RunError(f"{data_dir}: gives another search space than the one the run in {run_dir} was searched with")
+        raise RunError(f"{data_dir}: gives another search space than the one "
+                       f"the run in {run_dir} was searched with")
 
 def record_resume(run_dir:Path, conf:dict, episode:int, changes:dict)->dict:
-    "`conf` with the changes of a resume at `episode` added under `resumes`, written as `config.json`"
+    "`conf` with a resume's `changes` at `episode` added under `resumes`, written as `config.json`"
     conf['resumes'] = conf.get('resumes', []) + [dict(episode=episode, changed=changes)]
     write_config(run_dir, conf)
     return conf
@@ -309,16 +348,18 @@ _arch = lru_cache(maxsize=8192)(arch_from_code)   # a history repeats the same c
 
 def agreement(codes:list, target:Arch, names)->float:
     "Mean share of the decisions `names` on which the architectures `codes` choose as `target` does"
-    return float(np.mean([[_arch(c)[n] == target[n] for n in names] for c in codes])) if codes else float('nan')
+    if not codes: return float('nan')
+    return float(np.mean([[_arch(c)[n] == target[n] for n in names] for c in codes]))
 
 def searched_decisions(record:dict)->list[str]:
-    "Decisions with more than one allowed choice, read from an early record's probabilities (all decisions if none)"
+    "Decisions with more than one allowed choice, read from an early record's probabilities"
     probs = record.get('probabilities')
-    return [n for n, p in probs.items() if sum(q > 0 for q in p) > 1] if probs else list(DECISION_NAMES)
+    if not probs: return list(DECISION_NAMES)
+    return [n for n, p in probs.items() if sum(q > 0 for q in p) > 1]
 
 # %% ../nbs/05b_rundir.ipynb #59a0eaf2
 def _new_figure(figsize, detached:bool):
-    "A pyplot figure (shown by notebooks), or a `detached` one on an Agg canvas (not tracked by pyplot: for files)"
+    "A pyplot figure (shown by notebooks), or a `detached` one on an Agg canvas, unknown to pyplot"
     if not detached:
         import matplotlib.pyplot as plt
         return plt.figure(figsize=figsize)
@@ -327,35 +368,47 @@ def _new_figure(figsize, detached:bool):
     fig = Figure(figsize=figsize); FigureCanvasAgg(fig)
     return fig
 
+# %% ../nbs/05b_rundir.ipynb #5180c860
+def _plot_rewards(ax, history:list):
+    "Each sampled child's reward (grey dots), their mean and best, and the REINFORCE baseline"
+    ep = [r['episode'] for r in history]
+    each = np.repeat(ep, [len(r['rewards']) for r in history])
+    rewards = [x for r in history for x in r['rewards']]
+    ax.scatter(each, rewards, s=4, c='#bbbbbb', lw=0, gid='children')
+    for k, c, ls in (('mean_reward', 'tab:blue', '-'), ('best_reward', 'tab:green', '-'),
+                     ('baseline', 'tab:orange', '--')):
+        ax.plot(ep, [r[k] for r in history], ls, c=c, label=k.replace('_', ' '), gid=k)
+    ax.set(xlabel='episode', ylabel='reward (validation dice)',
+           title='reward of the sampled children')
+    ax.legend(fontsize=7)
+
 # %% ../nbs/05b_rundir.ipynb #c6ea684a
 def _plot_convergence(ax, history:list, window:int):
-    "The share of each episode's children that are the modal child, and their agreement with the final architecture"
-    ep = [r['episode'] for r in history]
-    code, frac = modal_architecture(history, window)
-    ax.plot(ep, [r['children'].count(code) / len(r['children']) for r in history], c='tab:red', label='modal child', gid='modal')
+    "Each episode's share of the modal child, and its children's agreement with the final one"
+    ep, (code, frac) = [r['episode'] for r in history], modal_architecture(history, window)
+    share = [r['children'].count(code) / len(r['children']) for r in history]
+    ax.plot(ep, share, c='tab:red', label='modal child', gid='modal')
     if history and (history[-1].get('greedy') or code):
-        final, names = _arch(history[-1].get('greedy') or code), searched_decisions(history[0])   # near-uniform: every allowed choice > 0
+        final = _arch(history[-1].get('greedy') or code)
+        names = searched_decisions(history[0])   # near-uniform: every allowed choice > 0
         ax.plot(ep, [agreement(r['children'], final, names) for r in history], c='tab:gray',
                 label='agreement with the final architecture', gid='agreement')
     ax.axhline(0.8, c='#999999', ls=':', lw=1)
-    ax.text(ep[0] if ep else 0, 0.82, 'paper: the same child > 80 % of the time', fontsize=7, color='#777777')
+    ax.text(ep[0] if ep else 0, 0.82, 'paper: the same child > 80 % of the time', fontsize=7,
+            color='#777777')
     ax.set(xlabel='episode', ylabel='share of the sampled children', ylim=(0, 1.05),
            title=f'modal child: {frac:.0%} (last {min(window, len(history))} episodes)')
     ax.legend(fontsize=7, loc='center right')
 
 # %% ../nbs/05b_rundir.ipynb #92f12d9c
 def plot_search(history:list, path=None, window:int=MODAL_WINDOW):
-    "Fig. 3 (right): entropy, rewards and baseline per episode, and how the samples converge; saved to `path` if given"
+    "Fig. 3 (right): entropy, rewards and baseline per episode, how the samples converge; to `path`"
     fig = _new_figure((12, 3.3), detached=path is not None)
     a1, a2, a3 = fig.subplots(1, 3)
     ep = [r['episode'] for r in history]
     a1.plot(ep, [r['entropy'] for r in history], c='tab:purple', gid='entropy')
     a1.set(xlabel='episode', ylabel='entropy (nats)', title='controller entropy')
-    a2.scatter(np.repeat(ep, [len(r['rewards']) for r in history]), [x for r in history for x in r['rewards']],
-               s=4, c='#bbbbbb', lw=0, gid='children')
-    for k, c, ls in (('mean_reward', 'tab:blue', '-'), ('best_reward', 'tab:green', '-'), ('baseline', 'tab:orange', '--')):
-        a2.plot(ep, [r[k] for r in history], ls, c=c, label=k.replace('_', ' '), gid=k)
-    a2.set(xlabel='episode', ylabel='reward (validation dice)', title='reward of the sampled children'); a2.legend(fontsize=7)
+    _plot_rewards(a2, history)
     _plot_convergence(a3, history, window)
     fig.tight_layout()
     if path is not None:
@@ -365,32 +418,37 @@ def plot_search(history:list, path=None, window:int=MODAL_WINDOW):
 
 # %% ../nbs/05b_rundir.ipynb #7ca7acec
 def write_final(run_dir:Path, info:dict, child, history:list):
-    "The end of a search: the standalone child `model.pt`, then `architecture.json` (`info`) and `curves.png`"
+    "The end of a search: the child `model.pt`, then `architecture.json` (`info`) and `curves.png`"
     run_dir = Path(run_dir)
     try: save_child(child, run_dir/'model.pt')
     except OSError as e: raise _write_error(run_dir/'model.pt', e) from None
     atomic_write_text(run_dir/'architecture.json', json.dumps(info, indent=1))
     plot_search(history, run_dir/'curves.png')
 
-# %% ../nbs/05b_rundir.ipynb #ca5848d3
+# %% ../nbs/05b_rundir.ipynb #4f685a16
 def _load_model(model:Path):
     "`load_child`, with a one-line message when the weights do not fit"
     try: return load_child(model)
     except ValueError as e:
         msg = str(e).splitlines()[0]
         if 'state_dict' in msg:
-            msg = f"{model}: its weights do not fit the architecture it declares (another architecture's weights, or a corrupt file)"
+            msg = (f"{model}: its weights do not fit the architecture it declares "
+                   "(another architecture's weights, or a corrupt file)")
         raise RunError(msg) from None
 
+# %% ../nbs/05b_rundir.ipynb #ca5848d3
 def read_final(run_dir, config_type=None)->tuple:
     "The checked `config.json` and the standalone child `model.pt` of a finished run"
     conf, model = read_run_config(run_dir, config_type), Path(run_dir)/'model.pt'
-    if not model.is_file():
-        raise RunError(f"{model}: missing: the search in {run_dir} has not finished (resume it with ronas search --resume --out {run_dir})")
-    child = _load_model(model)
-    keys = ('in_channels', 'n_classes', 'width', 'max_width')
+    if not model.is_file(): raise RunError(
+        f"{model}: missing: the search in {run_dir} has not finished "
+        f"(resume it with ronas search --resume --out {run_dir})")
+    child, keys = _load_model(model), ('in_channels', 'n_classes', 'width', 'max_width')
     mine, theirs = {k: getattr(child.cfg, k) for k in keys}, {k: conf['net'].get(k) for k in keys}
-    if mine != theirs: raise RunError(f"{model}: belongs to another run: its network has {mine}, {Path(run_dir)/'config.json'} says {theirs}")
+    if mine != theirs: raise RunError(f"{model}: belongs to another run: its network has {mine}, "
+                                      f"{Path(run_dir)/'config.json'} says {theirs}")
     try: SearchSpace.from_dict(conf['net']['space']).validate(child.arch)
-    except ValueError as e: raise RunError(f"{model}: its architecture is not from this run's search space ({e})") from None
+    except ValueError as e:
+        why = f"{model}: its architecture is not from this run's search space ({e})"
+        raise RunError(why) from None
     return conf, child

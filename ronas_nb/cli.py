@@ -9,10 +9,11 @@ from pathlib import Path
 import torch
 from . import __version__
 from .data import SYNTH_KINDS, TaskError, first_line, make_synthetic_task, preprocess_image, check_task_record
-from .space import SearchSpace, arch_from_code
-from .supernet import load_child, total_strides
+from .space import arch_from_code
+from .supernet import total_strides
 from .infer import evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions
-from .search import PRESETS, SearchConfig, RunError, BudgetError, ArchError, preset, run_search, read_run_config, fold_data, _lock_run, _holder
+from .rundir import RunError, lock_run, lock_holder, read_final
+from .search import PRESETS, SearchConfig, BudgetError, ArchError, preset, run_search, fold_data
 
 # %% auto #0
 __all__ = ['SEED', 'DEMO_TASK', 'DEMO_RUN', 'DEVICE_HELP', 'BAD_INPUT', 'UsageError', 'Interrupted', 'synth', 'add_synth',
@@ -198,34 +199,13 @@ def add_train(sub):
     p.set_defaults(func=train)
 
 # %% ../nbs/09_cli.ipynb #96b6e438
-def _load_model(model:Path):
-    "`load_child`, with a one-line message when the weights do not fit"
-    try: return load_child(model)
-    except ValueError as e:
-        msg = str(e).splitlines()[0]
-        if 'state_dict' in msg: msg = f"{model}: its weights do not fit the architecture it declares (another architecture's weights, or a corrupt file)"
-        raise RunError(msg) from None
-
-def _run_files(run)->tuple:
-    "The checked `config.json` and the standalone child of a finished run"
-    conf = read_run_config(run)
-    model = Path(run)/'model.pt'
-    if not model.is_file(): raise RunError(f"{model}: missing: the search in {run} has not finished (resume it with ronas search --resume --out {run})")
-    child = _load_model(model)
-    keys = ('in_channels', 'n_classes', 'width', 'max_width')
-    mine, theirs = {k: getattr(child.cfg, k) for k in keys}, {k: conf['net'].get(k) for k in keys}
-    if mine != theirs: raise RunError(f"{model}: belongs to another run: its network has {mine}, {Path(run)/'config.json'} says {theirs}")
-    try: SearchSpace.from_dict(conf['net']['space']).validate(child.arch)
-    except ValueError as e: raise RunError(f"{model}: its architecture is not from this run's search space ({e})") from None
-    return conf, child
-
 def evaluate(args:argparse.Namespace):
     "`ronas evaluate`: validation dice of a run's final child, written to evaluation.json"
     device = _device(args.device)
-    conf, child = _run_files(args.run)
+    conf, child = read_final(args.run, SearchConfig)
     run = Path(args.run)
-    try: lock = _lock_run(run)   # a search still writing this run would replace model.pt under us
-    except RunError: raise RunError(f"{run}: a search{_holder(run/'.lock')} is writing this run; evaluate it when the search has finished") from None
+    try: lock = lock_run(run)   # a search still writing this run would replace model.pt under us
+    except RunError: raise RunError(f"{run}: a search{lock_holder(run/'.lock')} is writing this run; evaluate it when the search has finished") from None
     try: _evaluate(args, conf, child, device)
     finally:
         if lock is not None: os.close(lock)
@@ -284,7 +264,7 @@ def _not_over(out, *inputs):
 def predict(args:argparse.Namespace):
     "`ronas predict`: segment NIfTI images with a run's final child"
     device = _device(args.device)
-    conf, child = _run_files(args.run)
+    conf, child = read_final(args.run, SearchConfig)
     cfg, out = SearchConfig.from_dict(conf['config']), Path(args.out)
     if out.exists() and not out.is_dir(): raise TaskError(out, 'exists and is not a folder')
     files = _inputs(args.input)

@@ -4,32 +4,32 @@
 
 # %% ../nbs/06_search.ipynb #d577a2ca
 from __future__ import annotations
-import contextlib, gc, hashlib, io, itertools, json, math, os, random, re, signal, socket, time
+import contextlib, gc, hashlib, itertools, math, os, random, re, time
 from collections import Counter
-from dataclasses import dataclass, asdict, field, fields, replace
+from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .data import TaskError, first_line, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, task_record, check_task_record, PatchDataset, atomic_write, try_lock, _remove_made_dirs
+from .data import TaskError, first_line, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, task_record, check_task_record, PatchDataset
 from .space import Arch, SearchSpace, NODES, SKIPS, skip_name, arch_from_code
-from .supernet import SuperNet, ChildNet, NetConfig, total_strides, save_child
+from .supernet import SuperNet, ChildNet, NetConfig, total_strides
 from .memory import estimate_training_memory, estimate_inference_memory
 from .controller import Controller, Reinforce, sample_uniform
 from .infer import oneshot_probs, label_map, dice_scores, reward_stages
 from .distributed import OneProcess, start as start_parallel
-try: import fcntl
-except ImportError: fcntl = None   # Windows: no `flock`; a run directory is not locked
+from .rundir import (RunError, kill_point, MODAL_WINDOW, modal_architecture, episode_record, CHECKPOINT_FORMAT,
+    CHECKPOINT_VERSION, run_config, write_config, write_history, write_episode, write_final, lock_run,
+    check_writable, remove_temporaries, run_stamps, unmake_run, resume_state, check_resumed_net, record_resume)
+from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['AMP_MODES', 'CONTROLLERS', 'PRESETS', 'GIB', 'MAX_DRAWS', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'EPISODE_PARTS',
-           'METHOD_PARTS', 'RUN_FORMAT', 'RUN_VERSION', 'CHECKPOINT_SCHEMA', 'HISTORY_KEYS', 'MODAL_WINDOW',
-           'REFERENCE_RANDOM', 'SearchConfig', 'preset', 'check_poolable', 'FoldData', 'held_out_names', 'fold_data',
-           'amp_dtype', 'autocast', 'channels_last', 'train_child', 'reward', 'child_step_bytes', 'child_reward_bytes',
-           'MemoryBudget', 'BudgetError', 'fit_patch', 'release_memory', 'oom_guarded', 'RunError', 'kill_point',
-           'atomic_write_text', 'atomic_torch_save', 'ArchError', 'fixed_arch', 'seed_everything', 'Search',
-           'PartClock', 'time_breakdown', 'plot_time_breakdown', 'load_checkpoint', 'read_run_config', 'plot_curves',
-           'run_search', 'modal_architecture', 'final_architecture']
+__all__ = ['AMP_MODES', 'CONTROLLERS', 'PRESETS', 'GIB', 'MAX_DRAWS', 'EPISODE_PARTS', 'METHOD_PARTS', 'REFERENCE_RANDOM',
+           'SearchConfig', 'preset', 'check_poolable', 'FoldData', 'held_out_names', 'fold_data', 'amp_dtype',
+           'autocast', 'channels_last', 'train_child', 'reward', 'child_step_bytes', 'child_reward_bytes',
+           'MemoryBudget', 'BudgetError', 'fit_patch', 'release_memory', 'oom_guarded', 'ArchError', 'fixed_arch',
+           'seed_everything', 'Search', 'PartClock', 'time_breakdown', 'plot_time_breakdown', 'run_search',
+           'final_architecture']
 
 # %% ../nbs/06_search.ipynb #59f0cb09
 AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
@@ -292,38 +292,7 @@ def oom_guarded(dev:torch.device, fn, *args, **kwargs)->tuple:
     release_memory(dev)   # outside the except block: the traceback and the tensors its frames hold are gone
     return None, True
 
-# %% ../nbs/06_search.ipynb #74756e46
-class RunError(ValueError):
-    "A run directory that cannot be used; the message names it and the problem"
-
-def kill_point(tag:str):
-    "Test hook: SIGKILL this process when the environment variable RONAS_TEST_KILL_AT equals `tag`"
-    if os.environ.get('RONAS_TEST_KILL_AT') == tag: os.kill(os.getpid(), signal.SIGKILL)
-
-def _write(f, data:bytes, tag:str):
-    "Write `data` to `f` in two halves, with the kill point `tag` between them"
-    half = len(data) // 2
-    f.write(data[:half]); f.flush(); kill_point(tag)
-    f.write(data[half:])
-
-def _write_error(path:Path, e:OSError)->OSError:
-    "`e` restated for the file the user knows about"
-    return OSError(e.errno, f"cannot write: {e.strerror or e}; the previous {path.name}, if any, is intact", str(path))
-
-def _atomic(path, data:bytes, tag:str|None=None):
-    "Write `data` to `path` whole or not at all (`atomic_write`), with the kill point and an error that names the file"
-    path = Path(path)
-    try: atomic_write(path, data, write=lambda f, d: _write(f, d, tag or path.name))
-    except OSError as e: raise _write_error(path, e) from None
-
-def atomic_write_text(path, text:str, tag:str|None=None): _atomic(path, text.encode('utf-8'), tag)
-def atomic_torch_save(obj, path, tag:str|None=None):
-    buf = io.BytesIO(); torch.save(obj, buf)   # serialise first: an error here never touches the disk
-    _atomic(path, buf.getvalue(), tag)
-
 # %% ../nbs/06_search.ipynb #454faf47
-CHECKPOINT_FORMAT, CHECKPOINT_VERSION = 'ronas_nb.search', 1
-
 class ArchError(ValueError):
     "An architecture asked for by code that is not one of the search space's"
 
@@ -434,12 +403,14 @@ def plot_time_breakdown(history:list, ax=None):
     return ax
 
 # %% ../nbs/06_search.ipynb #8d1d2cbb
+@patch
 def _draw(self:Search, n:int)->list[Arch]:
     "`n` architectures from the search's policy: the controller ('rl'), uniform ('random'), the one trained ('fixed')"
     if self.cfg.controller == 'fixed': return [self.arch] * n
     if self.cfg.controller == 'random': return sample_uniform(self.space, n, self.gen)
     with torch.no_grad(): return self.controller.sample(n, generator=self.gen)[0]
 
+@patch
 def _sample_children(self:Search, clock:PartClock|None=None)->tuple[list, list]:
     "`cfg.children` samples that fit the budget (fewer after `MAX_DRAWS` rounds), and those it excluded"
     if self.cfg.controller == 'fixed': return [self.arch], []   # alone: its own reward, for the curves
@@ -451,18 +422,23 @@ def _sample_children(self:Search, clock:PartClock|None=None)->tuple[list, list]:
         for a in self._draw(self.cfg.children - len(fit)): (fit if fits(a) else excluded).append(a)
     return fit, excluded
 
+# %% ../nbs/06_search.ipynb #2720c04d
+@patch
 def _update(self:Search, archs:list, rewards:list)->dict:
     "The controller's REINFORCE step ('rl'); the baselines do not learn, and record the mean reward and their policy's entropy"
     if self.cfg.controller == 'rl': return self.reinforce.step(archs, rewards)
     return dict(baseline=float(np.mean(rewards)), entropy=self.controller.max_entropy if self.cfg.controller == 'random' else 0.)
 
-def _reward_subset(self:Search, episode:int)->list[int]|None:
+@patch
+def reward_subset(self:Search, episode:int)->list[int]|None:
     "Which reward cases reward `episode`'s children: None for all, else `cfg.reward_cases` of them drawn for that episode"
     n, k = len(self.data.reward), self.cfg.reward_cases
     if k is None or k >= n: return None
     return sorted(np.random.default_rng([self.cfg.seed, episode]).choice(n, k, replace=False).tolist())   # resumes and ranks agree
 
-def _episode(self:Search, progress:bool=False)->dict:
+# %% ../nbs/06_search.ipynb #9d4fa042
+@patch
+def run_episode(self:Search, progress:bool=False)->dict:
     "Train the current child, reward `cfg.children` samples, update the controller, sample the next child"
     cfg, t0, ep, par, clock = self.cfg, time.perf_counter(), self.episode, self.par, PartClock()
     with clock.part('train'): loss, oom = oom_guarded(self.dev, train_child, self.net, self.arch, self._patches, self.opt, cfg, epoch0=ep * cfg.child_epochs,
@@ -490,12 +466,8 @@ def _episode(self:Search, progress:bool=False)->dict:
             greedy, probs = (self.controller.greedy(), self.controller.probabilities()) if learned else (None, None)
         with clock.part('budget'):
             if self.budget is not None: self.arch = self._fitting(self.arch)
-        rec = dict(episode=self.episode, arch=trained.to_dict(), code=trained.code, train_loss=loss,
-                   children=[a.code for a in archs], rewards=rewards, mean_reward=float(np.mean(rewards)) if rewards else 0.0,
-                   best_reward=float(max(rewards, default=0.0)), baseline=float(stats['baseline']), entropy=float(stats['entropy']),
-                   excluded=len(excluded), failed=failed, greedy=greedy.code if learned else None,
-                   probabilities={k: [round(float(p), 5) for p in v] for k, v in probs.items()} if learned else None)
-        rec['modal_code'], rec['modal_share'] = modal_architecture(self.history[-(MODAL_WINDOW - 1):] + [rec])
+        rec = episode_record(self.episode, trained, loss, archs, rewards, stats, self.history, excluded=len(excluded),
+                             failed=failed, greedy=greedy, probabilities=probs)
         if subset is not None: rec['reward_cases'] = [self.data.reward[i].name for i in subset]
         rec['seconds'] = time.perf_counter() - t0
         rec['parts'] = {k: round(v, 4) for k, v in {**clock.seconds, 'write': self.write_seconds}.items() if v is not None}
@@ -504,11 +476,9 @@ def _episode(self:Search, progress:bool=False)->dict:
     self.episode += 1
     return rec
 
-Search._draw, Search._sample_children, Search._update, Search.run_episode = _draw, _sample_children, _update, _episode
-Search.reward_subset = _reward_subset
-
 # %% ../nbs/06_search.ipynb #d973f5e0
-def _state_dict(self:Search)->dict:
+@patch
+def state_dict(self:Search)->dict:
     "Everything needed to resume, as tensors and plain values"
     return dict(format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION, config=self.cfg.to_dict(), net_config=self.net.config(),
                 episode=self.episode, arch=self.arch.to_dict(), history=self.history,
@@ -531,6 +501,7 @@ def _moments_problem(name:str, opt:dict, params:list)->str|None:
         for k in ('exp_avg', 'exp_avg_sq'):
             if k in st and tuple(st[k].shape) != tuple(params[i].shape): return f"{name}: {k} of parameter {i} has shape {tuple(st[k].shape)}, not {tuple(params[i].shape)}"
 
+@patch
 def _check_state(self:Search, d:dict):
     "A `ValueError` unless every tensor of the state `d` fits this search's networks, checked before any is loaded"
     problem = (_shapes_problem('supernet', self.net.state_dict(), d['supernet']) or _shapes_problem('controller', self.controller.state_dict(), d['controller'])
@@ -538,194 +509,43 @@ def _check_state(self:Search, d:dict):
                or _moments_problem('reinforce', d['reinforce']['optimizer'], list(self.controller.parameters())))
     if problem: raise ValueError(problem)
 
-def _load_state_dict(self:Search, d:dict):
+@patch
+def load_state_dict(self:Search, d:dict):
     "Restore a state written by `state_dict`, checked first (`_check_state`)"
-    _check_state(self, d)
+    self._check_state(d)
     self.net.load_state_dict(d['supernet']); self.opt.load_state_dict(d['child_opt'])
     self.controller.load_state_dict(d['controller']); self.reinforce.load_state_dict(d['reinforce'])
     self.episode, self.history, self.arch = d['episode'], list(d['history']), self.space.validate(d['arch'])
     torch.set_rng_state(d['rng']['torch']); self.gen.set_state(d['rng']['sampler'])
     if self.scaler is not None and 'scaler' in d: self.scaler.load_state_dict(d['scaler'])
     if self.budget is not None: self.arch = self._fitting(self.arch)   # a resume may have brought a smaller budget
-Search.state_dict, Search.load_state_dict = _state_dict, _load_state_dict
-
-# %% ../nbs/06_search.ipynb #c55b333e
-RUN_FORMAT, RUN_VERSION = 'ronas_nb.run', 1
-
-def _write_history(search:Search, run_dir:Path, tag=None):
-    atomic_write_text(run_dir/'history.jsonl', ''.join(json.dumps(r) + '\n' for r in search.history), tag)
-
-def _write_episode(search:Search, run_dir:Path):
-    ep = search.episode - 1
-    atomic_torch_save(search.state_dict(), run_dir/'checkpoint.pt', f'checkpoint.pt@{ep}')
-    _write_history(search, run_dir, f'history.jsonl@{ep}')
-
-# what `state_dict` writes, by type: `load_checkpoint` refuses a checkpoint that lacks any of it
-CHECKPOINT_SCHEMA = dict(config=dict, net_config=dict, episode=int, arch=dict, history=list, supernet=dict, child_opt=dict,
-                         controller=dict, reinforce=dict, rng=dict)
-HISTORY_KEYS = ('episode', 'arch', 'code', 'children', 'rewards', 'mean_reward', 'baseline', 'entropy', 'train_loss', 'seconds')
-
-def _schema_problem(d:dict)->str|None:
-    "What is wrong with the keys and types of a checkpoint's contents (None: nothing)"
-    missing = [k for k in CHECKPOINT_SCHEMA if k not in d]
-    if missing: return f"missing {', '.join(missing)}"
-    for k, t in CHECKPOINT_SCHEMA.items():
-        if not isinstance(d[k], t) or isinstance(d[k], bool): return f"{k} is {type(d[k]).__name__}, not {t.__name__}"
-    if not 0 <= d['episode'] == len(d['history']): return f"episode {d['episode']} does not match its {len(d['history'])} episodes of history"
-    for i, r in enumerate(d['history']):
-        if not (isinstance(r, dict) and r.get('episode') == i and all(k in r for k in HISTORY_KEYS)): return f"history record {i} is not a record of episode {i}"
-    if not all(isinstance(v, torch.Tensor) for v in d['supernet'].values()): return 'supernet holds values that are not tensors'
-    if not all(isinstance(d['rng'].get(k), torch.Tensor) for k in ('torch', 'sampler')): return 'rng lacks a generator state'
-
-def load_checkpoint(path)->dict:
-    "Read a search checkpoint safely (`weights_only`), refusing other formats, versions and contents"
-    path = Path(path)
-    if not path.is_file(): raise RunError(f"{path}: no checkpoint (is this a run directory of `ronas search`?)")
-    if path.stat().st_size == 0: raise RunError(f"{path}: empty file, not a checkpoint")
-    try: d = torch.load(path, weights_only=True, map_location='cpu')
-    except Exception as e: raise RunError(f"{path}: unreadable checkpoint ({first_line(e)})") from None
-    if not isinstance(d, dict) or d.get('format') != CHECKPOINT_FORMAT: raise RunError(f"{path}: not a ronas_nb search checkpoint")
-    if d.get('version') != CHECKPOINT_VERSION:
-        raise RunError(f"{path}: checkpoint format version {d.get('version')!r}, this ronas_nb reads version {CHECKPOINT_VERSION}")
-    if (problem := _schema_problem(d)): raise RunError(f"{path}: damaged checkpoint: {problem}")
-    return d
-
-def read_run_config(run_dir)->dict:
-    "The `config.json` of a run directory, checked"
-    p = Path(run_dir)/'config.json'
-    if not Path(run_dir).is_dir(): raise RunError(f"{run_dir}: not a directory")
-    if not p.is_file(): raise RunError(f"{p}: missing: {run_dir} is not a ronas_nb run directory")
-    try: d = json.loads(p.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise RunError(f"{p}: malformed JSON ({e})") from None
-    if not isinstance(d, dict) or d.get('format') != RUN_FORMAT: raise RunError(f"{p}: not a ronas_nb run configuration")
-    if d.get('version') != RUN_VERSION: raise RunError(f"{p}: run format version {d.get('version')!r}, this ronas_nb reads version {RUN_VERSION}")
-    missing = [k for k in ('data', 'config', 'net', 'labels', 'split') if not isinstance(d.get(k), (str, dict))]
-    if missing: raise RunError(f"{p}: damaged run configuration: missing {', '.join(missing)}")
-    try: SearchConfig.from_dict(d['config'])
-    except (TypeError, ValueError) as e: raise RunError(f"{p}: damaged run configuration: config: {e}") from None
-    return d
-
-# %% ../nbs/06_search.ipynb #c7589967
-def plot_curves(history:list, path=None):
-    "Fig. 3: entropy, rewards and baseline, and the modal child's share of the samples, per episode; saved to `path` if given"
-    if path is None:   # a pyplot figure, which a notebook shows
-        import matplotlib.pyplot as plt
-        fig = plt.figure(figsize=(14, 3.5))
-    else:              # a figure of its own on an Agg canvas: pyplot's backend and figures are left as the user set them
-        from matplotlib.figure import Figure
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        fig = Figure(figsize=(14, 3.5)); FigureCanvasAgg(fig)
-    a1, a2, a3 = fig.subplots(1, 3)
-    ep = [r['episode'] for r in history]
-    share = [modal_architecture(history[max(0, i - MODAL_WINDOW + 1):i + 1])[1] for i in range(len(history))]
-    a1.plot(ep, [r['entropy'] for r in history], c='tab:purple'); a1.set(xlabel='episode', ylabel='entropy (nats)', title='controller entropy')
-    a2.plot(ep, [r['mean_reward'] for r in history], label='mean reward')
-    a2.plot(ep, [r['best_reward'] for r in history], label='best reward', alpha=.7)
-    a2.plot(ep, [r['baseline'] for r in history], '--', label='baseline')
-    a2.set(xlabel='episode', ylabel='validation dice', title='reward'); a2.legend(fontsize=8)
-    a3.plot(ep, share, c='tab:red'); a3.axhline(0.8, ls=':', c='gray', label="paper: > 80%")
-    a3.set(xlabel='episode', ylabel='share of samples', ylim=(0, 1.02), title=f'modal child (last {MODAL_WINDOW} episodes)'); a3.legend(fontsize=8)
-    fig.tight_layout()
-    if path is not None:
-        buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=100)
-        _atomic(path, buf.getvalue())
-    return fig
 
 # %% ../nbs/06_search.ipynb #a8bab212
-def _check_out(run_dir:Path):
-    "A `RunError` unless `run_dir` is, or can be created as, a writable folder"
-    if run_dir.exists() and not run_dir.is_dir(): raise RunError(f"{run_dir}: exists and is not a directory")
-    top = next(p for p in [run_dir, *run_dir.parents] if p.exists())
-    if not top.is_dir(): raise RunError(f"{run_dir}: cannot be created: {top} is a file, not a folder")
-    if not os.access(top, os.W_OK | os.X_OK): raise RunError(f"{top}: not writable, so the run {run_dir} cannot be written")
-
-def _remove_temporaries(run_dir:Path):
-    "Remove the temporary files of writers that were killed"
-    for p in run_dir.glob('*.tmp'):
-        if p.name.startswith(('.', 'model.pt')): p.unlink(missing_ok=True)
-
-def _holder(lock:Path)->str:
-    "' (pid N on HOST)' as the search holding `lock` wrote it, or ''"
-    try: pid, host = lock.read_text().split()[:2]
-    except (OSError, ValueError): return ''
-    return f' (pid {pid} on {host})'
-
-def _lock_run(run_dir:Path)->int|None:
-    "Hold `run_dir/.lock` (creating `run_dir`): the descriptor, None without `flock`; a `RunError` while another search holds it"
-    if fcntl is None: return None
-    run_dir.mkdir(parents=True, exist_ok=True)
-    fd = try_lock(run_dir/'.lock')
-    if fd is None: raise RunError(f"{run_dir}: another search{_holder(run_dir/'.lock')} is writing this run; wait for it or use another --out")
-    me = f'{os.getpid()} {socket.gethostname()}\n'.encode()
-    with contextlib.suppress(OSError):   # who holds it, for the message of the next search that tries (unchanged: not rewritten)
-        if os.pread(fd, len(me) + 1, 0) != me: os.ftruncate(fd, 0); os.pwrite(fd, me, 0)
-    return fd
-
-def _stamps(run_dir:Path)->dict:
-    "Which `config.json` and `checkpoint.pt` are there: inode, size and modification time (None: missing)"
-    def stamp(p):
-        try: st = p.stat()
-        except OSError: return None
-        return (st.st_ino, st.st_size, st.st_mtime_ns)
-    return {n: stamp(run_dir/n) for n in ('config.json', 'checkpoint.pt')}
-
-def _unmake(run_dir:Path, top:Path):
-    "Remove the run directory this search created and wrote nothing to, and its parents up to `top` it created too"
-    with contextlib.suppress(OSError):
-        if {p.name for p in run_dir.iterdir()} <= {'.lock'}:
-            (run_dir/'.lock').unlink(missing_ok=True)
-            _remove_made_dirs(run_dir, top)
-
-def _plain(x): return json.loads(json.dumps(x))
-# settings a resumed run may change: how long, and where and how fast it runs, never what it searches
-_MAY_CHANGE = ('episodes', 'device', 'num_workers', 'amp', 'channels_last', 'cudnn_benchmark', 'gpu_memory')
-
-def _changes(run_dir:Path, saved:SearchConfig, cfg)->dict:
-    "What `cfg` changes in `saved`, as `{name: [old, new]}`: a `SearchConfig` (its episodes) or a dict of `_MAY_CHANGE` settings"
-    asked = {} if cfg is None else dict(episodes=cfg.episodes) if isinstance(cfg, SearchConfig) else dict(cfg)
-    fixed = sorted(set(asked) - set(_MAY_CHANGE))
-    if fixed: raise RunError(f"{run_dir}: {', '.join(fixed)} cannot change when a search is resumed (only {', '.join(_MAY_CHANGE)} can)")
-    return {k: [getattr(saved, k), v] for k, v in asked.items() if getattr(saved, k) != v}
-
-def _resume_state(run_dir:Path, cfg:SearchConfig|dict|None)->tuple:
-    "(config, config.json, checkpoint or None, changes) of the run in `run_dir`, checked against each other"
-    conf = read_run_config(run_dir)
-    ck_path = run_dir/'checkpoint.pt'
-    ck = load_checkpoint(ck_path) if ck_path.exists() else None   # none: killed before its first episode ended
-    if ck is not None:
-        same = lambda a, b: {k: v for k, v in _plain(a).items() if k not in _MAY_CHANGE} == {k: v for k, v in b.items() if k not in _MAY_CHANGE}
-        if not same(ck['config'], conf['config']) or _plain(ck['net_config']) != conf['net']:
-            raise RunError(f"{ck_path}: belongs to another run: its settings differ from {run_dir/'config.json'}")
-    try: saved = SearchConfig.from_dict(ck['config'] if ck is not None else conf['config'])
-    except (TypeError, ValueError) as e: raise RunError(f"{ck_path}: damaged checkpoint: config: {e}") from None
-    changes = _changes(run_dir, saved, cfg)
-    try: return replace(saved, **{k: new for k, (_, new) in changes.items()}), conf, ck, changes
-    except (TypeError, ValueError) as e: raise RunError(f"{run_dir}: cannot resume with these settings: {e}") from None
-
 def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False, cache_dir=None,
                progress:bool=True, log=print, parallel:OneProcess|None=None)->Search:
     "Search an architecture on the task in `data_dir`, writing the run to `run_dir` (under `torchrun`: on all ranks)"
     run_dir = Path(run_dir)
-    read = _stamps(run_dir)
+    read = run_stamps(run_dir)
     taken = f"{run_dir}: already holds a search; use --resume or another --out"
     if resume:
-        cfg, conf, ck, changes = _resume_state(run_dir, cfg)
+        asked = {} if cfg is None else dict(episodes=cfg.episodes) if isinstance(cfg, SearchConfig) else dict(cfg)
+        cfg, conf, ck, changes = resume_state(run_dir, asked, SearchConfig)
         data_dir = data_dir or conf['data']
         check_task_record(data_dir, conf.get('data_record'), f'the run in {run_dir} was searched on')   # an old run has none
     else:
         cfg, conf, ck, changes = cfg or SearchConfig(), None, None, {}
         if (run_dir/'checkpoint.pt').exists(): raise RunError(taken)
-    _check_out(run_dir)
+    check_writable(run_dir)
     created = [*itertools.takewhile(lambda p: not p.exists(), [run_dir, *run_dir.parents])][-1:]   # the top folder it creates
     par = parallel or start_parallel(cfg.device)   # one process, or the ranks `torchrun` started (11_distributed)
     lock, held, done = None, False, False
     try:
         refused = None
         if par.main:                               # rank 0 writes the run, so rank 0 holds the lock
-            try: lock = _lock_run(run_dir); held = True
+            try: lock = lock_run(run_dir); held = True
             except RunError as e: refused = str(e)
             if held and not resume and (run_dir/'checkpoint.pt').exists(): refused = taken
-            if held and resume and _stamps(run_dir) != read:
+            if held and resume and run_stamps(run_dir) != read:
                 refused = f"{run_dir}: another search wrote this run while this one read it; resume it again"
         refused = par.broadcast(refused)           # every rank stops, with the same message
         if refused: raise RunError(refused)
@@ -733,44 +553,42 @@ def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False,
         done = True
         return search
     finally:
-        if held and created and not done: _unmake(run_dir, created[0])
+        if held and created and not done: unmake_run(run_dir, created[0])
         if lock is not None: os.close(lock)
         if parallel is None: par.close()
 
+# %% ../nbs/06_search.ipynb #56850181
 def _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress, log, par, changes)->Search:
     if not par.main: par.barrier()   # rank 0 builds the preprocessing cache alone, the others then read it
     data = fold_data(data_dir, cfg, cache_dir=cache_dir)
     if par.main: par.barrier()
     search = Search(data, cfg, par)
     if resume:
-        if _plain(search.net.config()) != conf['net']:
-            raise RunError(f"{data_dir}: gives another search space than the one the run in {run_dir} was searched with")
+        check_resumed_net(run_dir, data_dir, search.net.config(), conf)
         if ck is not None:   # before anything is written: a checkpoint that does not fit changes nothing
             try: search.load_state_dict(ck)
             except BudgetError: raise
             except (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError) as e:
                 why = str(e) if type(e) is ValueError else first_line(e)   # ours (`_check_state`, `validate`) or the loaders'
                 raise RunError(f"{run_dir/'checkpoint.pt'}: damaged checkpoint: {why}") from None
-        if par.main: _remove_temporaries(run_dir)
+        if par.main: remove_temporaries(run_dir)
         if changes and par.main:   # config.json keeps the settings the run began with, and gains what each resume changed
-            conf['resumes'] = conf.get('resumes', []) + [dict(episode=search.episode, changed=changes)]
-            atomic_write_text(run_dir/'config.json', json.dumps(conf, indent=1))
+            record_resume(run_dir, conf, search.episode, changes)
             log('resumed with ' + ', '.join(f'{k} {new} (was {old})' for k, (old, new) in changes.items()))
     elif par.main:
         run_dir.mkdir(parents=True, exist_ok=True)
-        _remove_temporaries(run_dir)
-        conf = dict(format=RUN_FORMAT, version=RUN_VERSION, data=str(Path(data_dir).resolve()), config=cfg.to_dict(),
-                    net=search.net.config(), labels={str(k): v for k, v in data.labels.items()},
-                    fingerprint=data.fingerprint.to_dict(), data_record=task_record(data_dir),
-                    split=dict(train=[c.name for c in data.train], reward=[c.name for c in data.reward], val=[c.name for c in data.val],
-                               test=[c.name for c in data.test]))
-        atomic_write_text(run_dir/'config.json', json.dumps(conf, indent=1))
-    if par.main: _write_history(search, run_dir)   # a resumed run's history is the checkpoint's: episodes after it are dropped
+        remove_temporaries(run_dir)
+        split = dict(train=[c.name for c in data.train], reward=[c.name for c in data.reward], val=[c.name for c in data.val],
+                     test=[c.name for c in data.test])
+        conf = run_config(str(Path(data_dir).resolve()), cfg.to_dict(), search.net.config(), data.labels,
+                          data.fingerprint.to_dict(), split, data_record=task_record(data_dir))
+        write_config(run_dir, conf)
+    if par.main: write_history(run_dir, search.history)   # a resumed run's history is the checkpoint's: episodes after it are dropped
     log(f"search space: {search.space}; reward on {len(data.reward)} {cfg.reward_split} cases, training on {len(data.train)}")
     for _ in tqdm(range(search.episode, cfg.episodes), desc='episodes', initial=search.episode, total=cfg.episodes, disable=not progress):
         r = search.run_episode(progress=progress)
         t = time.perf_counter()
-        if par.main: _write_episode(search, run_dir)   # the files are written once, by rank 0
+        if par.main: write_episode(run_dir, search.state_dict(), search.history)   # the files are written once, by rank 0
         search.write_seconds = time.perf_counter() - t   # the next episode's record counts it
         loss = 'out of memory' if r['train_loss'] is None else f"{r['train_loss']:.3f}"
         msg = (f"episode {r['episode'] + 1}/{cfg.episodes}  loss {loss}  reward mean {r['mean_reward']:.3f} "
@@ -783,16 +601,6 @@ def _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress, log, 
     return search
 
 # %% ../nbs/06_search.ipynb #5e4d792b
-MODAL_WINDOW = 5   # episodes over which the modal child's share of the samples is counted (paper: "more than 80% of the time")
-
-def modal_architecture(history:list, window:int=MODAL_WINDOW)->tuple[str|None, float]:
-    "The child sampled most often over the last `window` episodes, and its share of those samples"
-    codes = [c for r in history[-window:] for c in r['children']]
-    if not codes: return None, 0.
-    counts = Counter(codes)
-    code = max(counts, key=counts.get)     # ties: the first sampled (a Counter keeps insertion order)
-    return code, counts[code] / len(codes)
-
 def final_architecture(history:list, controller:str='rl', window:int=MODAL_WINDOW)->tuple[str|None, str]:
     "The final child's code and how it was chosen, from the history alone (see above)"
     if not history: return None, 'no episode ran'
@@ -840,10 +648,7 @@ def _final(search:Search, run_dir:Path, log=print)->dict:
                 excluded_total=sum(r.get('excluded', 0) for r in search.history),
                 failed_total=sum(len(r.get('failed', ())) for r in search.history),
                 modal_code=modal, modal_fraction=modal_fraction, reference=reference)
-    try: save_child(search.net.child(arch), run_dir/'model.pt')
-    except OSError as e: raise _write_error(run_dir/'model.pt', e) from None
-    atomic_write_text(run_dir/'architecture.json', json.dumps(info, indent=1))
-    plot_curves(search.history, run_dir/'curves.png')
+    write_final(run_dir, info, search.net.child(arch), search.history)
     log(f"final architecture {arch.code} ({how}): " + _dice_line(info, search, run_dir))
     return info
 

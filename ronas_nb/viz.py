@@ -4,8 +4,8 @@
 
 # %% ../nbs/08_viz.ipynb #66390638
 from __future__ import annotations
-import io, json, threading, time
-from dataclasses import dataclass, asdict
+import io, threading, time
+from dataclasses import asdict
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -21,56 +21,13 @@ from .data import Fingerprint
 from .space import Arch, SearchSpace, NODES, ENCODER, N_STAGES, DECISION_NAMES, arch_from_code
 from .supernet import NetConfig, feature_sizes, total_strides
 from .controller import Controller, Reinforce, match_reward
-from .search import modal_architecture, MODAL_WINDOW   # one definition, shared with the search's history and architecture.json
+from .rundir import read_run, episode_record, run_config, write_config, write_history
+from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['HEART_LIKE', 'Run', 'read_history', 'read_run', 'ToySearch', 'node_positions', 'fmt_size', 'node_label', 'pool_label',
-           'new_figure', 'draw_arch', 'artists', 'agreement', 'searched_decisions', 'plot_search', 'decision_groups',
-           'plot_probabilities', 'probabilities_html', 'sample_options', 'pick', 'png', 'ArchInspector']
-
-# %% ../nbs/08_viz.ipynb #0ade99d1
-@dataclass
-class Run:
-    "A run directory as read so far: its configuration, the finished episodes and, at the end, the result"
-    path: Path
-    config: dict
-    history: list
-    final: dict | None = None   # architecture.json, once the search has finished
-
-    @property
-    def space(self)->SearchSpace|None:
-        "The search space, if `config.json` records the supernet's"
-        net = self.config.get('net') or {}
-        return SearchSpace.from_dict(net['space']) if 'space' in net else None
-
-    @property
-    def net(self)->NetConfig|None:
-        "The supernet's channel configuration, if recorded"
-        try: return NetConfig(**{k: v for k, v in (self.config.get('net') or {}).items() if k != 'space'})
-        except TypeError: return None
-
-# %% ../nbs/08_viz.ipynb #a66ba174
-def read_history(path)->list[dict]:
-    "The episodes of a `history.jsonl`; a last line still being written is left for the next read"
-    path = Path(path)
-    if not path.exists(): return []
-    lines, recs = path.read_text().split('\n'), []
-    for i, line in enumerate(lines, 1):
-        if not line.strip(): continue
-        try: recs.append(json.loads(line))
-        except json.JSONDecodeError as e:
-            if i == len(lines): break   # no newline yet: a writer is in the middle of this line
-            raise ValueError(f"{path}: line {i} is not JSON ({e.msg})") from None
-    return recs
-
-def read_run(run_dir)->Run:
-    "Read `config.json`, `history.jsonl` and, if the search has finished, `architecture.json`"
-    run_dir = Path(run_dir)
-    conf = run_dir/'config.json'
-    if not conf.is_file(): raise ValueError(f"{run_dir}: no config.json, not a run directory of `ronas search`")
-    final = run_dir/'architecture.json'
-    return Run(run_dir, json.loads(conf.read_text()), read_history(run_dir/'history.jsonl'),
-               json.loads(final.read_text()) if final.is_file() else None)
+__all__ = ['HEART_LIKE', 'ToySearch', 'node_positions', 'fmt_size', 'node_label', 'pool_label', 'new_figure', 'draw_arch',
+           'artists', 'decision_groups', 'plot_probabilities', 'probabilities_html', 'sample_options', 'pick', 'png',
+           'ArchInspector']
 
 # %% ../nbs/08_viz.ipynb #be8b3b1c
 HEART_LIKE = Fingerprint(n_cases=20, n_channels=1, labels={0: 'background', 1: 'left atrium'}, median_shape=(115, 320, 320),
@@ -86,18 +43,17 @@ class ToySearch:
         self.reinforce, self.gen = Reinforce(self.controller, lr=lr), torch.Generator().manual_seed(seed)
         self.target = self.space.random_arch(np.random.default_rng(seed))   # what the toy reward pays for
         self.reward, self.episode, self.arch = match_reward(self.space, self.target), 0, self.space.max_arch()
-        self.recent = []   # the last episodes' records, for the modal child's share
+        self.history = []
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        conf = dict(format='ronas_nb.run', version=1, data='toy: reward = agreement with a hidden architecture',
-                    config=dict(children=children, seed=seed, controller_lr=lr), labels={str(k): v for k, v in fp.labels.items()},
-                    net={'space': self.space.to_dict(), **asdict(NetConfig(fp.n_channels, fp.n_classes))},
-                    fingerprint=fp.to_dict(), split={})
-        (self.run_dir/'config.json').write_text(json.dumps(conf, indent=1))
-        (self.run_dir/'history.jsonl').write_text('')
+        net = {'space': self.space.to_dict(), **asdict(NetConfig(fp.n_channels, fp.n_classes))}
+        write_config(self.run_dir, run_config('toy: reward = agreement with a hidden architecture',
+                                              dict(children=children, seed=seed, controller_lr=lr), net, fp.labels, fp.to_dict(), {}))
+        write_history(self.run_dir, [])
 
 # %% ../nbs/08_viz.ipynb #fe9e3b05
-def _toy_episode(self:ToySearch)->dict:
-    "Sample and reward `children`, update the controller, append the episode to history.jsonl"
+@patch
+def run_episode(self:ToySearch)->dict:
+    "Sample and reward `children`, update the controller, write the episode to history.jsonl"
     t0 = time.perf_counter()
     with torch.no_grad(): archs, _, _ = self.controller.sample(self.children, generator=self.gen)
     rewards = self.reward(archs).tolist()
@@ -105,23 +61,18 @@ def _toy_episode(self:ToySearch)->dict:
     with torch.no_grad():
         (self.arch,), _, _ = self.controller.sample(1, generator=self.gen)
         greedy, probs = self.controller.greedy(), self.controller.probabilities()
-    rec = dict(episode=self.episode, arch=trained.to_dict(), code=trained.code, train_loss=None,
-               children=[a.code for a in archs], rewards=rewards, mean_reward=float(np.mean(rewards)),
-               best_reward=float(np.max(rewards)), baseline=float(stats['baseline']), entropy=float(stats['entropy']),
-               greedy=greedy.code, probabilities={k: [round(float(p), 5) for p in v] for k, v in probs.items()})
-    self.recent = (self.recent + [rec])[-MODAL_WINDOW:]
-    rec['modal_code'], rec['modal_share'] = modal_architecture(self.recent)
+    rec = episode_record(self.episode, trained, None, archs, rewards, stats, self.history, greedy=greedy, probabilities=probs)
     rec['seconds'] = time.perf_counter() - t0
-    with open(self.run_dir/'history.jsonl', 'a') as f: f.write(json.dumps(rec) + '\n')
+    self.history.append(rec)
+    write_history(self.run_dir, self.history)
     self.episode += 1
     return rec
 
-def _toy_run(self:ToySearch, episodes:int)->Path:
+@patch
+def run(self:ToySearch, episodes:int)->Path:
     "Run `episodes` more episodes; the run directory"
     for _ in range(episodes): self.run_episode()
     return self.run_dir
-
-ToySearch.run_episode, ToySearch.run = _toy_episode, _toy_run
 
 # %% ../nbs/08_viz.ipynb #2fd4ccad
 def node_positions(dx:float=1.9, dy:float=1.3)->dict:
@@ -225,46 +176,6 @@ def artists(fig, prefix:str)->dict:
     "The artists of `fig` whose gid starts with `prefix`, by gid"
     return {a.get_gid(): a for a in fig.findobj(lambda a: str(a.get_gid()).startswith(prefix))}
 
-# %% ../nbs/08_viz.ipynb #6ef0a9ea
-_arch = lru_cache(maxsize=8192)(arch_from_code)
-
-def agreement(codes:list, target:Arch, names)->float:
-    "Mean share of the decisions `names` on which the architectures `codes` choose as `target` does"
-    return float(np.mean([[_arch(c)[n] == target[n] for n in names] for c in codes])) if codes else float('nan')
-
-def searched_decisions(record:dict)->list[str]:
-    "Decisions with more than one allowed choice, read from an early record's probabilities (all decisions if none)"
-    probs = record.get('probabilities')
-    return [n for n, p in probs.items() if sum(q > 0 for q in p) > 1] if probs else list(DECISION_NAMES)
-
-# %% ../nbs/08_viz.ipynb #055d6601
-def plot_search(history:list, path=None, window:int=MODAL_WINDOW):
-    "Fig. 3 (right): entropy, rewards and baseline per episode, and how the samples converge; saved to `path` if given"
-    fig = new_figure((12, 3.3), detached=path is not None)
-    a1, a2, a3 = fig.subplots(1, 3)
-    ep = [r['episode'] for r in history]
-    a1.plot(ep, [r['entropy'] for r in history], c='tab:purple', gid='entropy')
-    a1.set(xlabel='episode', ylabel='entropy (nats)', title='controller entropy')
-    a2.scatter(np.repeat(ep, [len(r['rewards']) for r in history]), [x for r in history for x in r['rewards']],
-               s=4, c='#bbbbbb', lw=0, gid='children')
-    for k, c, ls in (('mean_reward', 'tab:blue', '-'), ('best_reward', 'tab:green', '-'), ('baseline', 'tab:orange', '--')):
-        a2.plot(ep, [r[k] for r in history], ls, c=c, label=k.replace('_', ' '), gid=k)
-    a2.set(xlabel='episode', ylabel='reward (validation dice)', title='reward of the sampled children'); a2.legend(fontsize=7)
-    code, frac = modal_architecture(history, window)
-    a3.plot(ep, [r['children'].count(code) / len(r['children']) for r in history], c='tab:red', label='modal child', gid='modal')
-    if history and (history[-1].get('greedy') or code):
-        final, names = _arch(history[-1].get('greedy') or code), searched_decisions(history[0])   # near-uniform: every allowed choice > 0
-        a3.plot(ep, [agreement(r['children'], final, names) for r in history], c='tab:gray',
-                label='agreement with the final architecture', gid='agreement')
-    a3.axhline(0.8, c='#999999', ls=':', lw=1)
-    a3.text(ep[0] if ep else 0, 0.82, 'paper: the same child > 80 % of the time', fontsize=7, color='#777777')
-    a3.set(xlabel='episode', ylabel='share of the sampled children', ylim=(0, 1.05),
-           title=f'modal child: {frac:.0%} (last {min(window, len(history))} episodes)')
-    a3.legend(fontsize=7, loc='center right')
-    fig.tight_layout()
-    if path is not None: fig.savefig(path, dpi=100)
-    return fig
-
 # %% ../nbs/08_viz.ipynb #06e408c3
 _CHOICE_COLORS = ('#4c72b0', '#dd8452', '#55a868', '#c44e52', '#8172b3')
 
@@ -351,6 +262,8 @@ def probabilities_html(probs:dict, space:SearchSpace|None=None, arch:Arch|None=N
     return _BARS_CSS + f'<div class="rn-probs">{"".join(groups)}</div>'
 
 # %% ../nbs/08_viz.ipynb #cab614bb
+_arch = lru_cache(maxsize=8192)(arch_from_code)   # the inspector decodes the same children again and again
+
 def sample_options(record:dict)->list[tuple[str, object]]:
     "The children one episode can show: best sampled, most probable (if recorded), trained, then every sample best first"
     order = sorted(range(len(record['rewards'])), key=lambda i: -record['rewards'][i])

@@ -1,10 +1,10 @@
-"Crash safety of `ronas search`: SIGKILL at chosen and at random points, then resume (nbs/06_search.ipynb, 'Writing a run safely')"
+"Crash safety of `ronas search`: SIGKILL at chosen and at random points, then resume (nbs/05b_rundir.ipynb, 'Writing whole or not at all')"
 import json, os, random, signal, subprocess, sys
 from pathlib import Path
 import torch
 from ronas_nb.cli import main
 from ronas_nb.data import make_synthetic_task
-from ronas_nb.search import load_checkpoint
+from ronas_nb.rundir import load_checkpoint
 
 EPISODES = 6
 ARGS = ['--preset', 'demo', '--episodes', str(EPISODES), '--children', '2', '--child-epochs', '1', '--folds', '3',

@@ -1,6 +1,6 @@
 """Regenerate the README's two images of a search run: `python tools/readme_images.py RUN_DIR [--out nbs/images]`
 
-- `demo_search.png`: `ronas_nb.viz.plot_search` of the run (entropy, rewards, how the samples converge);
+- `demo_search.png`: `ronas_nb.rundir.plot_search` of the run (entropy, rewards, how the samples converge);
 - `inspector_demo.png`: `ArchInspector(RUN_DIR)` at the run's last episode (its best sampled child, or with
   `--child greedy` the most probable one, which at the last episode is the final architecture), rendered in JupyterLab by headless chromium
   through playwright, with the helpers of `tests/test_viz_browser.py` (a private server on loopback with a token and
@@ -22,7 +22,7 @@ VIEWPORT = {'width': 1500, 'height': 1100}   # as tests/test_viz_browser.py: the
 def search_image(run_dir:Path, out:Path)->Path:
     "The search curves of the run, 1200 x 330 px"
     import torch; torch.set_num_threads(1)
-    from ronas_nb.viz import read_run, plot_search
+    from ronas_nb.rundir import read_run, plot_search
     run = read_run(run_dir)
     if not run.history: sys.exit(f'{run_dir}: no episodes in history.jsonl')
     plot_search(run.history, out)
@@ -100,7 +100,7 @@ def main(argv=None)->int:
     if (why := missing()) is not None:
         print(f'readme_images: {why}; {a.out/"inspector_demo.png"} not written', file=sys.stderr)
         return 2
-    from ronas_nb.viz import read_history
+    from ronas_nb.rundir import read_history
     n = len(read_history(run_dir/'history.jsonl'))
     try: f2 = inspector_image(run_dir, a.out/'inspector_demo.png', n, a.child)
     except (RuntimeError, AssertionError) as e:

@@ -14,18 +14,18 @@ import nibabel as nib
 import torch
 
 # %% auto #0
-__all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'VOLUME_LIMIT_ENV', 'GRID_TOLERANCE', 'CACHE_VERSION', 'MSD_URL',
-           'MSD_MD5', 'TaskError', 'first_line', 'cannot_write', 'swap_nifti_axes', 'smooth_noise', 'shape_grid',
-           'random_rotation', 'ellipsoid', 'tube', 'heart_case', 'prostate_case', 'brain_case', 'SynthKind',
-           'write_nifti', 'synthetic_affine', 'synthetic_case', 'make_synthetic_task', 'CaseRef', 'Task',
-           'read_dataset_json', 'case_name', 'load_task', 'CaseMeta', 'volume_limit', 'check_volume_size', 'read_image',
-           'grid_difference', 'check_same_grid', 'read_case', 'zscore', 'nonzero_bbox', 'crop', 'uncrop',
-           'preprocess_case', 'Fingerprint', 'fingerprint_of', 'default_cache_dir', 'cache_key', 'Case',
-           'preprocess_image', 'try_lock', 'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache',
-           'fingerprint', 'file_digest', 'task_record', 'task_changes', 'check_task_record', 'save_prediction',
-           'make_folds', 'atomic_write', 'write_splits', 'read_splits', 'task_folds', 'extract_patch',
-           'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable', 'safe_extract',
-           'download_msd']
+__all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'FOLLOW_LINKS_ENV', 'VOLUME_LIMIT_ENV', 'GRID_TOLERANCE',
+           'CACHE_VERSION', 'MSD_URL', 'MSD_MD5', 'TaskError', 'first_line', 'cannot_write', 'swap_nifti_axes',
+           'smooth_noise', 'shape_grid', 'random_rotation', 'ellipsoid', 'tube', 'heart_case', 'prostate_case',
+           'brain_case', 'SynthKind', 'write_nifti', 'synthetic_affine', 'synthetic_case', 'make_synthetic_task',
+           'CaseRef', 'Task', 'read_dataset_json', 'follow_links', 'case_name', 'load_task', 'CaseMeta', 'volume_limit',
+           'check_volume_size', 'read_image', 'grid_difference', 'check_same_grid', 'read_case', 'zscore',
+           'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'Fingerprint', 'fingerprint_of', 'default_cache_dir',
+           'cache_key', 'Case', 'preprocess_image', 'try_lock', 'preprocess_task', 'cache_folder', 'CacheDamaged',
+           'load_cache', 'fingerprint', 'file_digest', 'task_record', 'task_changes', 'check_task_record',
+           'save_prediction', 'make_folds', 'atomic_write', 'write_splits', 'read_splits', 'task_folds',
+           'extract_patch', 'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable',
+           'safe_extract', 'download_msd']
 
 # %% ../nbs/00_data.ipynb #82e4d9a5
 class TaskError(ValueError):
@@ -306,14 +306,24 @@ def read_dataset_json(task_dir)->dict:
     return d
 
 # %% ../nbs/00_data.ipynb #d635239c
+FOLLOW_LINKS_ENV = 'RONAS_FOLLOW_LINKS'   # 1: case files may be symbolic links that lead outside the task folder
+
+def follow_links()->bool:
+    "Whether case files may resolve outside their task folder (`RONAS_FOLLOW_LINKS=1`)"
+    return os.environ.get(FOLLOW_LINKS_ENV, '') not in ('', '0')
+
 def _case_file(root:Path, entry:dict, key:str, i:int, where:Path)->Path:
-    "The checked path of `training[i][key]`: a string inside the task folder naming an existing file"
+    "The checked path of `training[i][key]`: a string inside the task folder naming an existing file that resolves inside it"
     rel = entry.get(key) if isinstance(entry, dict) else None
     if not isinstance(rel, str) or not rel: raise TaskError(where, f"malformed: training[{i}] needs an 'image' and a 'label' path")
     if PurePosixPath(rel).is_absolute() or '..' in PurePosixPath(rel).parts:
         raise TaskError(where, f'malformed: training[{i}] {key} {rel!r} points outside the task folder')
     path = root / rel
     if not path.is_file(): raise TaskError(path, f'missing: listed in dataset.json (training[{i}] {key}) but not found')
+    real = path.resolve()
+    if not real.is_relative_to(root.resolve()) and not follow_links():
+        raise TaskError(path, f'leads by a symbolic link to {real}, outside the task folder: refusing to follow it '
+                              f'(--follow-links or {FOLLOW_LINKS_ENV}=1 allows it)')
     return path
 
 def case_name(path)->str:
@@ -395,8 +405,11 @@ def _read_nifti(path:Path, dtype=None)->tuple:
     try:
         img = nib.load(str(path))                                      # the header only
         if not isinstance(img.header, nib.Nifti1Header): raise TaskError(path, f'not a NIfTI file ({type(img).__name__})')
-        check_volume_size(path, img.header.get_data_shape(), _in_memory_itemsize(img, dtype))
+        shape = img.header.get_data_shape()
+        if 0 in shape: raise TaskError(path, f"header declares {' x '.join(str(int(n)) for n in shape)} voxels: an empty image")
+        check_volume_size(path, shape, _in_memory_itemsize(img, dtype))
         data = img.get_fdata(dtype=dtype) if dtype is not None else np.asanyarray(img.dataobj)
+        data = data.reshape(shape)                                     # the header's dimensionality, whatever nibabel squeezed
     except (TaskError, MemoryError): raise
     except Exception as e:
         msg = str(e).replace(str(path), path.name).splitlines()[0] if str(e) else ''

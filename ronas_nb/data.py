@@ -15,17 +15,17 @@ import torch
 
 # %% auto #0
 __all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'FOLLOW_LINKS_ENV', 'VOLUME_LIMIT_ENV', 'GRID_TOLERANCE',
-           'CACHE_VERSION', 'MSD_URL', 'MSD_MD5', 'TaskError', 'first_line', 'cannot_write', 'swap_nifti_axes',
-           'smooth_noise', 'shape_grid', 'random_rotation', 'ellipsoid', 'tube', 'heart_case', 'prostate_case',
-           'brain_case', 'SynthKind', 'write_nifti', 'synthetic_affine', 'synthetic_case', 'make_synthetic_task',
-           'CaseRef', 'Task', 'read_dataset_json', 'follow_links', 'case_name', 'load_task', 'CaseMeta', 'volume_limit',
-           'check_volume_size', 'read_image', 'grid_difference', 'check_same_grid', 'read_case', 'zscore',
-           'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'Fingerprint', 'fingerprint_of', 'default_cache_dir',
-           'cache_key', 'Case', 'preprocess_image', 'try_lock', 'preprocess_task', 'cache_folder', 'CacheDamaged',
-           'load_cache', 'fingerprint', 'file_digest', 'task_record', 'task_changes', 'check_task_record',
-           'save_prediction', 'make_folds', 'atomic_write', 'write_splits', 'read_splits', 'task_folds',
-           'extract_patch', 'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable',
-           'safe_extract', 'download_msd']
+           'CACHE_VERSION', 'CACHE_ENV', 'MSD_URL', 'MSD_MD5', 'TaskError', 'first_line', 'cannot_write',
+           'swap_nifti_axes', 'smooth_noise', 'shape_grid', 'random_rotation', 'ellipsoid', 'tube', 'heart_case',
+           'prostate_case', 'brain_case', 'SynthKind', 'write_nifti', 'synthetic_affine', 'synthetic_case',
+           'make_synthetic_task', 'CaseRef', 'Task', 'read_dataset_json', 'follow_links', 'case_name', 'load_task',
+           'CaseMeta', 'volume_limit', 'check_volume_size', 'read_image', 'grid_difference', 'check_same_grid',
+           'read_case', 'zscore', 'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'Fingerprint', 'fingerprint_of',
+           'default_cache_dir', 'cache_key', 'Case', 'preprocess_image', 'try_lock', 'preprocess_task', 'cache_folder',
+           'CacheDamaged', 'load_cache', 'fingerprint', 'file_digest', 'task_record', 'task_changes',
+           'check_task_record', 'save_prediction', 'make_folds', 'atomic_write', 'write_splits', 'read_splits',
+           'task_folds', 'extract_patch', 'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name',
+           'fetch_resumable', 'safe_extract', 'download_msd']
 
 # %% ../nbs/00_data.ipynb #82e4d9a5
 class TaskError(ValueError):
@@ -542,9 +542,12 @@ def fingerprint_of(shapes:list, spacings:list, counts:np.ndarray, n_channels:int
 # %% ../nbs/00_data.ipynb #211c842c
 CACHE_VERSION = 1   # bump when the cached arrays or their layout change
 
+CACHE_ENV = 'RONAS_CACHE'   # a folder for the caches of all tasks, as nnU-Net's nnUNet_preprocessed
+
 def default_cache_dir(task:Task)->Path:
-    "Where a task's cache goes by default: `<task folder>_cache` beside the task folder"
-    return task.root.parent / f'{task.name}_cache'
+    "Where a task's cache goes by default: `$RONAS_CACHE/<task>-<hash of its path>`, else `<task folder>_cache` beside the task folder"
+    if not (root := os.environ.get(CACHE_ENV)): return task.root.parent / f'{task.name}_cache'
+    return Path(root).absolute() / f"{task.name}-{hashlib.sha256(str(task.root.resolve()).encode()).hexdigest()[:8]}"   # two tasks of one name apart
 
 def cache_key(task:Task, crop_nonzero:bool=False)->str:
     "Hash of what the cached arrays depend on: format, dataset.json, file sizes and mtimes, options"

@@ -10,6 +10,7 @@ import torch
 from . import __version__
 from .data import (SYNTH_KINDS, TaskError, first_line, make_synthetic_task, preprocess_image, check_task_record,
                            CACHE_ENV, FOLLOW_LINKS_ENV)
+from .memory import EstimateUnavailable
 from .space import SearchSpace, arch_from_code
 from .supernet import load_child, total_strides
 from .infer import evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions
@@ -126,7 +127,6 @@ def search(args:argparse.Namespace, **more):
     suffix = '' if cfg.controller == 'rl' else f'_{cfg.controller}'
     out = Path(args.out) if args.out else runs_root()/(f'demo{suffix}' if demo else f'{Path(data).name}_fold{cfg.fold}{suffix}')
     _not_over(out, data)   # run files inside the task folder would mix with its cases
-    if cache := os.environ.get(CACHE_ENV): _not_over(cache, data, option='--cache-dir' if args.cache_dir else f'${CACHE_ENV}')
     _say_device(args, over)
     _search_into(out, data, cfg, progress=progress)
     _on_rank0(f'run written to {out}')
@@ -347,12 +347,12 @@ def _suffix(path:Path)->str:
     "The extension a prediction keeps: .nii for a .nii input, .nii.gz otherwise"
     return '.nii' if path.name.endswith('.nii') else '.nii.gz'
 
-def _not_over(out, *inputs, option:str='--out'):
+def _not_over(out, *inputs):
     "A `UsageError` when the output folder `out` is or lies inside one of the `inputs` folders: outputs would replace or mix with them"
     o = Path(out).resolve()
     for p in dict.fromkeys(Path(i).resolve() for i in inputs):   # in order, not a set's: the folder it *is* is named first
         if o == p or p in o.parents:
-            raise UsageError(f"{option} {out}: {'is' if o == p else 'lies inside'} {p}, a folder of inputs; its files would be overwritten or mixed with outputs: choose another folder")
+            raise UsageError(f"--out {out}: {'is' if o == p else 'lies inside'} {p}, a folder of inputs; its files would be overwritten or mixed with outputs: choose another folder")
 
 def predict(args:argparse.Namespace):
     "`ronas predict`: segment NIfTI images with a run's final child"
@@ -414,7 +414,7 @@ def parser()->argparse.ArgumentParser:
     for add in (add_synth, add_search, add_train, add_evaluate, add_predict): add(sub)
     return p
 
-BAD_INPUT = (TaskError, RunError, UsageError, BudgetError, ArchError, OSError)
+BAD_INPUT = (TaskError, RunError, UsageError, BudgetError, ArchError, EstimateUnavailable, OSError)
 
 def main(argv:list|None=None)->int:
     "Entry point of `ronas`: run a sub-command; whatever stops it is one line on stderr (status 2: an error, 130: Ctrl-C, 143: SIGTERM)"

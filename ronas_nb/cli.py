@@ -132,10 +132,12 @@ def search(args:argparse.Namespace, **more):
     _on_rank0(f'run written to {out}')
 
 def _started_from(config:str)->dict:
-    "The checked `config.json` that `--config` names: a run directory or its `config.json`"
+    "The checked `config.json` that `--config` names (a run directory or its `config.json`), its settings as the run last ran (with its resumes' changes)"
     p = Path(config)
     if p.is_file() and p.name != 'config.json': raise UsageError(f"--config {config}: give a run directory or its config.json")
-    return read_run_config(p.parent if p.is_file() else p)
+    conf = read_run_config(p.parent if p.is_file() else p)
+    for r in conf.get('resumes', []): conf['config'].update({k: new for k, (_, new) in r['changed'].items()})
+    return conf
 
 def _say_device(args, over):
     "Say which device `auto` chose, so that a log shows where a search ran"
@@ -223,7 +225,7 @@ def add_train(sub):
     p.set_defaults(func=train)
 
 # %% ../nbs/09_cli.ipynb #5e1f0a02
-DATA_ENV, RUNS_ENV = 'RONAS_DATA', 'RONAS_RUNS'   # folders of task folders and of run directories (with CACHE_ENV: see below)
+DATA_ENV, RUNS_ENV = 'RONAS_DATA', 'RONAS_RUNS'   # the folders of task folders and of run directories (the caches': data.CACHE_ENV)
 
 def data_root()->Path:
     "Where task folders are found and the demo task is written: `$RONAS_DATA`, else `data`"
@@ -261,7 +263,6 @@ def environment(**env):
         for k, v in old.items():
             if v is None: os.environ.pop(k, None)
             else: os.environ[k] = v
-
 
 # %% ../nbs/09_cli.ipynb #96b6e438
 def _load_model(model:Path):

@@ -4,28 +4,31 @@
 
 # %% ../nbs/09_cli.ipynb #2c807e93
 from __future__ import annotations
-import argparse, math, os, re, sys
+import argparse, contextlib, math, os, re, signal, sys, threading
 from pathlib import Path
 import torch
 from . import __version__
-from .data import SYNTH_KINDS, TaskError, first_line, make_synthetic_task, preprocess_image, check_task_record
+from .data import (SYNTH_KINDS, TaskError, first_line, make_synthetic_task, preprocess_image, check_task_record,
+                           CACHE_ENV, FOLLOW_LINKS_ENV)
+from .memory import EstimateUnavailable
 from .space import arch_from_code
 from .supernet import total_strides
 from .infer import evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions
-from .rundir import RunError, lock_run, lock_holder, read_final
+from .rundir import RunError, lock_run, lock_holder, read_final, read_run_config
 from .search import PRESETS, SearchConfig, BudgetError, ArchError, preset, run_search, fold_data
 
 # %% auto #0
-__all__ = ['SEED', 'DEMO_TASK', 'DEMO_RUN', 'DEVICE_HELP', 'BAD_INPUT', 'UsageError', 'Interrupted', 'synth', 'add_synth',
-           'search', 'add_search', 'train', 'add_train', 'evaluate', 'add_evaluate', 'predict', 'add_predict',
-           'printable', 'error_line', 'OneLineParser', 'parser', 'main']
+__all__ = ['SEED', 'DEVICE_HELP', 'DATA_ENV', 'RUNS_ENV', 'BAD_INPUT', 'UsageError', 'Interrupted', 'synth', 'add_synth',
+           'search', 'add_search', 'train', 'add_train', 'data_root', 'runs_root', 'located', 'environment', 'evaluate',
+           'add_evaluate', 'predict', 'add_predict', 'printable', 'error_line', 'OneLineParser', 'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #8458a2ce
 class UsageError(ValueError):
     "Options that do not fit together; reported like any bad input"
 
 class Interrupted(KeyboardInterrupt):
-    "Ctrl-C, with a message that says what to do next"
+    "Ctrl-C (exit status 130) or SIGTERM (143), with a message that says what to do next"
+    def __init__(self, msg:str='interrupted', status:int=130): super().__init__(msg); self.status = status
 
 def synth(args:argparse.Namespace):
     "`ronas synth`: write a synthetic MSD-like task folder and print its path"
@@ -61,8 +64,6 @@ def add_synth(sub):
     p.set_defaults(func=synth)
 
 # %% ../nbs/09_cli.ipynb #8e92057c
-DEMO_TASK, DEMO_RUN = Path('data')/'demo_heart', Path('runs')/'demo'
-
 def _on_rank0(msg:str):
     "Print once, not once per process under torchrun"
     if os.environ.get('RANK', '0') == '0': print(msg)
@@ -107,26 +108,37 @@ def search(args:argparse.Namespace, **more):
     if args.threads: torch.set_num_threads(args.threads)
     over = _run_options(args)
     progress = not args.quiet and sys.stderr.isatty()   # bars redraw with \r and escape codes: only on a terminal, never in a log file
+    config = getattr(args, 'config', None)
     if args.resume:   # `run_search` refuses the settings a resume may not change
         if not args.out: raise UsageError('--resume needs --out RUN, the run directory to continue')
-        if args.preset: raise UsageError('--preset: cannot change when a search is resumed (the run keeps its settings)')
+        if args.preset or config: raise UsageError(f"{'--preset' if args.preset else '--config'}: cannot change when a search is resumed (the run keeps its settings)")
         _say_device(args, over)
         _search_into(args.out, args.data, over or None, resume=True, progress=progress)
         return _on_rank0(f'run written to {args.out}')
-    demo = args.data is None
+    if config and args.preset: raise UsageError('--preset and --config: both give all the settings; give one (and single options to change it)')
+    base = _started_from(config) if config else None
+    demo = args.data is None and base is None
     name = args.preset or ('demo' if demo else None)
-    try: cfg = preset(name, **over, **more) if name else SearchConfig(**over, **more)
+    try: cfg = SearchConfig.from_dict({**base['config'], **over, **more}) if base else preset(name, **over, **more) if name else SearchConfig(**over, **more)
     except (ValueError, TypeError) as e: raise UsageError(str(e)) from None
-    data = args.data
+    data = args.data or (base and base['data'])
     if demo:
-        data = DEMO_TASK
+        data = data_root()/'demo_heart'
         if not (data/'dataset.json').is_file(): print(f'writing the synthetic demo task to {make_synthetic_task("heart", data, cases=20, seed=0)}')
     suffix = '' if cfg.controller == 'rl' else f'_{cfg.controller}'
-    out = Path(args.out) if args.out else Path(f'{DEMO_RUN}{suffix}') if demo else Path('runs')/f'{Path(data).name}_fold{cfg.fold}{suffix}'
+    out = Path(args.out) if args.out else runs_root()/(f'demo{suffix}' if demo else f'{Path(data).name}_fold{cfg.fold}{suffix}')
     _not_over(out, data)   # run files inside the task folder would mix with its cases
     _say_device(args, over)
     _search_into(out, data, cfg, progress=progress)
     _on_rank0(f'run written to {out}')
+
+def _started_from(config:str)->dict:
+    "The checked `config.json` that `--config` names (a run directory or its `config.json`), its settings as the run last ran (with its resumes' changes)"
+    p = Path(config)
+    if p.is_file() and p.name != 'config.json': raise UsageError(f"--config {config}: give a run directory or its config.json")
+    conf = read_run_config(p.parent if p.is_file() else p, SearchConfig)
+    for r in conf.get('resumes', []): conf['config'].update({k: new for k, (_, new) in r['changed'].items()})
+    return conf
 
 def _say_device(args, over):
     "Say which device `auto` chose, so that a log shows where a search ran"
@@ -134,16 +146,28 @@ def _say_device(args, over):
         _on_rank0(f"device {over['device']} (auto: {'a' if over['device'] == 'cuda' else 'no'} CUDA device is available)")
 
 def _search_into(out, data, cfg, **kw):
-    "`run_search` into `out`; Ctrl-C ends it with a line that says how to continue"
+    "`run_search` into `out`; Ctrl-C or SIGTERM ends it with a line that says how to continue"
     try: run_search(data, out, cfg, **kw)
-    except KeyboardInterrupt:
-        if (Path(out)/'config.json').is_file(): raise Interrupted(f'interrupted; resume with ronas search --resume --out {out}') from None
-        raise Interrupted(f'interrupted before the run {out} began; nothing to resume') from None
+    except KeyboardInterrupt as e:
+        status = getattr(e, 'status', 130)
+        what = 'terminated' if status == 143 else 'interrupted'
+        if (Path(out)/'config.json').is_file(): raise Interrupted(f'{what}; resume with ronas search --resume --out {out}', status) from None
+        raise Interrupted(f'{what} before the run {out} began; nothing to resume', status) from None
+
+def _add_data_options(p):
+    "The options of the commands that read a task folder: where its cache goes, and whether its links may leave it"
+    p.add_argument('--cache-dir', metavar='DIR', help=f'the folder for preprocessing caches (default: ${CACHE_ENV}, else <task>_cache '
+                   'beside the task folder); give the same one to resume or evaluate the run, or the cache is built again')
+    p.add_argument('--follow-links', action='store_true', help='accept case files that are symbolic links to files outside the task '
+                   f'folder (refused by default; {FOLLOW_LINKS_ENV}=1 does the same)')
 
 def _add_run_options(p):
     "The options `search` and `train` share: data, run directory, budget, device and speed"
-    p.add_argument('--data', help='an MSD task folder (with dataset.json); default: the synthetic demo task under data/')
-    p.add_argument('--out', help='the run directory (default: runs/demo, or runs/<task>_fold<K>)')
+    p.add_argument('--data', help=f'an MSD task folder (with dataset.json), or its name in ${DATA_ENV}; default: the synthetic demo task '
+                   f'under ${DATA_ENV} (default data/)')
+    p.add_argument('--out', help=f'the run directory (default: demo, or <task>_fold<K>, under ${RUNS_ENV}, default runs/); '
+                   f'with --resume, a run directory or its name in ${RUNS_ENV}')
+    _add_data_options(p)
     p.add_argument('--preset', choices=sorted(PRESETS), help='settings of the paper per task, or demo (default: demo without --data, '
                    'none with it: the paper\'s settings; the defaults below give both)')
     p.add_argument('--episodes', type=_integer(1), help=f"episodes ({_default('episodes')})")
@@ -180,6 +204,9 @@ def add_search(sub):
     p.add_argument('--reward-split', choices=('val', 'inner'), help="reward on the fold's validation cases (paper, default) or an inner split of the training cases")
     p.add_argument('--reward-cases', type=_integer(1), metavar='N', help="reward each episode's children on N of the reward cases, "
                    'drawn anew each episode (default: all; for tasks with many cases, e.g. MSD brain)')
+    p.add_argument('--config', metavar='RUN', help="start a new run with the settings of another run (a run directory, its name in "
+                   f"${RUNS_ENV}, or its config.json) and its task unless --data is given; options given here override them; "
+                   "--device follows the rule of a new search")
     p.set_defaults(func=search)
 
 def train(args:argparse.Namespace):
@@ -198,19 +225,61 @@ def add_train(sub):
     _add_run_options(p)
     p.set_defaults(func=train)
 
+# %% ../nbs/09_cli.ipynb #5e1f0a02
+DATA_ENV, RUNS_ENV = 'RONAS_DATA', 'RONAS_RUNS'   # the folders of task folders and of run directories (the caches': data.CACHE_ENV)
+
+def data_root()->Path:
+    "Where task folders are found and the demo task is written: `$RONAS_DATA`, else `data`"
+    return Path(os.environ.get(DATA_ENV) or 'data')
+
+def runs_root()->Path:
+    "Where run directories go by default and are found by name: `$RONAS_RUNS`, else `runs`"
+    return Path(os.environ.get(RUNS_ENV) or 'runs')
+
+def located(path:str|None, env:str)->str|None:
+    "`path` as given, or under `$env` when it is a relative path missing here and present there (nnU-Net's habit)"
+    if path is None or Path(path).is_absolute() or Path(path).exists() or not os.environ.get(env): return path
+    there = Path(os.environ[env])/path
+    return str(there) if there.exists() else path
+
+def _locate(args:argparse.Namespace):
+    "Task folders and runs named on the command line, found under `$RONAS_DATA` and `$RONAS_RUNS` (`located`)"
+    if getattr(args, 'data', None): args.data = located(args.data, DATA_ENV)
+    for key in ('run', 'config'):
+        if getattr(args, key, None): setattr(args, key, located(getattr(args, key), RUNS_ENV))
+    if getattr(args, 'resume', False) and args.out: args.out = located(args.out, RUNS_ENV)
+
+def _environment(args:argparse.Namespace)->dict:
+    "The settings that options hand to the package through its environment variables"
+    env = {CACHE_ENV: str(Path(args.cache_dir).absolute())} if getattr(args, 'cache_dir', None) else {}
+    return {**env, FOLLOW_LINKS_ENV: '1'} if getattr(args, 'follow_links', False) else env
+
+@contextlib.contextmanager
+def environment(**env):
+    "`os.environ` with `env` added, and as it was afterwards"
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try: yield
+    finally:
+        for k, v in old.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+
 # %% ../nbs/09_cli.ipynb #96b6e438
 def evaluate(args:argparse.Namespace):
     "`ronas evaluate`: validation dice of a run's final child, written to evaluation.json"
     device = _device(args.device)
     conf, child = read_final(args.run, SearchConfig)
+    cfg, data, names = _evaluation_data(args, conf)   # every check before the lock: a refused evaluate writes nothing, not even .lock
     run = Path(args.run)
     try: lock = lock_run(run)   # a search still writing this run would replace model.pt under us
     except RunError: raise RunError(f"{run}: a search{lock_holder(run/'.lock')} is writing this run; evaluate it when the search has finished") from None
-    try: _evaluate(args, conf, child, device)
+    try: _evaluate(args, conf, child, device, cfg, data, names)
     finally:
         if lock is not None: os.close(lock)
 
-def _evaluate(args, conf, child, device):
+def _evaluation_data(args, conf)->tuple:
+    "(settings, fold data, class names) of the run, checked: the task must be the one the run was searched on"
     cfg = SearchConfig.from_dict(conf['config'])
     check_task_record(args.data or conf['data'], conf.get('data_record'), f'the run {args.run} was searched on')
     data = fold_data(args.data or conf['data'], cfg)
@@ -219,6 +288,10 @@ def _evaluate(args, conf, child, device):
     names = [conf['labels'][str(k)] for k in sorted(map(int, conf['labels']))][1:]
     if [c.name for c in data.test] != conf['split'].get('test', []):
         raise TaskError(args.data or conf['data'], f"fold {cfg.fold}'s test split holds other cases than the run was searched with")
+    return cfg, data, names
+
+def _evaluate(args, conf, child, device, cfg, data, names):
+    "Score the child on the validation (and test) cases and write `evaluation.json`"
     child = child.to(device)
     def scored(cases): return evaluate_cases(child, cases, total_strides(child.arch), len(conf['labels']), mode=args.mode,
                                              patch=child.arch.patch, device=device, class_names=names)
@@ -233,8 +306,9 @@ def add_evaluate(sub):
     "The `evaluate` sub-parser"
     p = sub.add_parser('evaluate', help="dice of a run's final architecture on its fold's validation cases",
                        description="Evaluate a finished run's model.pt on the validation cases of its fold; writes RUN/evaluation.json.")
-    p.add_argument('--run', required=True, help='a run directory written by ronas search')
+    p.add_argument('--run', required=True, help=f'a run directory written by ronas search, or its name in ${RUNS_ENV}')
     p.add_argument('--data', help='the task folder (default: the one the run was searched on)')
+    _add_data_options(p)
     p.add_argument('--mode', choices=('oneshot', 'sliding'), default='oneshot', help='whole-volume (paper, default) or sliding-window inference')
     p.add_argument('--device', type=_device_name, help=DEVICE_HELP)
     p.set_defaults(func=evaluate)
@@ -288,7 +362,7 @@ def add_predict(sub):
     p = sub.add_parser('predict', help="segment NIfTI images with a run's final architecture",
                        description="Segment a NIfTI image, or every .nii/.nii.gz file in a folder, with RUN/model.pt; "
                                    "writes label maps with the inputs' names and extensions (.nii or .nii.gz), grids, affines and headers into OUT.")
-    p.add_argument('--run', required=True, help='a run directory written by ronas search')
+    p.add_argument('--run', required=True, help=f'a run directory written by ronas search, or its name in ${RUNS_ENV}')
     p.add_argument('--input', required=True, help='a NIfTI file or a folder of them')
     p.add_argument('--out', required=True, help='the folder to write the predicted label maps to')
     p.add_argument('--mode', choices=('oneshot', 'sliding'), default='oneshot', help='whole-volume (paper, default) or sliding-window inference')
@@ -321,20 +395,32 @@ def parser()->argparse.ArgumentParser:
     for add in (add_synth, add_search, add_train, add_evaluate, add_predict): add(sub)
     return p
 
-BAD_INPUT = (TaskError, RunError, UsageError, BudgetError, ArchError, OSError)
+BAD_INPUT = (TaskError, RunError, UsageError, BudgetError, ArchError, EstimateUnavailable, OSError)
 
 def main(argv:list|None=None)->int:
-    "Entry point of `ronas`: run a sub-command; whatever stops it is one line on stderr (status 2: bad input, 130: Ctrl-C)"
+    "Entry point of `ronas`: run a sub-command; whatever stops it is one line on stderr (status 2: an error, 130: Ctrl-C, 143: SIGTERM)"
     try:
         args = parser().parse_args(argv)
-        args.func(args)
-    except KeyboardInterrupt as e: return _fail(str(e) or 'interrupted', 130)
+        _locate(args)
+        with environment(**_environment(args)), _terminate_as_interrupt(): args.func(args)
+    except KeyboardInterrupt as e: return _fail(str(e) or 'interrupted', getattr(e, 'status', 130))
     except BAD_INPUT as e: return _fail('error: ' + error_line(e), 2)
     except MemoryError: return _fail('error: out of memory: an input is too large for the memory of this machine', 2)
     except Exception as e:
         if os.environ.get('RONAS_TRACEBACK'): raise
-        return _fail(f'error: unexpected {error_line(e, brief=True)} (a bug in ronas; RONAS_TRACEBACK=1 shows where)', 1)
+        return _fail(f'error: unexpected {error_line(e, brief=True)} (a bug in ronas; RONAS_TRACEBACK=1 shows where)', 2)
     return 0
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    "SIGTERM raised as an `Interrupted` (status 143) while the command runs: its files are closed and its run left resumable, as on Ctrl-C"
+    if threading.current_thread() is not threading.main_thread(): yield; return   # only the main thread may handle signals
+    def terminated(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)   # a second SIGTERM ends the process at once
+        raise Interrupted('terminated', 143)
+    before = signal.signal(signal.SIGTERM, terminated)
+    try: yield
+    finally: signal.signal(signal.SIGTERM, before)
 
 def _fail(line:str, status:int)->int:
     "Print `ronas: LINE` on stderr, escaped; return `status`"

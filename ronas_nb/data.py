@@ -14,18 +14,18 @@ import nibabel as nib
 import torch
 
 # %% auto #0
-__all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'VOLUME_LIMIT_ENV', 'GRID_TOLERANCE', 'CACHE_VERSION', 'MSD_URL',
-           'MSD_MD5', 'TaskError', 'first_line', 'cannot_write', 'swap_nifti_axes', 'smooth_noise', 'shape_grid',
-           'random_rotation', 'ellipsoid', 'tube', 'heart_case', 'prostate_case', 'brain_case', 'SynthKind',
-           'write_nifti', 'synthetic_affine', 'synthetic_case', 'make_synthetic_task', 'CaseRef', 'Task',
-           'read_dataset_json', 'case_name', 'load_task', 'CaseMeta', 'volume_limit', 'check_volume_size', 'read_image',
-           'grid_difference', 'check_same_grid', 'read_case', 'zscore', 'nonzero_bbox', 'crop', 'uncrop',
-           'preprocess_case', 'Fingerprint', 'fingerprint_of', 'default_cache_dir', 'cache_key', 'Case',
-           'preprocess_image', 'try_lock', 'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache',
-           'fingerprint', 'file_digest', 'task_record', 'task_changes', 'check_task_record', 'save_prediction',
-           'make_folds', 'atomic_write', 'write_splits', 'read_splits', 'task_folds', 'extract_patch',
-           'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable', 'safe_extract',
-           'download_msd']
+__all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'FOLLOW_LINKS_ENV', 'VOLUME_LIMIT_ENV', 'GRID_TOLERANCE',
+           'CACHE_VERSION', 'CACHE_ENV', 'MSD_URL', 'MSD_MD5', 'TaskError', 'first_line', 'cannot_write',
+           'swap_nifti_axes', 'smooth_noise', 'shape_grid', 'random_rotation', 'ellipsoid', 'tube', 'heart_case',
+           'prostate_case', 'brain_case', 'SynthKind', 'write_nifti', 'synthetic_affine', 'synthetic_case',
+           'temporary_folder', 'make_synthetic_task', 'CaseRef', 'Task', 'read_dataset_json', 'follow_links',
+           'case_name', 'load_task', 'CaseMeta', 'volume_limit', 'check_volume_size', 'read_image', 'grid_difference',
+           'check_same_grid', 'read_case', 'zscore', 'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'Fingerprint',
+           'fingerprint_of', 'default_cache_dir', 'task_cache_dir', 'cache_key', 'Case', 'preprocess_image', 'try_lock',
+           'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache', 'fingerprint', 'file_digest', 'task_record',
+           'task_changes', 'check_task_record', 'save_prediction', 'make_folds', 'atomic_write', 'write_splits',
+           'read_splits', 'task_folds', 'extract_patch', 'foreground_voxels', 'patch_start', 'PatchDataset',
+           'msd_task_name', 'fetch_resumable', 'safe_extract', 'download_msd']
 
 # %% ../nbs/00_data.ipynb #82e4d9a5
 class TaskError(ValueError):
@@ -233,6 +233,14 @@ def _replaceable(out:Path)->bool:
     try: return json.loads((out / 'dataset.json').read_text()).get('release') == SYNTH_RELEASE
     except (OSError, ValueError, AttributeError): return False
 
+# %% ../nbs/00_data.ipynb #5e1f0b01
+def temporary_folder(parent:Path, prefix:str)->Path:
+    "A new folder in `parent` to build in and rename into place, with the user's umask (`mkdtemp` makes it private, 0700)"
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    mask = os.umask(0o022); os.umask(mask)
+    os.chmod(tmp, 0o777 & ~mask)
+    return tmp
+
 # %% ../nbs/00_data.ipynb #489c04b5
 def make_synthetic_task(kind:str,              # 'heart', 'prostate' or 'brain'
                         out,                   # the task folder to write (replaced if it is a synthetic task)
@@ -246,7 +254,7 @@ def make_synthetic_task(kind:str,              # 'heart', 'prostate' or 'brain'
     out, k = Path(out).absolute(), SYNTH_KINDS[kind]
     if not _replaceable(out): raise TaskError(out, 'exists and is not a synthetic task folder; refusing to overwrite it')
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}.tmp-', dir=out.parent))
+    tmp = temporary_folder(out.parent, f'.{out.name}.tmp-')
     try:
         names = [f'{k.prefix}_{i:03d}' for i in range(cases)]
         for sub in ('imagesTr', 'labelsTr'): (tmp / sub).mkdir()
@@ -306,14 +314,24 @@ def read_dataset_json(task_dir)->dict:
     return d
 
 # %% ../nbs/00_data.ipynb #d635239c
+FOLLOW_LINKS_ENV = 'RONAS_FOLLOW_LINKS'   # 1: case files may be symbolic links that lead outside the task folder
+
+def follow_links()->bool:
+    "Whether case files may resolve outside their task folder (`RONAS_FOLLOW_LINKS=1`)"
+    return os.environ.get(FOLLOW_LINKS_ENV, '') not in ('', '0')
+
 def _case_file(root:Path, entry:dict, key:str, i:int, where:Path)->Path:
-    "The checked path of `training[i][key]`: a string inside the task folder naming an existing file"
+    "The checked path of `training[i][key]`: a string inside the task folder naming an existing file that resolves inside it"
     rel = entry.get(key) if isinstance(entry, dict) else None
     if not isinstance(rel, str) or not rel: raise TaskError(where, f"malformed: training[{i}] needs an 'image' and a 'label' path")
     if PurePosixPath(rel).is_absolute() or '..' in PurePosixPath(rel).parts:
         raise TaskError(where, f'malformed: training[{i}] {key} {rel!r} points outside the task folder')
     path = root / rel
     if not path.is_file(): raise TaskError(path, f'missing: listed in dataset.json (training[{i}] {key}) but not found')
+    real = path.resolve()
+    if not real.is_relative_to(root.resolve()) and not follow_links():
+        raise TaskError(path, f'leads by a symbolic link to {real}, outside the task folder: refusing to follow it '
+                              f'(--follow-links or {FOLLOW_LINKS_ENV}=1 allows it)')
     return path
 
 def case_name(path)->str:
@@ -395,8 +413,11 @@ def _read_nifti(path:Path, dtype=None)->tuple:
     try:
         img = nib.load(str(path))                                      # the header only
         if not isinstance(img.header, nib.Nifti1Header): raise TaskError(path, f'not a NIfTI file ({type(img).__name__})')
-        check_volume_size(path, img.header.get_data_shape(), _in_memory_itemsize(img, dtype))
+        shape = img.header.get_data_shape()
+        if 0 in shape: raise TaskError(path, f"header declares {' x '.join(str(int(n)) for n in shape)} voxels: an empty image")
+        check_volume_size(path, shape, _in_memory_itemsize(img, dtype))
         data = img.get_fdata(dtype=dtype) if dtype is not None else np.asanyarray(img.dataobj)
+        data = data.reshape(shape)                                     # the header's dimensionality, whatever nibabel squeezed
     except (TaskError, MemoryError): raise
     except Exception as e:
         msg = str(e).replace(str(path), path.name).splitlines()[0] if str(e) else ''
@@ -529,9 +550,19 @@ def fingerprint_of(shapes:list, spacings:list, counts:np.ndarray, n_channels:int
 # %% ../nbs/00_data.ipynb #211c842c
 CACHE_VERSION = 1   # bump when the cached arrays or their layout change
 
+CACHE_ENV = 'RONAS_CACHE'   # a folder for the caches of all tasks, as nnU-Net's nnUNet_preprocessed
+
 def default_cache_dir(task:Task)->Path:
-    "Where a task's cache goes by default: `<task folder>_cache` beside the task folder"
-    return task.root.parent / f'{task.name}_cache'
+    "Where a task's cache goes by default: `$RONAS_CACHE/<task>-<hash of its path>`, else `<task folder>_cache` beside the task folder"
+    if not (root := os.environ.get(CACHE_ENV)): return task.root.parent / f'{task.name}_cache'
+    return Path(root).absolute() / f"{task.name}-{hashlib.sha256(str(task.root.resolve()).encode()).hexdigest()[:8]}"   # two tasks of one name apart
+
+def task_cache_dir(task:Task, cache_dir=None)->Path:
+    "The folder of `task`'s cache: `cache_dir`, else `default_cache_dir`; a `TaskError` if it lies inside the task folder, which is only read"
+    d = Path(cache_dir or default_cache_dir(task)).absolute()
+    if d.resolve().is_relative_to(task.root.resolve()):
+        raise TaskError(d, f'lies inside the task folder {task.root}, which is only read: choose another cache folder ({CACHE_ENV} or --cache-dir)')
+    return d
 
 def cache_key(task:Task, crop_nonzero:bool=False)->str:
     "Hash of what the cached arrays depend on: format, dataset.json, file sizes and mtimes, options"
@@ -605,7 +636,7 @@ def _remove_made_dirs(path:Path, top:Path):
 def _new_build(parent:Path)->tuple:
     "A new temporary build folder in `parent` and the descriptor holding its `.lock` (None without `flock`)"
     while True:
-        tmp = Path(tempfile.mkdtemp(prefix='.tmp-', dir=parent))
+        tmp = temporary_folder(parent, '.tmp-')
         if fcntl is None: return tmp, None
         try: fd = try_lock(tmp / '.lock')
         except FileNotFoundError: continue     # a sweep took it, not yet locked, for a dead build's and moved it away
@@ -687,7 +718,7 @@ def preprocess_task(task,                    # a `Task` or a task folder
 
 def cache_folder(task:Task, cache_dir=None, crop_nonzero:bool=False)->Path:
     "The cache subfolder for `task` with these options: `<cache_dir>/<crop|full>-<key>`"
-    return Path(cache_dir or default_cache_dir(task)).absolute() / f"{'crop' if crop_nonzero else 'full'}-{cache_key(task, crop_nonzero)[:16]}"
+    return task_cache_dir(task, cache_dir) / f"{'crop' if crop_nonzero else 'full'}-{cache_key(task, crop_nonzero)[:16]}"
 
 # %% ../nbs/00_data.ipynb #badd3f9c
 class CacheDamaged(TaskError):
@@ -856,7 +887,7 @@ def task_folds(task, k:int=5, seed:int=0, cache_dir=None)->list:
     "The task's folds, also written as `splits_final.json` in its cache folder"
     task = task if isinstance(task, Task) else load_task(task)
     folds = make_folds([c.name for c in task.cases], k, seed)
-    path = Path(cache_dir or default_cache_dir(task)) / 'splits_final.json'
+    path = task_cache_dir(task, cache_dir) / 'splits_final.json'
     try: same = path.is_file() and read_splits(path) == folds
     except TaskError: same = False
     if not same: write_splits(folds, path)

@@ -7,15 +7,15 @@ from __future__ import annotations
 import copy, gc, itertools, json, math, os, statistics, subprocess, sys, tempfile, time, weakref
 from dataclasses import dataclass
 import torch, torch.nn as nn, torch.nn.functional as F
-from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils._pytree import tree_flatten
+try: from torch.utils._python_dispatch import TorchDispatchMode   # private; the estimators need it (see "Without private torch")
+except ImportError: TorchDispatchMode = None
 
 # %% auto #0
 __all__ = ['SHAPE_RULES', 'KINDS', 'ConvBlock', 'SeparableConvBlock', 'AddSkip', 'ConcatSkip', 'UNet3d', 'profiled_peak_bytes',
            'default_loss', 'default_forward', 'measure_training_memory', 'rss_step_bytes', 'uses_mkldnn',
-           'cpu_conv_workspace', 'MemoryEstimate', 'LiveBytes', 'estimate_training_memory', 'MemoryCase',
-           'memory_cases', 'run_case', 'format_rows', 'InferenceEstimate', 'estimate_inference_memory',
-           'measure_inference_memory']
+           'cpu_conv_workspace', 'MemoryEstimate', 'EstimateUnavailable', 'tensors_in', 'LiveBytes',
+           'estimate_training_memory', 'MemoryCase', 'memory_cases', 'run_case', 'format_rows', 'InferenceEstimate',
+           'estimate_inference_memory', 'measure_inference_memory']
 
 # %% ../nbs/02_conv_memory.ipynb #3865b8ea
 class ConvBlock(nn.Sequential):
@@ -256,9 +256,21 @@ def _cpu_workspace(func, args, out) -> int:
         return cpu_conv_workspace(x, w.shape, g.shape, stride, padding, dilation, groups, transposed, mask)
     return 0
 
-class LiveBytes(TorchDispatchMode):
+class EstimateUnavailable(RuntimeError):
+    "This torch lacks what the memory estimators are built on"
+
+def tensors_in(x)->list:
+    "The tensors in nested tuples, lists and dicts (the leaves `torch.utils._pytree.tree_flatten` gives, without the private module)"
+    if isinstance(x, (list, tuple)): return [t for v in x for t in tensors_in(v)]
+    if isinstance(x, dict): return [t for v in x.values() for t in tensors_in(v)]
+    return [x] if isinstance(x, torch.Tensor) else []
+
+class LiveBytes(TorchDispatchMode or object):
     "Follows every storage created under it until it is freed; `peak` is the high-water mark, `peak_workspace` the kernel workspace in it"
     def __init__(self, known=(), workspace=None):
+        if TorchDispatchMode is None or not issubclass(type(self), TorchDispatchMode):
+            raise EstimateUnavailable(f'memory estimates need torch.utils._python_dispatch.TorchDispatchMode, which torch {torch.__version__} '
+                                      'lacks: run without a memory budget (--gpu-memory)')
         super().__init__()
         self.live, self.peak, self.peak_workspace, self.keys, self.workspace = 0, 0, 0, set(known), workspace
     def _free(self, key, nbytes): self.live -= nbytes; self.keys.discard(key)
@@ -266,11 +278,10 @@ class LiveBytes(TorchDispatchMode):
         rule = SHAPE_RULES.get(func)
         out = rule(*args, **(kwargs or {})) if rule else func(*args, **(kwargs or {}))
         shared = None
-        for t in tree_flatten(out)[0]:
-            if not isinstance(t, torch.Tensor): continue
+        for t in tensors_in(out):
             storage = t.untyped_storage(); key = storage._cdata
             if key in self.keys: continue  # a view or in-place result: no new memory
-            if shared is None: shared = {a.untyped_storage()._cdata for a in tree_flatten((args, kwargs))[0] if isinstance(a, torch.Tensor)}
+            if shared is None: shared = {a.untyped_storage()._cdata for a in tensors_in((args, kwargs))}
             if key in shared: continue     # the same, of a storage made before tracking began
             self.keys.add(key); self.live += storage.nbytes()
             weakref.finalize(storage, self._free, key, storage.nbytes())
@@ -404,7 +415,7 @@ def estimate_inference_memory(model:nn.Module, input_shape, batch_size:int=None,
     known = {t.untyped_storage()._cdata for t in itertools.chain(meta.parameters(), meta.buffers(), xs)}
     tracker = LiveBytes(known, _cpu_workspace if device.type == 'cpu' else None)
     with torch.no_grad(), tracker: out = _run_pass(meta, x, forward, _stages(post))
-    made = [t for t in tree_flatten(out)[0] if isinstance(t, torch.Tensor) and t.untyped_storage()._cdata not in known]
+    made = [t for t in tensors_in(out) if t.untyped_storage()._cdata not in known]
     return InferenceEstimate(params=_storage_bytes(itertools.chain(meta.parameters(), meta.buffers())), inputs=_storage_bytes(xs),
                              activations=tracker.peak - tracker.peak_workspace, workspace=tracker.peak_workspace,
                              output=_storage_bytes(made))

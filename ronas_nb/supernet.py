@@ -103,7 +103,7 @@ class InstanceNorm3d(nn.InstanceNorm3d):
     "Affine instance norm that maps a one-voxel feature map to its bias, as the formula does, instead of raising"
     def __init__(self, c:int): super().__init__(c, affine=True)
     def forward(self, x):
-        voxels = x.shape[2:].numel()
+        voxels = prod(x.shape[2:])   # not Size.numel, which turns a symbolic size into a number
         if isinstance(voxels, int) and voxels == 1: return torch.zeros_like(x) + self.bias.view(1, -1, 1, 1, 1)
         # the op under F.instance_norm, without its Python check on the size: an exported child's size is a symbol,
         # so it takes this line even for one voxel, where the op gives the bias up to rounding

@@ -50,7 +50,7 @@ def torchscript_program(ep:torch.export.ExportedProgram)->torch.jit.ScriptModule
         elif hasattr(n.target, 'overloadpacket'): n.target = n.target.overloadpacket
         elif n.op == 'output': n.args = (n.args[0][0],)   # the logits, not a one-tuple
     if hasattr(gm, '_guards_fn'): del gm._guards_fn
-    gm.graph._codegen = torch.fx.graph.CodeGen()   # a plain forward(x) instead of one that flattens pytrees
+    gm.graph.set_codegen(torch.fx.graph.CodeGen())   # a plain forward(x) instead of one that flattens pytrees
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # TorchScript's notes on GraphModule's own attributes
         return torch.jit.script(torch.fx.GraphModule(gm, gm.graph))

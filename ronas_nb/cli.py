@@ -9,18 +9,20 @@ from pathlib import Path
 import torch
 from . import __version__
 from .data import (SYNTH_KINDS, TaskError, first_line, make_synthetic_task, preprocess_image, check_task_record,
-                           CACHE_ENV, FOLLOW_LINKS_ENV)
+                           CACHE_ENV, FOLLOW_LINKS_ENV, cannot_write)
 from .memory import EstimateUnavailable
 from .space import arch_from_code
 from .supernet import total_strides
 from .infer import evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions
+from .export import EXPORT_FORMATS, ExportError, export_child, need_onnx
 from .rundir import RunError, lock_run, lock_holder, read_final, read_run_config
 from .search import PRESETS, SearchConfig, BudgetError, ArchError, preset, run_search, fold_data
 
 # %% auto #0
 __all__ = ['SEED', 'DEVICE_HELP', 'DATA_ENV', 'RUNS_ENV', 'BAD_INPUT', 'UsageError', 'Interrupted', 'synth', 'add_synth',
            'search', 'add_search', 'train', 'add_train', 'data_root', 'runs_root', 'located', 'environment', 'evaluate',
-           'add_evaluate', 'predict', 'add_predict', 'printable', 'error_line', 'OneLineParser', 'parser', 'main']
+           'add_evaluate', 'predict', 'add_predict', 'export', 'add_export', 'printable', 'error_line', 'OneLineParser',
+           'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #8458a2ce
 class UsageError(ValueError):
@@ -369,6 +371,38 @@ def add_predict(sub):
     p.add_argument('--device', type=_device_name, help=DEVICE_HELP)
     p.set_defaults(func=predict)
 
+# %% ../nbs/09_cli.ipynb #f52b2326
+def _export_target(out:Path, run:Path):
+    "Refuse an `--out` that cannot be written or that would replace one of the run's files"
+    if out.is_dir(): raise TaskError(out, 'is a folder: give the file to write')
+    if not out.parent.is_dir(): raise TaskError(out, f'cannot be written: {out.parent} is not an existing folder')
+    if out.exists() and out.resolve().parent == run.resolve(): raise UsageError(f'--out {out}: is a file of the run {run}: write the export elsewhere')
+    if not os.access(out.parent, os.W_OK): raise TaskError(out, f'cannot be written: {out.parent} is not writable')
+
+def export(args:argparse.Namespace):
+    "`ronas export`: a run's final child as ONNX, TorchScript or a torch.export program, checked against PyTorch"
+    run, out = Path(args.run), Path(args.out)
+    if args.format == 'onnx': need_onnx()
+    _, child = read_final(run, SearchConfig)
+    _export_target(out, run)
+    try: diff = export_child(child, out, args.format)
+    except OSError as e: raise cannot_write(out, e) from None
+    sd, shw = total_strides(child.arch)
+    print(f"{out}: {args.format}, input (N, {child.cfg.in_channels}, D, H, W) with D a multiple of {sd} and H, W of {shw}"
+          f"{' (at least twice)' if args.format == 'pt2' else ''}, logits (N, {child.cfg.n_classes}, D, H, W); "
+          f"largest difference to PyTorch {diff:.2g}")
+
+def add_export(sub):
+    "The `export` sub-parser"
+    p = sub.add_parser('export', help="write a run's final architecture as ONNX, TorchScript or a torch.export program",
+                       description="Export RUN/model.pt for inference outside ronas. The file takes (N, C, D, H, W) inputs of any size "
+                                   "that divides by the architecture's total strides, and is checked against the PyTorch model before it is written.")
+    p.add_argument('--run', required=True, help='a run directory written by ronas search')
+    p.add_argument('--format', required=True, choices=EXPORT_FORMATS,
+                   help="onnx (ONNX Runtime; needs pip install 'ronas_nb[export]'), torchscript (libtorch, torch.jit.load) or pt2 (torch.export.load)")
+    p.add_argument('--out', required=True, help='the file to write (replaced whole if it exists; never half-written)')
+    p.set_defaults(func=export)
+
 # %% ../nbs/09_cli.ipynb #525961ac
 def printable(s:str)->str:
     "`s` with every control character written as an escape (`\\x1b`): text from files cannot drive the terminal"
@@ -392,10 +426,10 @@ def parser()->argparse.ArgumentParser:
     p = OneLineParser(prog='ronas', description='Resource-optimized neural architecture search for 3D medical image segmentation')
     p.add_argument('--version', action='version', version=f'ronas {__version__}')
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    for add in (add_synth, add_search, add_train, add_evaluate, add_predict): add(sub)
+    for add in (add_synth, add_search, add_train, add_evaluate, add_predict, add_export): add(sub)
     return p
 
-BAD_INPUT = (TaskError, RunError, UsageError, BudgetError, ArchError, EstimateUnavailable, OSError)
+BAD_INPUT = (TaskError, RunError, UsageError, BudgetError, ArchError, EstimateUnavailable, ExportError, OSError)
 
 def main(argv:list|None=None)->int:
     "Entry point of `ronas`: run a sub-command; whatever stops it is one line on stderr (status 2: an error, 130: Ctrl-C, 143: SIGTERM)"

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import io
 from dataclasses import dataclass, asdict
+from fractions import Fraction
 from functools import partial
 from math import prod
 from pathlib import Path
@@ -17,8 +18,8 @@ from .space import Arch, SearchSpace, NODES, ENCODER, SKIPS, N_STAGES, DILATIONS
 
 # %% auto #0
 __all__ = ['ACTIVATION_FNS', 'HEADS', 'CHILD_FORMAT', 'CHILD_VERSION', 'NetConfig', 'half', 'input_channels', 'total_strides',
-           'feature_sizes', 'resize', 'DilatedConv3d', 'InstanceNorm3d', 'Node', 'Match', 'pool', 'UNetPath',
-           'SuperNet', 'ChildNet', 'save_child', 'load_child', 'dice_loss']
+           'node_strides', 'feature_sizes', 'resize', 'growth', 'DilatedConv3d', 'InstanceNorm3d', 'Node', 'Match',
+           'pool', 'UNetPath', 'SuperNet', 'ChildNet', 'save_child', 'load_child', 'dice_loss']
 
 # %% ../nbs/04_supernet.ipynb #b67e63ad
 @dataclass(frozen=True)
@@ -51,29 +52,37 @@ def total_strides(arch)->tuple[int, int]:
     return (prod(arch[f'pool{k}.stride_d'] for k in range(1, N_STAGES+1)),
             prod(arch[f'pool{k}.stride_hw'] for k in range(1, N_STAGES+1)))
 
+def node_strides(arch)->dict:
+    "How much smaller than the input every node's output is, per axis `(D, H, W)`: the product of the strides before it"
+    strides, s = {}, (1, 1, 1)
+    for k in range(1, N_STAGES+1):
+        strides[f'E{k}'] = s
+        d, hw = arch[f'pool{k}.stride_d'], arch[f'pool{k}.stride_hw']
+        s = (s[0] * d, s[1] * hw, s[2] * hw)
+    strides['B'] = s
+    return {**strides, **{f'D{k}': strides[f'E{k}'] for k in range(N_STAGES, 0, -1)}}
+
 def feature_sizes(shape, arch)->dict:
     "Spatial size `(D, H, W)` of every node's output for an input of spatial size `shape`"
     sd, shw = total_strides(arch)
     if len(shape) != 3 or shape[0] % sd or shape[1] % shw or shape[2] % shw:
         raise ValueError(f"input spatial size {tuple(shape)} is not divisible by the architecture's total stride "
                          f"({sd}, {shw}, {shw}); pad it to a multiple first")
-    sizes, s = {}, tuple(shape)
-    for k in range(1, N_STAGES+1):
-        sizes[f'E{k}'] = s
-        d, hw = arch[f'pool{k}.stride_d'], arch[f'pool{k}.stride_hw']
-        s = (s[0] // d, s[1] // hw, s[2] // hw)
-    sizes['B'] = s
-    return {**sizes, **{f'D{k}': sizes[f'E{k}'] for k in range(N_STAGES, 0, -1)}}
+    return {n: tuple(x // f for x, f in zip(shape, s)) for n, s in node_strides(arch).items()}
 
 # %% ../nbs/04_supernet.ipynb #c1e993b0
-def resize(x:torch.Tensor, size)->torch.Tensor:
+def resize(x:torch.Tensor, size, growth=None)->torch.Tensor:
     "Resize `x`'s spatial dims to `size`: average pooling along shrinking axes, trilinear along growing ones"
-    src, size = tuple(x.shape[2:]), tuple(size)
-    if src == size: return x
-    if any(s > t for s, t in zip(src, size)):  # ratios are integers: sizes differ by products of strides
-        x = F.avg_pool3d(x, tuple(s // t if s > t else 1 for s, t in zip(src, size)))
-    if any(s < t for s, t in zip(src, size)): x = F.interpolate(x, size=size, mode='trilinear', align_corners=False)
+    size = tuple(size)
+    growth = growth or tuple(Fraction(t, s) for s, t in zip(x.shape[2:], size))   # per axis, size / x's size
+    if any(g < 1 for g in growth):  # ratios of strides: a shrinking axis shrinks by a whole number
+        x = F.avg_pool3d(x, tuple(int(1 / g) if g < 1 else 1 for g in growth))
+    if any(g > 1 for g in growth): x = F.interpolate(x, size=size, mode='trilinear', align_corners=False)
     return x
+
+def growth(src_stride:tuple, dst_stride:tuple)->tuple:
+    "How much a feature map grows per axis going from a node of stride `src_stride` to one of `dst_stride`"
+    return tuple(Fraction(s, d) for s, d in zip(src_stride, dst_stride))
 
 # %% ../nbs/04_supernet.ipynb #2e5c39b9
 class DilatedConv3d(nn.Module):
@@ -94,8 +103,11 @@ class InstanceNorm3d(nn.InstanceNorm3d):
     "Affine instance norm that maps a one-voxel feature map to its bias, as the formula does, instead of raising"
     def __init__(self, c:int): super().__init__(c, affine=True)
     def forward(self, x):
-        if x.shape[2:].numel() > 1: return super().forward(x)
-        return torch.zeros_like(x) + self.bias.view(1, -1, 1, 1, 1)
+        voxels = prod(x.shape[2:])   # not Size.numel, which turns a symbolic size into a number
+        if isinstance(voxels, int) and voxels == 1: return torch.zeros_like(x) + self.bias.view(1, -1, 1, 1, 1)
+        # the op under F.instance_norm, without its Python check on the size: an exported child's size is a symbol,
+        # so it takes this line even for one voxel, where the op gives the bias up to rounding
+        return torch.instance_norm(x, self.weight, self.bias, None, None, True, 0.0, self.eps, torch.backends.cudnn.enabled)
 
 # %% ../nbs/04_supernet.ipynb #2cb75d06
 ACTIVATION_FNS = {'relu': F.relu, 'leaky_relu': partial(F.leaky_relu, negative_slope=0.01), 'elu': F.elu}
@@ -135,36 +147,37 @@ def pool(x, kind:str, stride:tuple)->torch.Tensor:
 # %% ../nbs/04_supernet.ipynb #a33dc1d8
 class UNetPath(nn.Module):
     "Runs one architecture's path through the modules in `nodes`, `proj`, `match`, `heads`"
-    def _node_input(self, j:str, x, outs:dict, sizes:dict, arch):
+    def _node_input(self, j:str, x, outs:dict, sizes:dict, strides:dict, arch):
         if j == 'E1': return x
         if j[0] in 'EB':
             k = NODES.index(j)   # pooling stage k follows E_k
             return pool(outs[f'E{k}'], arch[f'pool{k}.type'], (arch[f'pool{k}.stride_d'],) + (arch[f'pool{k}.stride_hw'],)*2)
-        e = 'E' + j[1]
-        return torch.cat([resize(outs[NODES[NODES.index(j) - 1]], sizes[e]), self.proj[e](outs[e])], 1)
+        e, below = 'E' + j[1], NODES[NODES.index(j) - 1]
+        return torch.cat([resize(outs[below], sizes[e], growth(strides[below], strides[e])), self.proj[e](outs[e])], 1)
 
-    def _add_skips(self, j:str, inp, outs:dict, sizes:dict, arch, pooled:dict):
+    def _add_skips(self, j:str, inp, outs:dict, sizes:dict, strides:dict, arch, pooled:dict):
         "`inp` plus `match[i_j](out_i)` for every skip into `j` that `arch` turns on, resizing as little as possible"
-        grown = {}   # sender size -> sum of the convolved senders of that size, resized once below
+        grown = {}   # sender's stride -> sum of the convolved senders of that size, resized once below
         for i in _INTO[j]:
             if not arch[skip_name(i, j)]: continue
-            conv, src = self.match[f'{i}_{j}'].conv, tuple(outs[i].shape[2:])
-            if prod(sizes[j]) < prod(src):   # shrink, then convolve; one pooled copy per (sender, size)
-                if (i, sizes[j]) not in pooled: pooled[i, sizes[j]] = resize(outs[i], sizes[j])
-                inp = inp + conv(pooled[i, sizes[j]])
-            elif src == tuple(sizes[j]): inp = inp + conv(outs[i])   # same size: added at once (held back, it costs memory)
-            else:                            # convolve, then grow
+            conv, src = self.match[f'{i}_{j}'].conv, strides[i]   # a size is named by its stride: a plain int tuple, any input size
+            if prod(strides[j]) > prod(src):   # shrink, then convolve; one pooled copy per (sender, size)
+                if (i, strides[j]) not in pooled: pooled[i, strides[j]] = resize(outs[i], sizes[j], growth(src, strides[j]))
+                inp = inp + conv(pooled[i, strides[j]])
+            elif src == strides[j]: inp = inp + conv(outs[i])   # same size: added at once (held back, it costs memory)
+            else:                              # convolve, then grow
                 y = conv(outs[i]); grown[src] = grown[src] + y if src in grown else y
-        while grown: inp = inp + resize(grown.popitem()[1], sizes[j])
+        while grown:
+            src, y = grown.popitem(); inp = inp + resize(y, sizes[j], growth(src, strides[j]))
         return inp
 
     def _path(self, x, arch)->torch.Tensor:
         if x.ndim != 5: raise ValueError(f"input must be (N, C, D, H, W), got shape {tuple(x.shape)}")
-        sizes, outs, pooled = feature_sizes(tuple(x.shape[2:]), arch), {}, {}
+        sizes, strides, outs, pooled = feature_sizes(tuple(x.shape[2:]), arch), node_strides(arch), {}, {}
         for j in NODES:
-            inp = self._add_skips(j, self._node_input(j, x, outs, sizes, arch), outs, sizes, arch, pooled)
+            inp = self._add_skips(j, self._node_input(j, x, outs, sizes, strides, arch), outs, sizes, strides, arch, pooled)
             outs[j] = self.nodes[j](inp, arch[f'{j}.dilation'], arch[f'{j}.act'], arch[f'{j}.zero'])
-        return sum(resize(self.heads[n](outs[n]), sizes['E1']) for n in HEADS)
+        return sum(resize(self.heads[n](outs[n]), sizes['E1'], growth(strides[n], strides['E1'])) for n in HEADS)
 
 # %% ../nbs/04_supernet.ipynb #d6a013a9
 def _build(net:nn.Module, cfg:NetConfig, rates:dict, with_b:dict, skips):

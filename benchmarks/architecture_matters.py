@@ -12,6 +12,7 @@ Kendall tau between one-shot and stand-alone dice; it writes every figure to a J
 notebook 12 reads (`ronas_nb.compare.arch_study_table`).
 
     python benchmarks/architecture_matters.py --kinds heart prostate --out benchmarks/results/architecture_matters_cpu.json
+    python benchmarks/architecture_matters.py --kinds heart prostate --only max lean --seed 1 --out benchmarks/results/architecture_matters_cpu.json
 """
 import argparse, json, os, platform, sys, time
 from concurrent.futures import ProcessPoolExecutor
@@ -24,6 +25,8 @@ def parse(argv=None):
     p.add_argument('--kinds', nargs='+', default=['heart'], choices=('heart', 'prostate', 'brain'))
     p.add_argument('--random', type=int, default=12, help='uniformly random architectures per kind (default 12)')
     p.add_argument('--seed', type=int, default=0, help='training seed of every run, and the draw of the random architectures')
+    p.add_argument('--only', nargs='+', metavar='NAME', help="train only these named architectures (e.g. max lean) at --seed, without the one-shot "
+                   "scores; their rows join the file's rows of the same kinds, and the summary averages each architecture over its seeds")
     p.add_argument('--preset', default='demo', help='the preset every run uses (default demo)')
     p.add_argument('--cases', type=int, default=20, help='cases per synthetic task (default 20)')
     p.add_argument('--fresh', type=int, default=24, help='cases of the second task (seed 1) every architecture is also scored on (default 24; 0: none)')
@@ -58,19 +61,22 @@ def main(argv=None):
             make_synthetic_task(kind, fresh, cases=a.fresh, seed=1)
             preprocess_task(fresh, crop_nonzero=preset(a.preset).crop_nonzero)   # cached once here, not by two workers at once
         archs[kind] = study_architectures(task, a.random, a.seed, a.preset)
+        if a.only: archs[kind] = {n: c for n, c in archs[kind].items() if n in a.only}
     t0 = time.time()
     with ProcessPoolExecutor(a.jobs) as ex:
-        shares = [ex.submit(shared, k, list(archs[k].values()), a) for k in a.kinds]
-        rows = list(ex.map(alone, *zip(*[(k, n, c) for k in a.kinds for n, c in archs[k].items()]), [a] * sum(map(len, archs.values()))))
+        shares = [] if a.only else [ex.submit(shared, k, list(archs[k].values()), a) for k in a.kinds]
+        jobs = sorted(((k, n, c) for k in a.kinds for n, c in archs[k].items()), key=lambda j: j[1].startswith('random'))   # named ones first
+        rows = list(ex.map(alone, *zip(*jobs), [a] * len(jobs)))
         oneshot = dict(f.result() for f in shares)
-    for r in rows: r.update(oneshot[r['kind']][r['code']])
+    for r in rows: r.update(oneshot.get(r['kind'], {}).get(r['code'], {}), seed=a.seed)
     kept = []
-    if a.out and Path(a.out).is_file():   # keep the other kinds already in the file
-        kept = [r for r in json.loads(Path(a.out).read_text())['archs'] if r['kind'] not in a.kinds]
+    if a.out and Path(a.out).is_file():   # keep the other kinds already in the file, and with --only the other seeds and names too
+        mine = lambda r: r['kind'] in a.kinds and (not a.only or (r['name'] in a.only and r.get('seed', 0) == a.seed))
+        kept = [r for r in json.loads(Path(a.out).read_text())['archs'] if not mine(r)]
     rows = kept + rows
     print(arch_study_table(arch_study_summary(rows)))
     machine = f'{os.cpu_count()}-CPU {platform.machine()}, {a.jobs} runs at once, 1 thread each'
-    print(f"{sum(map(len, archs.values())) + len(a.kinds)} runs in {time.time() - t0:.0f} s on a {machine}")
-    if a.out: Path(a.out).write_text(json.dumps(dict(preset=a.preset, seed=a.seed, cases=a.cases, machine=machine, archs=rows), indent=1))
+    print(f"{sum(map(len, archs.values())) + len(shares)} runs in {time.time() - t0:.0f} s on a {machine}")
+    if a.out: Path(a.out).write_text(json.dumps(dict(preset=a.preset, cases=a.cases, fresh=a.fresh, machine=machine, archs=rows), indent=1))
 
 if __name__ == '__main__': main()

@@ -18,8 +18,8 @@ from .supernet import NetConfig, dice_loss, load_child, total_strides
 # %% auto #0
 __all__ = ['METHODS', 'ALL_METHODS', 'compare_run', 'run_figures', 'summarise', 'results_table', 'dynunet_peer', 'case_dice',
            'oneshot_dice', 'compare_dynunet', 'arch_variants', 'study_architectures', 'oneshot_scores', 'fresh_dice',
-           'kendall_tau', 'alone_dice', 'paired', 'arch_study_summary', 'arch_study_table', 'plot_arch_study',
-           'plot_comparison']
+           'kendall_tau', 'alone_dice', 'paired', 'by_architecture', 'arch_study_summary', 'arch_study_table',
+           'plot_arch_study', 'plot_comparison']
 
 # %% ../nbs/12_does_search_help.ipynb #f37143e5
 METHODS = {'rl': dict(controller='rl'), 'random': dict(controller='random'), 'max': dict(controller='fixed', arch='max')}
@@ -182,15 +182,29 @@ def paired(a:list, b:list)->tuple:
     d = np.asarray(a, float) - np.asarray(b, float)
     return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float('nan')
 
+def by_architecture(rows:list)->list:
+    "One row per architecture (the first name it came with): its stand-alone figures averaged over its training seeds, case by case"
+    groups = {}
+    for r in rows: groups.setdefault(r['code'], {}).setdefault(r.get('seed', 0), r)   # a variant that is another's code again counts once
+    out = []
+    for seeds in groups.values():
+        rs = sorted(seeds.values(), key=lambda r: 'oneshot_val_dice' not in r)      # the one-shot scores come with one seed's row
+        m = {**rs[0], 'seeds': len(rs)}
+        for k in ('alone_val_dice', 'alone_test_dice'):
+            if all(k in r for r in rs): m[k] = float(np.mean([r[k] for r in rs]))
+        if all('fresh_dice' in r for r in rs): m['fresh_dice'] = np.mean([r['fresh_dice'] for r in rs], 0).tolist()
+        out.append(m)
+    return out
+
 def arch_study_summary(rows:list)->dict:
     "Per kind: the spread of stand-alone dice, the maximal architecture's rank, the best (paired against the maximal), the one-shot ranking's tau"
     out = {}
     for kind in sorted({r['kind'] for r in rows}):
-        rs = sorted({r['code']: r for r in reversed([r for r in rows if r['kind'] == kind])}.values(), key=lambda r: -alone_dice(r))   # each architecture once
+        rs = sorted(by_architecture([r for r in rows if r['kind'] == kind]), key=lambda r: -alone_dice(r))
         t, top = [alone_dice(r) for r in rs], next(r for r in rs if r['name'] == 'max')
         tau = lambda k: kendall_tau([r[k] for r in rs], t) if all(k in r for r in rs) else None
         vs = paired(rs[0]['fresh_dice'], top['fresh_dice']) if 'fresh_dice' in rs[0] and 'fresh_dice' in top else (t[0] - alone_dice(top), float('nan'))
-        out[kind] = dict(archs=len(rs), cases=len(top.get('fresh_dice', ())) or None, min=min(t), mean=statistics.mean(t), max=max(t), sd=_sd(t),
+        out[kind] = dict(archs=len(rs), cases=len(top.get('fresh_dice', ())) or None, seeds=top['seeds'], min=min(t), mean=statistics.mean(t), max=max(t), sd=_sd(t),
                          max_dice=alone_dice(top), max_rank=rs.index(top) + 1, best=rs[0]['name'], best_dice=t[0],
                          best_vs_max=vs[0], best_vs_max_se=vs[1], tau_reward=tau('oneshot_val_dice'), tau_test=tau('oneshot_test_dice'))
     return out
@@ -202,7 +216,7 @@ def arch_study_table(summary:dict)->str:
     lines = ['| task | architectures trained alone | scored on | dice min / mean / max (sd) | maximal: dice (rank) | best | '
              'best - maximal, case by case | Kendall tau, one-shot reward vs alone | one-shot test vs alone |', '|---|---|---|---|---|---|---|---|---|']
     for kind, s in summary.items():
-        scored = f"{s['cases']} fresh cases" if s['cases'] else 'the test cases'
+        scored = (f"{s['cases']} fresh cases" if s['cases'] else 'the test cases') + (f", {s['seeds']} seeds" if s['seeds'] > 1 else '')
         lines.append(f"| {kind} | {s['archs']} | {scored} | "
                      f"{s['min']:.3f} / {s['mean']:.3f} / {s['max']:.3f} ({s['sd']:.3f}) | "
                      f"{s['max_dice']:.3f} ({s['max_rank']} of {s['archs']}) | {s['best']} ({s['best_dice']:.3f}) | "

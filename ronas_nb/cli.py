@@ -13,16 +13,17 @@ from .data import (SYNTH_KINDS, TaskError, first_line, make_synthetic_task, prep
 from .memory import EstimateUnavailable
 from .space import arch_from_code
 from .supernet import total_strides
-from .infer import evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions
+from .infer import (evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions, save_probabilities,
+                            TRAINING_MIRROR_AXES)
 from .export import EXPORT_FORMATS, ExportError, export_child, need_onnx
 from .rundir import RunError, lock_run, lock_holder, read_final, read_run_config
 from .search import PRESETS, SearchConfig, BudgetError, ArchError, preset, run_search, fold_data
 
 # %% auto #0
-__all__ = ['SEED', 'DEVICE_HELP', 'DATA_ENV', 'RUNS_ENV', 'BAD_INPUT', 'UsageError', 'Interrupted', 'synth', 'add_synth',
-           'search', 'add_search', 'train', 'add_train', 'data_root', 'runs_root', 'located', 'environment', 'evaluate',
-           'add_evaluate', 'predict', 'add_predict', 'export', 'add_export', 'printable', 'error_line', 'OneLineParser',
-           'parser', 'main']
+__all__ = ['SEED', 'DEVICE_HELP', 'DATA_ENV', 'RUNS_ENV', 'CHANNEL_FILE', 'BAD_INPUT', 'UsageError', 'Interrupted', 'synth',
+           'add_synth', 'search', 'add_search', 'train', 'add_train', 'data_root', 'runs_root', 'located',
+           'environment', 'evaluate', 'add_evaluate', 'predict', 'add_predict', 'export', 'add_export', 'printable',
+           'error_line', 'OneLineParser', 'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #8458a2ce
 class UsageError(ValueError):
@@ -326,6 +327,32 @@ def _inputs(path)->list:
     if not path.exists(): raise TaskError(path, 'no such file or folder')
     return [path]
 
+CHANNEL_FILE = re.compile(r'(?P<case>.+)_(?P<channel>\d{4})\.nii(\.gz)?')   # nnU-Net's per-channel image files: CASE_0000.nii.gz
+
+def _cases(files:list, n_channels:int)->list:
+    "`(name, image file or its channel files, suffix)` of each case in `files`: whole images, or nnU-Net's channel files grouped by case"
+    is_channel = [bool(CHANNEL_FILE.fullmatch(f.name)) for f in files]
+    if not any(is_channel): return [(f.name[:-len(_suffix(f))], f, _suffix(f)) for f in files]
+    if not all(is_channel):
+        whole, channel = (next(f for f, c in zip(files, is_channel) if c == want) for want in (False, True))
+        raise TaskError(whole, f"is a whole image, but {channel.name} is one channel of a case (nnU-Net's CASE_0000.nii.gz): "
+                               "give the two layouts in separate folders")
+    groups = {}
+    for f in files:
+        m = CHANNEL_FILE.fullmatch(f.name); groups.setdefault(m['case'], {}).setdefault(int(m['channel']), []).append(f)
+    return [_channel_case(name, channels, n_channels) for name, channels in groups.items()]
+
+def _channel_case(name:str, channels:dict, n_channels:int)->tuple:
+    "`(name, [channel files], suffix)` of one case from `{channel: [files]}`, or a `TaskError` naming a file given twice, extra or missing"
+    takes = f"the model takes {n_channels} channel{'s' if n_channels > 1 else ''}, {name}_0000" + (f' to {name}_{n_channels - 1:04d}' if n_channels > 1 else ' only')
+    for ch, fs in sorted(channels.items()):
+        if len(fs) > 1: raise TaskError(fs[1], f'channel {ch:04d} of case {name} is given twice (and as {fs[0].name})')
+        if ch >= n_channels: raise TaskError(fs[0], f'one channel too many for case {name}: {takes}')
+    first = channels[min(channels)][0]
+    if missing := [c for c in range(n_channels) if c not in channels]:
+        raise TaskError(first.with_name(f'{name}_{missing[0]:04d}{_suffix(first)}'), f'missing: case {name} has no channel {missing[0]:04d}; {takes}')
+    return name, [channels[c][0] for c in range(n_channels)], _suffix(channels[0][0])
+
 def _suffix(path:Path)->str:
     "The extension a prediction keeps: .nii for a .nii input, .nii.gz otherwise"
     return '.nii' if path.name.endswith('.nii') else '.nii.gz'
@@ -348,26 +375,39 @@ def predict(args:argparse.Namespace):
     _not_over(out, *([args.input] if Path(args.input).is_dir() else []), task)   # the task folder: its images and labels
     if out.resolve() == files[0].resolve().parent:   # one input file: its prediction, or another's, would replace a file beside it
         raise UsageError(f"--out {out}: is the folder of the input {files[0]}; its files would be overwritten: choose another folder")
-    cases = [preprocess_image(f, child.cfg.in_channels, crop_nonzero=cfg.crop_nonzero) for f in files]
-    child = child.to(device)
-    labels = [probs_to_labels(predict_case(child, c.image, total_strides(child.arch), mode=args.mode, patch=child.arch.patch, device=device))
-              for c in cases]
-    written = []
+    groups = _cases(files, child.cfg.in_channels)
+    if args.save_probabilities: _one_probabilities_file_each(groups)
+    cases = [preprocess_image(f, child.cfg.in_channels, crop_nonzero=cfg.crop_nonzero, name=name) for name, f, _ in groups]
+    child, mirror_axes = child.to(device), TRAINING_MIRROR_AXES if args.tta else ()
+    written, labelled = [], 0
     try:
-        for f, c, lab in zip(files, cases, labels): written += write_predictions([c], [lab], out, suffix=_suffix(f)); print(written[-1])
+        for (name, _, suffix), c in zip(groups, cases):   # one case's probabilities at a time: (K, D, H, W) float32 of every case could fill memory
+            probs = predict_case(child, c.image, total_strides(child.arch), mode=args.mode, patch=child.arch.patch, device=device, mirror_axes=mirror_axes)
+            written += write_predictions([c], [probs_to_labels(probs)], out, suffix=suffix); labelled += 1; print(written[-1])
+            if args.save_probabilities: written.append(save_probabilities(probs, c.meta, out / f'{name}.npz')); print(written[-1])
     except OSError as e:   # a full disk half-way: say which predictions are there
-        done = f"{len(written)} of {len(cases)} predictions written ({', '.join(p.name for p in written)})" if written else 'no prediction written'
+        done = f"{labelled} of {len(cases)} predictions written ({', '.join(p.name for p in written)})" if written else 'no prediction written'
         raise OSError(e.errno, f"{e.strerror or e}; {done}", e.filename) from None
+
+def _one_probabilities_file_each(groups:list):
+    "A `TaskError` when two inputs (`x.nii` and `x.nii.gz`) would write the same `x.npz`"
+    seen = {}
+    for name, f, _ in groups:
+        if name in seen: raise TaskError(f if isinstance(f, Path) else f[0], f'its probabilities would replace those of {seen[name]} (both {name}.npz): rename one of them')
+        seen[name] = (f if isinstance(f, Path) else f[0]).name
 
 def add_predict(sub):
     "The `predict` sub-parser"
     p = sub.add_parser('predict', help="segment NIfTI images with a run's final architecture",
-                       description="Segment a NIfTI image, or every .nii/.nii.gz file in a folder, with RUN/model.pt; "
-                                   "writes label maps with the inputs' names and extensions (.nii or .nii.gz), grids, affines and headers into OUT.")
+                       description="Segment a NIfTI image, or every .nii/.nii.gz file in a folder (one 4D file per case, or nnU-Net's CASE_0000, CASE_0001, ... "
+                                   "one file per channel), with RUN/model.pt; "
+                                   "writes label maps with the inputs' names (CASE for channel files) and extensions (.nii or .nii.gz), grids, affines and headers into OUT.")
     p.add_argument('--run', required=True, help=f'a run directory written by ronas search, or its name in ${RUNS_ENV}')
     p.add_argument('--input', required=True, help='a NIfTI file or a folder of them')
     p.add_argument('--out', required=True, help='the folder to write the predicted label maps to')
     p.add_argument('--mode', choices=('oneshot', 'sliding'), default='oneshot', help='whole-volume (paper, default) or sliding-window inference')
+    p.add_argument('--save-probabilities', action='store_true', help="also write each case's softmax as CASE.npz: 'probabilities', float32 (K, D, H, W), as nnU-Net")
+    p.add_argument('--tta', action='store_true', help='test-time mirroring: average over the image and its mirror along W, the axis training flipped (twice the time)')
     p.add_argument('--device', type=_device_name, help=DEVICE_HELP)
     p.set_defaults(func=predict)
 

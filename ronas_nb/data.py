@@ -21,11 +21,12 @@ __all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'FOLLOW_LINKS_ENV', '
            'temporary_folder', 'make_synthetic_task', 'CaseRef', 'Task', 'read_dataset_json', 'follow_links',
            'case_name', 'load_task', 'CaseMeta', 'volume_limit', 'check_volume_size', 'read_image', 'grid_difference',
            'check_same_grid', 'read_case', 'zscore', 'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'Fingerprint',
-           'fingerprint_of', 'default_cache_dir', 'task_cache_dir', 'cache_key', 'Case', 'preprocess_image', 'try_lock',
-           'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache', 'fingerprint', 'file_digest', 'task_record',
-           'task_changes', 'check_task_record', 'save_prediction', 'make_folds', 'atomic_write', 'write_splits',
-           'read_splits', 'task_folds', 'extract_patch', 'foreground_voxels', 'patch_start', 'PatchDataset',
-           'msd_task_name', 'fetch_resumable', 'safe_extract', 'download_msd']
+           'fingerprint_of', 'default_cache_dir', 'task_cache_dir', 'cache_key', 'Case', 'read_channel_files',
+           'preprocess_image', 'try_lock', 'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache',
+           'fingerprint', 'file_digest', 'task_record', 'task_changes', 'check_task_record', 'save_prediction',
+           'make_folds', 'atomic_write', 'write_splits', 'read_splits', 'task_folds', 'extract_patch',
+           'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable', 'safe_extract',
+           'download_msd']
 
 # %% ../nbs/00_data.ipynb #82e4d9a5
 class TaskError(ValueError):
@@ -592,9 +593,25 @@ class Case:
         if self.files: self.image, self.label = (np.load(f, mmap_mode='r') for f in self.files)
 
 # %% ../nbs/00_data.ipynb #83abd9f6
-def preprocess_image(path, n_channels:int, crop_nonzero:bool=False)->Case:
-    "Read, check and preprocess one unlabelled NIfTI image as in training"
-    image, meta = read_image(path, n_channels)
+def read_channel_files(paths, n_channels:int, name:str|None=None)->tuple:
+    "Load and check one image given as nnU-Net's per-channel 3D files, in channel order: (image (C, D, H, W) float32, `CaseMeta` of the first)"
+    paths = [Path(p) for p in paths]
+    if len(paths) != n_channels: raise TaskError(paths[-1], f'{len(paths)} channel files but {n_channels} expected')
+    image, meta = read_image(paths[0], 1, name)
+    channels = [image]
+    for p in paths[1:]:
+        ch, m = read_image(p, 1)
+        axes, origin = grid_difference(meta.affine, m.affine)
+        if ch.shape != image.shape or axes > GRID_TOLERANCE['axes'] or origin > GRID_TOLERANCE['origin']:
+            raise TaskError(p, f'not on the grid of {paths[0].name} (shape {ch.shape[1:]} and {image.shape[1:]} (D, H, W), origin '
+                               f'{origin:.3g} voxels away, axes differ by {axes:.3g}): the channels of one case share one grid')
+        channels.append(ch)
+    return np.concatenate(channels), meta
+
+def preprocess_image(path, n_channels:int, crop_nonzero:bool=False, name:str|None=None)->Case:
+    "Read, check and preprocess one unlabelled image as in training: a NIfTI file, or a list of per-channel files"
+    one_file = isinstance(path, (str, os.PathLike))
+    image, meta = read_image(path, n_channels, name) if one_file else read_channel_files(path, n_channels, name)
     bbox = nonzero_bbox(image) if crop_nonzero else tuple((0, n) for n in meta.shape)
     return Case(meta.name, zscore(crop(image, bbox)), None, dataclasses.replace(meta, bbox=bbox))
 

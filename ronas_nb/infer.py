@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .data import save_prediction, atomic_write
+from .data import save_prediction, atomic_write, cannot_write, crop, uncrop
 
 # %% auto #0
-__all__ = ['spatial_multiple', 'pad_to_multiple', 'as_batch', 'evaluating', 'oneshot_probs', 'predict_oneshot',
-           'gaussian_weights', 'window_starts', 'sliding_windows', 'predict_sliding', 'label_map', 'probs_to_labels',
-           'confusion_matrix', 'dice_per_class', 'dice_scores', 'patient_dice', 'reward_stages', 'predict_case',
-           'summarise_cases', 'evaluate_cases', 'save_evaluation', 'load_evaluation', 'CVReport', 'cv_report',
-           'write_predictions']
+__all__ = ['TRAINING_MIRROR_AXES', 'spatial_multiple', 'pad_to_multiple', 'as_batch', 'evaluating', 'oneshot_probs',
+           'predict_oneshot', 'gaussian_weights', 'window_starts', 'sliding_windows', 'predict_sliding', 'label_map',
+           'probs_to_labels', 'confusion_matrix', 'dice_per_class', 'dice_scores', 'patient_dice', 'reward_stages',
+           'predict_mirrored', 'predict_case', 'summarise_cases', 'evaluate_cases', 'save_evaluation',
+           'load_evaluation', 'CVReport', 'cv_report', 'write_predictions', 'save_probabilities', 'load_probabilities']
 
 # %% ../nbs/07_inference.ipynb #9275f258
 def spatial_multiple(strides) -> tuple[int, int, int]:
@@ -186,13 +186,30 @@ def reward_stages(volume, strides, n_classes:int, in_channels:int=1, device='met
     lab = torch.zeros(tuple(volume), dtype=torch.uint8, device=device)   # the reference labels, resident in the search
     return tuple(padded.shape), [partial(_cropped_softmax, crop=crop), label_map, partial(dice_scores, true=lab, n_classes=n_classes)]
 
+# %% ../nbs/07_inference.ipynb #a7d1c002
+TRAINING_MIRROR_AXES = (2,)   # spatial axes (0 = D, 1 = H, 2 = W) the training patches are flipped along (`PatchDataset`: W)
+
+def predict_mirrored(predict,                   # callable: image (C, D, H, W) -> probabilities (K, D, H, W) numpy
+                     image,                     # (C, D, H, W) numpy array or tensor
+                     axes=TRAINING_MIRROR_AXES, # spatial axes to mirror along: 0 = D, 1 = H, 2 = W
+                    ) -> np.ndarray:
+    "Mean of `predict` over `image` mirrored along every subset of `axes`, each prediction flipped back (test-time mirroring)"
+    axes = sorted({int(a) for a in axes})
+    if any(a not in (0, 1, 2) for a in axes): raise ValueError(f"mirror axes must be spatial axes 0 (D), 1 (H) or 2 (W), got {axes}")
+    image, total = _numpy(image), 0
+    flips = [tuple(a + 1 for a in s) for r in range(len(axes) + 1) for s in itertools.combinations(axes, r)]
+    for f in flips: total = total + np.flip(predict(np.ascontiguousarray(np.flip(image, f))), f)
+    return np.ascontiguousarray(total / len(flips), dtype=np.float32)
+
 # %% ../nbs/07_inference.ipynb #e6d93613
-def predict_case(model, image, strides=(1, 1), mode='oneshot', patch=None, overlap=0.5, batch_size=1, device='cpu') -> np.ndarray:
-    "Probabilities `(K, D, H, W)` of one image by `mode`: 'oneshot' (the paper) or 'sliding' (needs `patch`)"
-    if mode == 'oneshot': return predict_oneshot(model, image, strides, device)
-    if mode != 'sliding': raise ValueError(f"mode must be 'oneshot' or 'sliding', got {mode!r}")
-    if patch is None: raise ValueError("sliding-window inference needs a patch size")
-    return predict_sliding(model, image, patch, overlap, strides, batch_size, device)
+def predict_case(model, image, strides=(1, 1), mode='oneshot', patch=None, overlap=0.5, batch_size=1, device='cpu',
+                 mirror_axes=()) -> np.ndarray:
+    "Probabilities `(K, D, H, W)` of one image by `mode`: 'oneshot' (the paper) or 'sliding' (needs `patch`), averaged over mirrorings along `mirror_axes`"
+    if mode not in ('oneshot', 'sliding'): raise ValueError(f"mode must be 'oneshot' or 'sliding', got {mode!r}")
+    if mode == 'sliding' and patch is None: raise ValueError("sliding-window inference needs a patch size")
+    if mode == 'oneshot': predict = partial(predict_oneshot, model, strides=strides, device=device)
+    else: predict = partial(predict_sliding, model, patch=patch, overlap=overlap, strides=strides, batch_size=batch_size, device=device)
+    return predict_mirrored(predict, image, mirror_axes) if mirror_axes else predict(image)
 
 def summarise_cases(cases:dict) -> dict:
     "Per-class means and `mean_dice` (mean over patients of their mean) of `{name: {'dice': [...]}}`"
@@ -283,3 +300,19 @@ def write_predictions(cases, labels, out_dir, suffix='.nii.gz') -> list[Path]:
     paths = [out_dir / f'{c.name}{suffix}' for c in cases]
     for c, lab, path in zip(cases, labels, paths): save_prediction(_numpy(lab), c.meta, path)
     return paths
+
+# %% ../nbs/07_inference.ipynb #a7d1c005
+def save_probabilities(probs, # (K, D, H, W) probabilities on the preprocessed (cropped) grid
+                       meta,  # the case's `CaseMeta`
+                       path,  # output file, `.npz`
+                      ) -> Path:
+    "Write `probabilities` float32 `(K, D, H, W)` on the case's original grid as a compressed `.npz` (nnU-Net's layout), atomically"
+    probs, box = _numpy(probs).astype(np.float32, copy=False), tuple(e - s for s, e in meta.bbox)
+    if probs.ndim != 4 or probs.shape[1:] != box: raise ValueError(f"{meta.name}: probabilities {probs.shape} do not match the preprocessed shape (K, {', '.join(map(str, box))})")
+    full = np.concatenate([uncrop(probs[:1], meta.bbox, meta.shape, fill=1), uncrop(probs[1:], meta.bbox, meta.shape, fill=0)])
+    try: return atomic_write(path, full, write=lambda f, a: np.savez_compressed(f, probabilities=a))
+    except OSError as e: raise cannot_write(Path(path), e) from None
+
+def load_probabilities(path) -> np.ndarray:
+    "The `(K, D, H, W)` float32 probabilities of a `.npz` written by `save_probabilities`"
+    with np.load(path) as z: return z['probabilities']

@@ -18,7 +18,7 @@ __all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'FOLLOW_LINKS_ENV', '
            'CACHE_VERSION', 'CACHE_ENV', 'MSD_URL', 'MSD_MD5', 'TaskError', 'first_line', 'cannot_write',
            'swap_nifti_axes', 'smooth_noise', 'shape_grid', 'random_rotation', 'ellipsoid', 'tube', 'heart_case',
            'prostate_case', 'brain_case', 'SynthKind', 'write_nifti', 'synthetic_affine', 'synthetic_case',
-           'temporary_folder', 'make_synthetic_task', 'CaseRef', 'Task', 'read_dataset_json', 'follow_links',
+           'temporary_folder', 'make_synthetic_task', 'CaseRef', 'Task', 'follow_links', 'read_dataset_json',
            'case_name', 'load_task', 'CaseMeta', 'volume_limit', 'check_volume_size', 'read_image', 'grid_difference',
            'check_same_grid', 'read_case', 'zscore', 'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'Fingerprint',
            'fingerprint_of', 'default_cache_dir', 'task_cache_dir', 'cache_key', 'Case', 'read_channel_files',
@@ -301,11 +301,26 @@ def _numbered(d, key:str, where:Path)->dict:
     if sorted(out) != list(range(len(out))): raise TaskError(where, f"malformed: {key!r} keys must be 0..{len(out) - 1}, got {sorted(out)}")
     return out
 
+FOLLOW_LINKS_ENV = 'RONAS_FOLLOW_LINKS'   # 1: a task's files may be symbolic links that lead outside its folder
+
+def follow_links()->bool:
+    "Whether a task's files may resolve outside its folder (`RONAS_FOLLOW_LINKS=1`)"
+    return os.environ.get(FOLLOW_LINKS_ENV, '') not in ('', '0')
+
+def _inside_task(root:Path, path:Path)->Path:
+    "`path`, a file of the task folder `root`, unless a symbolic link leads it outside `root` and `follow_links()` is off"
+    real = path.resolve()
+    if not real.is_relative_to(Path(root).resolve()) and not follow_links():
+        raise TaskError(path, f'leads by a symbolic link to {real}, outside the task folder: refusing to follow it '
+                              f'(--follow-links or {FOLLOW_LINKS_ENV}=1 allows it)')
+    return path
+
 def read_dataset_json(task_dir)->dict:
     "The parsed `dataset.json` of `task_dir`, with its required keys checked"
     p = Path(task_dir) / 'dataset.json'
     if not Path(task_dir).is_dir(): raise TaskError(task_dir, 'task folder does not exist')
     if not p.is_file(): raise TaskError(p, 'missing dataset.json: not an MSD task folder')
+    _inside_task(task_dir, p)
     try: d = json.loads(p.read_text())
     except UnicodeDecodeError as e: raise TaskError(p, f'malformed: not UTF-8 text ({e.reason})') from None
     except json.JSONDecodeError as e: raise TaskError(p, f'malformed JSON: {e.msg} at line {e.lineno} column {e.colno}') from None
@@ -315,12 +330,6 @@ def read_dataset_json(task_dir)->dict:
     return d
 
 # %% ../nbs/00_data.ipynb #d635239c
-FOLLOW_LINKS_ENV = 'RONAS_FOLLOW_LINKS'   # 1: case files may be symbolic links that lead outside the task folder
-
-def follow_links()->bool:
-    "Whether case files may resolve outside their task folder (`RONAS_FOLLOW_LINKS=1`)"
-    return os.environ.get(FOLLOW_LINKS_ENV, '') not in ('', '0')
-
 def _case_file(root:Path, entry:dict, key:str, i:int, where:Path)->Path:
     "The checked path of `training[i][key]`: a string inside the task folder naming an existing file that resolves inside it"
     rel = entry.get(key) if isinstance(entry, dict) else None
@@ -329,11 +338,7 @@ def _case_file(root:Path, entry:dict, key:str, i:int, where:Path)->Path:
         raise TaskError(where, f'malformed: training[{i}] {key} {rel!r} points outside the task folder')
     path = root / rel
     if not path.is_file(): raise TaskError(path, f'missing: listed in dataset.json (training[{i}] {key}) but not found')
-    real = path.resolve()
-    if not real.is_relative_to(root.resolve()) and not follow_links():
-        raise TaskError(path, f'leads by a symbolic link to {real}, outside the task folder: refusing to follow it '
-                              f'(--follow-links or {FOLLOW_LINKS_ENV}=1 allows it)')
-    return path
+    return _inside_task(root, path)
 
 def case_name(path)->str:
     "A case's name: its file name without `.nii.gz` / `.nii`"

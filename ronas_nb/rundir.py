@@ -245,14 +245,19 @@ def lock_holder(lock:Path)->str:
     return f' (pid {pid} on {host})'
 
 # %% ../nbs/05b_rundir.ipynb #ec211190
-def lock_run(run_dir:Path)->int|None:
-    "Hold `run_dir/.lock` (creating `run_dir`): its descriptor (None without `flock`)"
-    if fcntl is None: return None
+def lock_run(run_dir:Path, check=None)->int|None:
+    "Hold `run_dir/.lock` (creating `run_dir`), signed once `check()` passes under it: its descriptor (None without `flock`)"
+    if fcntl is None:
+        if check is not None: check()
+        return None
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     fd = try_lock(run_dir/'.lock')
     if fd is None: raise RunError(f"{run_dir}: another search{lock_holder(run_dir/'.lock')} "
                                   "is writing this run; wait for it or use another --out")
+    try:
+        if check is not None: check()   # refused under the lock: released, the lock file as it was
+    except BaseException: os.close(fd); raise
     me = f'{os.getpid()} {socket.gethostname()}\n'.encode()
     with contextlib.suppress(OSError):   # who holds it, for the next that tries (unchanged: kept)
         if os.pread(fd, len(me) + 1, 0) != me: os.ftruncate(fd, 0); os.pwrite(fd, me, 0)

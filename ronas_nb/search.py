@@ -538,18 +538,19 @@ def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False,
     check_writable(run_dir)
     created = [*itertools.takewhile(lambda p: not p.exists(), [run_dir, *run_dir.parents])][-1:]   # the top folder it creates
     par = parallel or start_parallel(cfg.device)   # one process, or the ranks `torchrun` started (11_distributed)
+    def as_read():                                 # what was read before the lock, checked again under it
+        if not resume and (run_dir/'checkpoint.pt').exists(): raise RunError(taken)
+        if resume and run_stamps(run_dir) != read: raise RunError(f"{run_dir}: another search wrote this run while this one read it; resume it again")
     lock, held, done = None, False, False
     try:
+        search = _prepared(data_dir, run_dir, cfg, conf, ck, cache_dir, par)   # every other check, before the lock: a refused search leaves even .lock alone
         refused = None
         if par.main:                               # rank 0 writes the run, so rank 0 holds the lock
-            try: lock = lock_run(run_dir); held = True
+            try: lock = lock_run(run_dir, check=as_read); held = True
             except RunError as e: refused = str(e)
-            if held and not resume and (run_dir/'checkpoint.pt').exists(): refused = taken
-            if held and resume and run_stamps(run_dir) != read:
-                refused = f"{run_dir}: another search wrote this run while this one read it; resume it again"
         refused = par.broadcast(refused)           # every rank stops, with the same message
         if refused: raise RunError(refused)
-        search = _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress and par.main, log if par.main else (lambda m: None), par, changes)
+        _search(search, data_dir, run_dir, conf, changes, progress and par.main, log if par.main else (lambda m: None), par)
         done = True
         return search
     finally:
@@ -558,19 +559,26 @@ def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False,
         if parallel is None: par.close()
 
 # %% ../nbs/06_search.ipynb #56850181
-def _search(data_dir, run_dir, cfg, conf, ck, resume, cache_dir, progress, log, par, changes)->Search:
+def _prepared(data_dir, run_dir, cfg, conf, ck, cache_dir, par)->Search:
+    "The search on its data and, resumed (`conf` given), from its checkpoint: each check that can refuse a run, before it writes"
     if not par.main: par.barrier()   # rank 0 builds the preprocessing cache alone, the others then read it
     data = fold_data(data_dir, cfg, cache_dir=cache_dir)
     if par.main: par.barrier()
     search = Search(data, cfg, par)
-    if resume:
-        check_resumed_net(run_dir, data_dir, search.net.config(), conf)
-        if ck is not None:   # before anything is written: a checkpoint that does not fit changes nothing
-            try: search.load_state_dict(ck)
-            except BudgetError: raise
-            except (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError) as e:
-                why = str(e) if type(e) is ValueError else first_line(e)   # ours (`_check_state`, `validate`) or the loaders'
-                raise RunError(f"{run_dir/'checkpoint.pt'}: damaged checkpoint: {why}") from None
+    if conf is None: return search
+    check_resumed_net(run_dir, data_dir, search.net.config(), conf)
+    if ck is not None:   # checked whole before a tensor is loaded
+        try: search.load_state_dict(ck)
+        except BudgetError: raise
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError) as e:
+            why = str(e) if type(e) is ValueError else first_line(e)   # ours (`_check_state`, `validate`) or the loaders'
+            raise RunError(f"{run_dir/'checkpoint.pt'}: damaged checkpoint: {why}") from None
+    return search
+
+def _search(search, data_dir, run_dir, conf, changes, progress, log, par)->Search:
+    "Run the `_prepared` search under the run's lock, writing the run directory (rank 0)"
+    data, cfg = search.data, search.cfg
+    if conf is not None:
         if par.main: remove_temporaries(run_dir)
         if changes and par.main:   # config.json keeps the settings the run began with, and gains what each resume changed
             record_resume(run_dir, conf, search.episode, changes)

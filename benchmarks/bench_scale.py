@@ -33,9 +33,9 @@ import numpy as np
 import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.append(str(Path(__file__).resolve().parents[1]))   # ronas_nb from this checkout when it is not installed (GPU machine)
-from bench_supernet import dynunet, interleaved_seconds, paired
+from _common import dynunet, interleaved_seconds, paired
 from ronas_nb.search import reward
-from ronas_nb.memory import measure_training_memory, estimate_training_memory, profiled_peak_bytes
+from ronas_nb.memory import measure_training_memory, estimate_training_memory, profiled_peak_bytes, storage_bytes
 from ronas_nb.patch import PAPER_SHAPES
 from ronas_nb.space import SearchSpace
 from ronas_nb.supernet import SuperNet, dice_loss, total_strides
@@ -100,10 +100,6 @@ class TrainingStep:
         if self.scaler is None: loss.backward(); self.opt.step()
         else: self.scaler.scale(loss).backward(); self.scaler.step(self.opt); self.scaler.update()
 
-def tensor_bytes(tensors)->int:
-    "Bytes of the distinct storages behind `tensors`"
-    return sum({t.untyped_storage()._cdata: t.untyped_storage().nbytes() for t in tensors if t is not None}.values())
-
 def step_memory(s:TrainingStep)->dict:
     "Peak bytes of a training step: parameters, buffers, Adam state and batch, plus what the step adds at its peak"
     dev = s.device
@@ -112,7 +108,7 @@ def step_memory(s:TrainingStep)->dict:
         return dict(peak_bytes=r['peak_bytes'], step_bytes=r['step_bytes'], baseline_bytes=r['baseline_bytes'])
     s(); s.opt.zero_grad(set_to_none=True); gc.collect(); torch.cuda.synchronize(dev)   # Adam state exists, grads freed
     state = [v for st in s.opt.state.values() for v in st.values() if torch.is_tensor(v)]
-    base = tensor_bytes([*s.model.parameters(), *s.model.buffers(), *state, s.x, s.y])
+    base = storage_bytes([*s.model.parameters(), *s.model.buffers(), *state, s.x, s.y])
     before = torch.cuda.memory_allocated(dev); torch.cuda.reset_peak_memory_stats(dev)
     s(); torch.cuda.synchronize(dev)
     added = torch.cuda.max_memory_allocated(dev) - before
@@ -251,7 +247,7 @@ def cpu_search_memory(net, arch, shape, vol_shape, ratio:float, vol_ratio:float,
     y = (torch.rand(1, *shape) > 0.7).long()
     s = TrainingStep(net, lambda m, inp: m(inp, arch), torch.randn(1, 1, *shape), y, sw, torch.device('cpu'))
     m = step_memory(s)
-    grads = tensor_bytes(net.parameters())
+    grads = storage_bytes(net.parameters())
     img, lab = volume(vol_shape, 'cpu')
     reward = OneShotReward(net, arch, img, lab, sw, torch.device('cpu'))
     oneshot_added, _ = profiled_peak_bytes(reward)

@@ -8,12 +8,15 @@ slows every model alike. Memory comes from `ronas_nb.memory.measure_training_mem
 bytes under the profiler; CUDA: `max_memory_allocated`). On CUDA, timings synchronise the device.
 Ratios are medians of per-round ratios. The CPU profiler writes a few `USDT ... profiler_start/stop` lines to stderr.
 """
-import argparse, statistics, time
+import argparse, sys
+from pathlib import Path
 from types import SimpleNamespace
 import numpy as np
 import torch
 from ronas_nb.space import Arch, SearchSpace
 from ronas_nb.supernet import SuperNet, dice_loss, total_strides
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import dynunet, interleaved_seconds, med, paired
 
 try: from ronas_nb.memory import measure_training_memory
 except ImportError: measure_training_memory = None
@@ -29,32 +32,12 @@ def training_step(model, forward, x, y):
         opt.step()
     return step
 
-def interleaved_seconds(steps:dict, repeats:int, sync)->dict:
-    "Seconds per call of each step, one per round, calls interleaved, order alternated every round"
-    for f in steps.values(): f()   # warm-up: Adam state, allocator, oneDNN primitives
-    times, names = {k: [] for k in steps}, list(steps)
-    for r in range(repeats):
-        for k in (names if r % 2 == 0 else names[::-1]):
-            sync(); t0 = time.perf_counter(); steps[k](); sync(); times[k].append(time.perf_counter() - t0)
-    return times
-
-def med(v): return statistics.median(v)
-def paired(a, b)->float:
-    "Median of the per-round ratios: each pair ran back to back, so slow drifts of a shared machine cancel"
-    return statistics.median(x / y for x, y in zip(a, b))
-
 def step_memory(model, forward, x, y, device)->dict | None:
     "Bytes one training step adds (activations, grads, temporaries) and the peak with parameters and Adam state"
     if measure_training_memory is None: return None
     r = measure_training_memory(model, tuple(x.shape), forward=lambda m, inp: forward(m, inp), loss_fn=lambda out: dice_loss(out, y),
                                 device=device, repeat=0)
     return {'step': r['step_bytes'], 'peak': r['peak_bytes']}
-
-def dynunet(in_channels, n_classes, filters):
-    "MONAI's DynUNet at the same depth and widths: 3x3x3 kernels, stride-2 stages, instance norm, deep supervision on 2 extra levels"
-    from monai.networks.nets import DynUNet
-    return DynUNet(3, in_channels, n_classes, kernel_size=[3] * 5, strides=[1, 2, 2, 2, 2], upsample_kernel_size=[2] * 4,
-                   filters=filters, norm_name=('INSTANCE', {'affine': True}), deep_supervision=True, deep_supr_num=2)
 
 def mb(b): return f'{b / 2**20:8.1f} MB'
 

@@ -12,8 +12,8 @@ except ImportError: TorchDispatchMode = None
 
 # %% auto #0
 __all__ = ['SHAPE_RULES', 'KINDS', 'ConvBlock', 'SeparableConvBlock', 'AddSkip', 'ConcatSkip', 'UNet3d', 'profiled_peak_bytes',
-           'default_loss', 'default_forward', 'measure_training_memory', 'rss_step_bytes', 'uses_mkldnn',
-           'cpu_conv_workspace', 'MemoryEstimate', 'EstimateUnavailable', 'tensors_in', 'LiveBytes',
+           'storage_bytes', 'default_loss', 'default_forward', 'measure_training_memory', 'rss_step_bytes',
+           'uses_mkldnn', 'cpu_conv_workspace', 'MemoryEstimate', 'EstimateUnavailable', 'tensors_in', 'LiveBytes',
            'estimate_training_memory', 'MemoryCase', 'memory_cases', 'run_case', 'format_rows', 'InferenceEstimate',
            'estimate_inference_memory', 'measure_inference_memory']
 
@@ -88,6 +88,14 @@ def profiled_peak_bytes(fn) -> tuple[int, int]:
         live += e.nbytes(); peak = max(peak, live)
     return peak, live
 
+# %% ../nbs/02_conv_memory.ipynb #a2555bf2
+def storage_bytes(tensors) -> int:
+    "Bytes of the distinct storages behind `tensors` (views counted once, `None` skipped)"
+    seen = {}
+    for t in tensors:
+        if t is not None: seen[t.untyped_storage()._cdata] = t.untyped_storage().nbytes()
+    return sum(seen.values())
+
 # %% ../nbs/02_conv_memory.ipynb #71b0f380
 def default_loss(out): return out.float().square().mean()
 
@@ -99,13 +107,6 @@ def _inputs(input_shape, batch_size=None, device='cpu', dtype=torch.float32, req
         return [_inputs(s, batch_size, device, dtype, requires_grad, make) for s in input_shape]
     shape = tuple(input_shape) if batch_size is None else (batch_size, *input_shape)
     return make(shape, device=device, dtype=dtype).requires_grad_(requires_grad)
-
-def _storage_bytes(tensors) -> int:
-    "Bytes of the distinct storages behind `tensors` (views counted once)"
-    seen = {}
-    for t in tensors:
-        if t is not None: seen[t.untyped_storage()._cdata] = t.untyped_storage().nbytes()
-    return sum(seen.values())
 
 def _optimizer(params, optimizer):
     if optimizer is None: return None
@@ -132,7 +133,7 @@ def measure_training_memory(model:nn.Module, input_shape, batch_size:int=None, d
     sync = (lambda: torch.cuda.synchronize(device)) if device.type == 'cuda' else (lambda: None)
     step(); clear(); gc.collect()
     state = [v for s in (opt.state.values() if opt else []) for v in s.values() if torch.is_tensor(v)]
-    baseline = _storage_bytes(itertools.chain(model.parameters(), model.buffers(), state, xs))
+    baseline = storage_bytes(itertools.chain(model.parameters(), model.buffers(), state, xs))
     if device.type == 'cuda':
         sync(); torch.cuda.reset_peak_memory_stats(device); before = torch.cuda.memory_allocated(device)
         step(); sync(); added = torch.cuda.max_memory_allocated(device) - before
@@ -325,12 +326,12 @@ def estimate_training_memory(model:nn.Module, input_shape, batch_size:int=None, 
             loss = loss_fn(forward(meta, x))
         saved_bytes = sum(saved.values())
         loss.backward(); del loss
-    grads = _storage_bytes(p.grad for p in params)
+    grads = storage_bytes(p.grad for p in params)
     # Adam: two moments per parameter and a float32 step counter per parameter tensor
-    state = 2 * _storage_bytes(params) + 4 * len(params) if optimizer == 'adam' else 0
+    state = 2 * storage_bytes(params) + 4 * len(params) if optimizer == 'adam' else 0
     opt_step = grads + (_adam_step_temporaries(params, device.type == 'cuda') if optimizer == 'adam' else 0)
-    return MemoryEstimate(params=_storage_bytes(itertools.chain(meta.parameters(), meta.buffers())), grads=grads,
-                          optimizer_state=state, inputs=_storage_bytes(xs), saved_activations=saved_bytes,
+    return MemoryEstimate(params=storage_bytes(itertools.chain(meta.parameters(), meta.buffers())), grads=grads,
+                          optimizer_state=state, inputs=storage_bytes(xs), saved_activations=saved_bytes,
                           transient=max(tracker.peak, opt_step) - saved_bytes - grads)
 
 # %% ../nbs/02_conv_memory.ipynb #b06e0039
@@ -416,9 +417,9 @@ def estimate_inference_memory(model:nn.Module, input_shape, batch_size:int=None,
     tracker = LiveBytes(known, _cpu_workspace if device.type == 'cpu' else None)
     with torch.no_grad(), tracker: out = _run_pass(meta, x, forward, _stages(post))
     made = [t for t in tensors_in(out) if t.untyped_storage()._cdata not in known]
-    return InferenceEstimate(params=_storage_bytes(itertools.chain(meta.parameters(), meta.buffers())), inputs=_storage_bytes(xs),
+    return InferenceEstimate(params=storage_bytes(itertools.chain(meta.parameters(), meta.buffers())), inputs=storage_bytes(xs),
                              activations=tracker.peak - tracker.peak_workspace, workspace=tracker.peak_workspace,
-                             output=_storage_bytes(made))
+                             output=storage_bytes(made))
 
 # %% ../nbs/02_conv_memory.ipynb #040a184f
 def measure_inference_memory(model:nn.Module, input_shape, batch_size:int=None, dtype=torch.float32,
@@ -434,7 +435,7 @@ def measure_inference_memory(model:nn.Module, input_shape, batch_size:int=None, 
     try:
         with torch.no_grad():
             run(); gc.collect()   # warm-up: one-time allocations are not the pass's
-            baseline = _storage_bytes(itertools.chain(model.parameters(), model.buffers(), xs))
+            baseline = storage_bytes(itertools.chain(model.parameters(), model.buffers(), xs))
             if device.type == 'cuda':
                 sync(); torch.cuda.reset_peak_memory_stats(device); before = torch.cuda.memory_allocated(device)
                 run(); sync(); added = torch.cuda.max_memory_allocated(device) - before

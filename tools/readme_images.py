@@ -3,12 +3,12 @@
 - `demo_search.png`: `ronas_nb.rundir.plot_search` of the run (entropy, rewards, how the samples converge);
 - `inspector_demo.png`: `ArchInspector(RUN_DIR)` at the run's last episode (its best sampled child, or with
   `--child greedy` the most probable one, which at the last episode is the final architecture), rendered in JupyterLab by headless chromium
-  through playwright, with the helpers of `tests/test_viz_browser.py` (a private server on loopback with a token and
-  isolated settings folders).
+  through playwright, with `tools/lab_browser.py` (a private server on loopback with a token and isolated settings
+  folders).
 
 For the README, RUN_DIR is the demo run: `ronas search` with no arguments writes it to `runs/demo`.
 Needs Debian's `chromium` (or `RONAS_CHROMIUM=/path/to/chrome`), the `playwright` package (no browser download),
-`jupyterlab` and `pytest` for the second image; without them it writes the first image, says what is missing in one
+and `jupyterlab` for the second image; without them it writes the first image, says what is missing in one
 line and exits with status 2. Takes about a minute on 2 CPU cores.
 """
 import argparse, json, os, sys, tempfile, time
@@ -16,7 +16,7 @@ from pathlib import Path
 
 os.environ.setdefault('MPLBACKEND', 'Agg')
 REPO = Path(__file__).resolve().parents[1]
-VIEWPORT = {'width': 1500, 'height': 1100}   # as tests/test_viz_browser.py: the inspector comes out about 1070 px wide
+VIEWPORT = {'width': 1500, 'height': 1100}   # lab_browser's default: the inspector comes out about 1070 px wide
 
 
 def search_image(run_dir:Path, out:Path)->Path:
@@ -31,15 +31,12 @@ def search_image(run_dir:Path, out:Path)->Path:
 
 def missing()->str|None:
     "What the browser screenshot lacks, in words; None if nothing"
-    try: import pytest   # the test helpers use it
-    except ImportError: return 'no pytest: `pip install pytest`'
     try: import jupyterlab
     except ImportError: return 'no jupyterlab: `pip install jupyterlab`'
     try: import playwright.sync_api
     except ImportError: return 'no playwright: `pip install playwright` (no browser download)'
-    sys.path.insert(0, str(REPO/'tests'))
-    import test_viz_browser as tb
-    if tb.CHROMIUM is None: return 'no chromium: `apt-get install chromium` (or set RONAS_CHROMIUM)'
+    from lab_browser import CHROMIUM
+    if CHROMIUM is None: return 'no chromium: `apt-get install chromium` (or set RONAS_CHROMIUM)'
     return None
 
 
@@ -55,15 +52,14 @@ CHILD_LABELS = {'best': 'best sampled child', 'greedy': 'most probable, after th
 
 def inspector_image(run_dir:Path, out:Path, n_episodes:int, child:str='best')->Path:
     "A screenshot of `ArchInspector(run_dir)` in JupyterLab, showing the last episode"
-    import pytest
     from playwright import sync_api
-    import test_viz_browser as tb
+    from lab_browser import notebook_run_in_lab   # its LabError is a RuntimeError
     last = n_episodes - 1
     with tempfile.TemporaryDirectory(prefix='ronas_readme_') as d:
         tmp = Path(d); (tmp/'nbs').mkdir()
         (tmp/'nbs'/'inspector.ipynb').write_text(json.dumps(notebook(run_dir), indent=1))
         try:
-            with tb.notebook_run_in_lab(tmp, 'inspector.ipynb', VIEWPORT) as page:
+            with notebook_run_in_lab(tmp, 'inspector.ipynb', VIEWPORT) as page:
                 insp = page.locator('.ronas-inspector')
                 insp.wait_for(state='visible', timeout=60_000)
                 # the inspector follows the newest episode: check it shows the last one
@@ -79,7 +75,6 @@ def inspector_image(run_dir:Path, out:Path, n_episodes:int, child:str='best')->P
                 insp.scroll_into_view_if_needed()
                 time.sleep(0.5)                # let the layout settle after the images
                 insp.screenshot(path=str(out))
-        except pytest.fail.Exception as e: raise RuntimeError(str(e)) from None   # the helpers fail as in a test
         except sync_api.Error as e: raise RuntimeError(f'playwright: {e.message}') from None
     return out
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import torch
 from . import __version__
 from .data import (SYNTH_KINDS, TaskError, first_line, make_synthetic_task, preprocess_image, check_task_record,
-                           CACHE_ENV, FOLLOW_LINKS_ENV, cannot_write)
+                           CACHE_ENV, FOLLOW_LINKS_ENV, cannot_write, axis_codes, training_orientation,
+                           orientation_change, reorient, reoriented_spacing, spacing_differs, SPACING_TOLERANCE)
 from .memory import EstimateUnavailable
 from .space import arch_from_code
 from .supernet import total_strides
@@ -378,11 +379,14 @@ def predict(args:argparse.Namespace):
     groups = _cases(files, child.cfg.in_channels)
     if args.save_probabilities: _one_probabilities_file_each(groups)
     cases = [preprocess_image(f, child.cfg.in_channels, crop_nonzero=cfg.crop_nonzero, name=name) for name, f, _ in groups]
+    codes, spacing = _training_grid(conf, args.run)
+    changes = [_to_training(f if isinstance(f, Path) else f[0], c.meta, codes, spacing) for (_, f, _), c in zip(groups, cases)]
     child, mirror_axes = child.to(device), TRAINING_MIRROR_AXES if args.tta else ()
     written, labelled = [], 0
     try:
-        for (name, _, suffix), c in zip(groups, cases):   # one case's probabilities at a time: (K, D, H, W) float32 of every case could fill memory
-            probs = predict_case(child, c.image, total_strides(child.arch), mode=args.mode, patch=child.arch.patch, device=device, mirror_axes=mirror_axes)
+        for (name, _, suffix), c, (there, back) in zip(groups, cases, changes):   # one case's probabilities at a time: (K, D, H, W) float32 of every case could fill memory
+            probs = predict_case(child, reorient(c.image, there), total_strides(child.arch), mode=args.mode, patch=child.arch.patch, device=device, mirror_axes=mirror_axes)
+            probs = reorient(probs, back)   # onto the input's voxel grid, exactly: axes permuted and flipped, nothing resampled
             written += write_predictions([c], [probs_to_labels(probs)], out, suffix=suffix); labelled += 1; print(written[-1])
             if args.save_probabilities: written.append(save_probabilities(probs, c.meta, out / f'{name}.npz')); print(written[-1])
     except OSError as e:   # a full disk half-way: say which predictions are there
@@ -400,7 +404,8 @@ def add_predict(sub):
     "The `predict` sub-parser"
     p = sub.add_parser('predict', help="segment NIfTI images with a run's final architecture",
                        description="Segment a NIfTI image, or every .nii/.nii.gz file in a folder (one 4D file per case, or nnU-Net's CASE_0000, CASE_0001, ... "
-                                   "one file per channel), with RUN/model.pt; "
+                                   "one file per channel), with RUN/model.pt; each input is reoriented to the training data's orientation (nibabel axis codes) and "
+                                   f"its prediction back, an oblique one is refused, a spacing more than {SPACING_TOLERANCE:.0%} from the training median warned about; "
                                    "writes label maps with the inputs' names (CASE for channel files) and extensions (.nii or .nii.gz), grids, affines and headers into OUT.")
     p.add_argument('--run', required=True, help=f'a run directory written by ronas search, or its name in ${RUNS_ENV}')
     p.add_argument('--input', required=True, help='a NIfTI file or a folder of them')
@@ -410,6 +415,28 @@ def add_predict(sub):
     p.add_argument('--tta', action='store_true', help='test-time mirroring: average over the image and its mirror along W, the axis training flipped (twice the time)')
     p.add_argument('--device', type=_device_name, help=DEVICE_HELP)
     p.set_defaults(func=predict)
+
+# %% ../nbs/09_cli.ipynb #a15d0102
+def _training_grid(conf:dict, run)->tuple:
+    "(axis codes, median spacing (D, H, W)) of a run's training data; codes None, with a note, for a run whose fingerprint has none"
+    fp = conf['fingerprint']
+    codes = training_orientation(fp.get('orientations', ()))
+    if codes is None: print(f"ronas: note: {Path(run) / 'config.json'} records no training orientation (a run of an older ronas): "
+                            "inputs are neither checked for orientation nor reoriented", file=sys.stderr)
+    return codes, tuple(fp['median_spacing'])
+
+def _to_training(source, meta, codes:str|None, spacing:tuple)->tuple:
+    "(there, back): orientation changes from an input to the training `codes` and back; a `TaskError` naming `source` if its orientation is unknown"
+    try: found = codes and axis_codes(meta.affine)
+    except ValueError as e: raise TaskError(source, f'orientation: expected {codes} (axis codes of the training data), found {e}: reorient or resample it first') from None
+    there, back = (orientation_change(found, codes), orientation_change(codes, found)) if codes else (orientation_change('RAS', 'RAS'),) * 2
+    if spacing_differs(found_spacing := reoriented_spacing(meta.spacing, there), spacing):
+        print(printable(f"ronas: warning: {source}: spacing {_mm(found_spacing)} mm (D, H, W in the training orientation) differs from the training median "
+                        f"{_mm(spacing)} mm by more than {SPACING_TOLERANCE:.0%} on an axis; predicting anyway"), file=sys.stderr)
+    return there, back
+
+def _mm(spacing)->str: return '(' + ', '.join(f'{s:.3g}' for s in spacing) + ')'
+
 
 # %% ../nbs/09_cli.ipynb #f52b2326
 def _export_target(out:Path, run:Path):

@@ -15,18 +15,19 @@ import torch
 
 # %% auto #0
 __all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'FOLLOW_LINKS_ENV', 'VOLUME_LIMIT_ENV', 'GRID_TOLERANCE',
-           'CACHE_VERSION', 'CACHE_ENV', 'MSD_URL', 'MSD_MD5', 'TaskError', 'first_line', 'cannot_write',
-           'swap_nifti_axes', 'smooth_noise', 'shape_grid', 'random_rotation', 'ellipsoid', 'tube', 'heart_case',
-           'prostate_case', 'brain_case', 'SynthKind', 'write_nifti', 'synthetic_affine', 'synthetic_case',
-           'temporary_folder', 'make_synthetic_task', 'CaseRef', 'Task', 'follow_links', 'read_dataset_json',
-           'case_name', 'load_task', 'CaseMeta', 'volume_limit', 'check_volume_size', 'read_image', 'grid_difference',
-           'check_same_grid', 'read_case', 'zscore', 'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'Fingerprint',
-           'fingerprint_of', 'default_cache_dir', 'task_cache_dir', 'cache_key', 'Case', 'read_channel_files',
-           'preprocess_image', 'try_lock', 'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache',
-           'fingerprint', 'file_digest', 'task_record', 'task_changes', 'check_task_record', 'save_prediction',
-           'make_folds', 'atomic_write', 'write_splits', 'read_splits', 'task_folds', 'extract_patch',
-           'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'fetch_resumable', 'safe_extract',
-           'download_msd']
+           'OBLIQUE_DEGREES', 'SPACING_TOLERANCE', 'CACHE_VERSION', 'CACHE_ENV', 'MSD_URL', 'MSD_MD5', 'TaskError',
+           'first_line', 'cannot_write', 'swap_nifti_axes', 'smooth_noise', 'shape_grid', 'random_rotation',
+           'ellipsoid', 'tube', 'heart_case', 'prostate_case', 'brain_case', 'SynthKind', 'write_nifti',
+           'synthetic_affine', 'synthetic_case', 'temporary_folder', 'make_synthetic_task', 'CaseRef', 'Task',
+           'follow_links', 'read_dataset_json', 'case_name', 'load_task', 'CaseMeta', 'volume_limit',
+           'check_volume_size', 'read_image', 'grid_difference', 'check_same_grid', 'read_case', 'zscore',
+           'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'axis_codes', 'training_orientation',
+           'orientation_change', 'reorient', 'reoriented_spacing', 'spacing_differs', 'Fingerprint', 'fingerprint_of',
+           'default_cache_dir', 'task_cache_dir', 'cache_key', 'Case', 'read_channel_files', 'preprocess_image',
+           'try_lock', 'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache', 'fingerprint', 'file_digest',
+           'task_record', 'task_changes', 'check_task_record', 'save_prediction', 'make_folds', 'atomic_write',
+           'write_splits', 'read_splits', 'task_folds', 'extract_patch', 'foreground_voxels', 'patch_start',
+           'PatchDataset', 'msd_task_name', 'fetch_resumable', 'safe_extract', 'download_msd']
 
 # %% ../nbs/00_data.ipynb #82e4d9a5
 class TaskError(ValueError):
@@ -521,6 +522,51 @@ def preprocess_case(image:np.ndarray, label:np.ndarray, meta:CaseMeta, crop_nonz
     bbox = nonzero_bbox(image) if crop_nonzero else tuple((0, n) for n in label.shape)
     return zscore(crop(image, bbox)), np.ascontiguousarray(crop(label, bbox)), dataclasses.replace(meta, bbox=bbox)
 
+# %% ../nbs/00_data.ipynb #a15d0002
+OBLIQUE_DEGREES = 25   # a voxel axis further than this from every world axis has no trustworthy axis code
+
+def axis_codes(affine:np.ndarray, none_if_oblique:bool=False)->str|None:
+    "nibabel's axis codes of the voxel axes (X, Y, Z) of `affine` ('LPS'); a `ValueError` saying why when oblique past `OBLIQUE_DEGREES` or degenerate"
+    a = np.asarray(affine, float)[:3, :3]
+    norms = np.linalg.norm(a, axis=0)
+    if not np.isfinite(a).all() or (norms == 0).any() or abs(np.linalg.det(a / norms)) < 1e-6: why = 'no orientation (a degenerate affine)'
+    else:
+        tilt = np.degrees(np.arccos(np.clip(np.abs(a / norms).max(axis=0), 0, 1)))   # each voxel axis to its nearest world axis
+        codes = nib.aff2axcodes(affine)
+        why = (f"oblique (voxel axis {'XYZ'[tilt.argmax()]} lies {tilt.max():.0f} degrees from the nearest world axis, more than {OBLIQUE_DEGREES})"
+               if tilt.max() > OBLIQUE_DEGREES else 'no orientation (two voxel axes share a world axis)' if None in codes else None)
+    if why is None: return ''.join(codes)
+    if none_if_oblique: return None
+    raise ValueError(why)
+
+def training_orientation(orientations)->str|None:
+    "The axis codes most training cases share (the first of a tie); None when none is known"
+    known = [o for o in orientations if o]
+    return max(known, key=known.count) if known else None
+
+
+# %% ../nbs/00_data.ipynb #a15d0005
+def orientation_change(found:str, expected:str)->np.ndarray:
+    "nibabel's orientation transform taking voxel axes with codes `found` ('RAS') to codes `expected`"
+    o = nib.orientations
+    return o.ornt_transform(o.axcodes2ornt(tuple(found)), o.axcodes2ornt(tuple(expected)))
+
+def reorient(a:np.ndarray, change:np.ndarray)->np.ndarray:
+    "`a` `(D, H, W)` or `(C, D, H, W)` with its voxel axes permuted and flipped by `change` (NIfTI axes, `orientation_change`)"
+    return swap_nifti_axes(nib.orientations.apply_orientation(swap_nifti_axes(a), change))
+
+def reoriented_spacing(spacing:tuple, change:np.ndarray)->tuple:
+    "The `(D, H, W)` `spacing` of a grid after `reorient` by `change`"
+    xyz = np.empty(3); xyz[change[:, 0].astype(int)] = spacing[::-1]
+    return tuple(float(s) for s in xyz[::-1])
+
+SPACING_TOLERANCE = 0.20   # relative difference per axis from the training median spacing past which predict warns
+
+def spacing_differs(found:tuple, expected:tuple, tolerance:float=SPACING_TOLERANCE)->bool:
+    "Whether any axis of `found` spacing is more than `tolerance` (relative) from `expected`"
+    return any(abs(f / e - 1) > tolerance for f, e in zip(found, expected))
+
+
 # %% ../nbs/00_data.ipynb #3fa3a7d5
 @dataclass(frozen=True)
 class Fingerprint:
@@ -534,8 +580,11 @@ class Fingerprint:
     median_spacing: tuple   # (D, H, W) mm
     class_fractions: tuple  # voxel fraction of each label value
     shapes: tuple = ()      # every case's (D, H, W)
+    orientations: tuple = ()  # every case's axis codes ('LPS', `axis_codes`); empty in caches of older versions
     @property
     def n_classes(self)->int: return len(self.labels)
+    @property
+    def orientation(self)->str|None: return training_orientation(self.orientations)
     def to_dict(self)->dict:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         return {**d, 'labels': {str(k): v for k, v in self.labels.items()}}
@@ -544,17 +593,17 @@ class Fingerprint:
         t = lambda v: tuple(t(x) for x in v) if isinstance(v, (list, tuple)) else v
         return cls(**{**{k: t(v) for k, v in d.items()}, 'labels': {int(k): v for k, v in d['labels'].items()}})
 
-def fingerprint_of(shapes:list, spacings:list, counts:np.ndarray, n_channels:int, labels:dict)->Fingerprint:
+def fingerprint_of(shapes:list, spacings:list, counts:np.ndarray, n_channels:int, labels:dict, orientations:list=())->Fingerprint:
     "A `Fingerprint` from per-case shapes and spacings and per-class voxel counts"
     s = np.sort(np.array(shapes, int), axis=0)
     counts = np.asarray(counts, np.float64)
     return Fingerprint(len(shapes), n_channels, dict(labels), tuple(int(v) for v in s[(len(s) - 1) // 2]),
                        tuple(int(v) for v in s[0]), tuple(int(v) for v in s[-1]),
                        tuple(float(v) for v in np.median(np.array(spacings, float), axis=0)),
-                       tuple(float(v) for v in counts / counts.sum()), tuple(tuple(int(v) for v in sh) for sh in shapes))
+                       tuple(float(v) for v in counts / counts.sum()), tuple(tuple(int(v) for v in sh) for sh in shapes), tuple(orientations))
 
 # %% ../nbs/00_data.ipynb #211c842c
-CACHE_VERSION = 1   # bump when the cached arrays or their layout change
+CACHE_VERSION = 2   # bump when the cached arrays or their layout change
 
 CACHE_ENV = 'RONAS_CACHE'   # a folder for the caches of all tasks, as nnU-Net's nnUNet_preprocessed
 
@@ -686,17 +735,17 @@ def _build_cache(task:Task, folder:Path, crop_nonzero:bool):
     _sweep_builds(folder.parent)
     tmp, lock = _new_build(folder.parent)
     try:
-        metas, shapes, spacings, counts = [], [], [], np.zeros(len(task.labels), np.int64)
+        metas, shapes, spacings, codes, counts = [], [], [], [], np.zeros(len(task.labels), np.int64)
         for ref in task.cases:
             image, label, meta = preprocess_case(*read_case(ref), crop_nonzero=crop_nonzero)
             for name, arr in ((f'{ref.name}_image.npy', image), (f'{ref.name}_label.npy', label)):
                 try: np.save(tmp / name, arr)
                 except OSError as e: raise cannot_write(folder / name, e, '; the preprocessing cache was not kept') from None
-            metas.append(meta.to_dict()); shapes.append(label.shape); spacings.append(meta.spacing)
+            metas.append(meta.to_dict()); shapes.append(label.shape); spacings.append(meta.spacing); codes.append(axis_codes(meta.affine, none_if_oblique=True))
             counts += np.bincount(label.ravel(), minlength=len(task.labels))
         if not counts[1:].any():             # nothing to segment: every dice would be the empty/empty 1
             raise TaskError(task.cases[0].label.parent, f'every label map is all background (0) in all {len(task.cases)} cases: nothing to segment')
-        fp = fingerprint_of(shapes, spacings, counts, task.n_channels, task.labels)
+        fp = fingerprint_of(shapes, spacings, counts, task.n_channels, task.labels, codes)
         (tmp / 'fingerprint.json').write_text(json.dumps(fp.to_dict(), indent=1))
         (tmp / 'cases.json').write_text(json.dumps({'version': CACHE_VERSION, 'key': folder.name, 'task': task.name,
             'options': {'crop_nonzero': bool(crop_nonzero)}, 'cases': metas}))

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 import numpy as np
 import torch
-from .data import first_line, atomic_write, try_lock, _remove_made_dirs
+from .data import first_line, atomic_write, try_lock, _remove_made_dirs, training_orientation
 from .space import Arch, SearchSpace, DECISION_NAMES, arch_from_code
 from .supernet import NetConfig, save_child, load_child
 try: import fcntl
@@ -23,8 +23,8 @@ __all__ = ['RUN_FORMAT', 'RUN_VERSION', 'HISTORY_KEYS', 'MODAL_WINDOW', 'CHECKPO
            'run_config', 'write_config', 'read_run_config', 'modal_architecture', 'episode_record', 'write_history',
            'read_history', 'load_checkpoint', 'write_episode', 'Run', 'read_run', 'lock_holder', 'lock_run',
            'check_writable', 'remove_temporaries', 'run_stamps', 'unmake_run', 'resume_changes', 'resume_state',
-           'check_resumed_net', 'record_resume', 'agreement', 'searched_decisions', 'plot_search', 'write_final',
-           'read_final']
+           'check_resumed_net', 'record_resume', 'agreement', 'searched_decisions', 'plot_search',
+           'preprocessing_contract', 'write_final', 'read_final']
 
 # %% ../nbs/05b_rundir.ipynb #66ad36cb
 class RunError(ValueError):
@@ -422,10 +422,18 @@ def plot_search(history:list, path=None, window:int=MODAL_WINDOW):
     return fig
 
 # %% ../nbs/05b_rundir.ipynb #7ca7acec
+def preprocessing_contract(conf:dict)->dict:
+    "What a user of `model.pt` outside ronas must do to an image first, from a run's `config.json`"
+    fp = conf.get('fingerprint', {})
+    return dict(axis_order='(C, D, H, W): channels first, then the NIfTI axes X, Y, Z reversed', orientation=training_orientation(fp.get('orientations', ())),
+                spacing=fp.get('median_spacing'), normalisation='z-score per channel, each image by its own mean and standard deviation',
+                crop_nonzero=bool(conf.get('config', {}).get('crop_nonzero', False)), labels=dict(conf.get('labels', {})))
+
 def write_final(run_dir:Path, info:dict, child, history:list):
-    "The end of a search: the child `model.pt`, then `architecture.json` (`info`) and `curves.png`"
+    "The end of a search: the child `model.pt` with its `preprocessing_contract`, then `architecture.json` (`info`) and `curves.png`"
     run_dir = Path(run_dir)
-    try: save_child(child, run_dir/'model.pt')
+    contract = preprocessing_contract(json.loads((run_dir/'config.json').read_text())) if (run_dir/'config.json').is_file() else None
+    try: save_child(child, run_dir/'model.pt', contract)
     except OSError as e: raise _write_error(run_dir/'model.pt', e) from None
     atomic_write_text(run_dir/'architecture.json', json.dumps(info, indent=1))
     plot_search(history, run_dir/'curves.png')

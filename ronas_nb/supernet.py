@@ -234,11 +234,12 @@ SuperNet.child = _child
 # %% ../nbs/04_supernet.ipynb #774fddfa
 CHILD_FORMAT, CHILD_VERSION = 'ronas_nb.child', 1
 
-def save_child(child:ChildNet, path):
-    "Write `child` (architecture, config, weights) to `path` atomically"
+def save_child(child:ChildNet, path, contract:dict|None=None):
+    "Write `child` (architecture, config, weights, and the preprocessing `contract` its inputs need) to `path` atomically"
     path = Path(path)
     sd = {k: v.detach().cpu() for k, v in child.state_dict().items()}
     d = {'format': CHILD_FORMAT, 'version': CHILD_VERSION, 'arch': child.arch.to_dict(), 'config': asdict(child.cfg), 'state_dict': sd}
+    if contract is not None: d['contract'] = contract   # plain JSON-like values: `weights_only` loading reads them
     buf = io.BytesIO(); torch.save(d, buf)   # serialise first: an error here never touches the disk
     atomic_write(path, buf.getvalue())
 
@@ -256,6 +257,7 @@ def load_child(path)->ChildNet:
         child = ChildNet(Arch.from_dict(d['arch']), NetConfig(**d['config']))
         child.load_state_dict(d['state_dict'])
     except (KeyError, TypeError, ValueError, RuntimeError) as e: raise ValueError(f"{path}: corrupt child model: {e}") from e
+    child.contract = d.get('contract')   # None in files written before models carried their preprocessing
     return child.eval()
 
 # %% ../nbs/04_supernet.ipynb #02b30170

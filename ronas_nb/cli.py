@@ -107,6 +107,7 @@ def _run_options(args:argparse.Namespace)->dict:
                 cudnn_benchmark=args.cudnn_benchmark or None, num_workers=args.workers)
     return {k: v for k, v in over.items() if v is not None}
 
+# %% ../nbs/09_cli.ipynb #8e9205s1
 def search(args:argparse.Namespace, **more):
     "`ronas search`: search an architecture on a task (default: the synthetic demo)"
     if args.threads: torch.set_num_threads(args.threads)
@@ -158,6 +159,7 @@ def _search_into(out, data, cfg, **kw):
         if (Path(out)/'config.json').is_file(): raise Interrupted(f'{what}; resume with ronas search --resume --out {out}', status) from None
         raise Interrupted(f'{what} before the run {out} began; nothing to resume', status) from None
 
+# %% ../nbs/09_cli.ipynb #8e9205s2
 def _add_data_options(p):
     "The options of the commands that read a task folder: where its cache goes, and whether its links may leave it"
     p.add_argument('--cache-dir', metavar='DIR', help=f'the folder for preprocessing caches (default: ${CACHE_ENV}, else <task>_cache '

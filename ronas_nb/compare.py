@@ -5,6 +5,7 @@
 # %% ../nbs/12_does_search_help.ipynb #55a905d8
 from __future__ import annotations
 import json, statistics, time
+from dataclasses import replace
 from pathlib import Path
 import numpy as np
 import torch
@@ -16,19 +17,27 @@ from .space import DECISION_NAMES, ENCODER, N_STAGES, NODES, SKIPS, Arch, Search
 from .supernet import NetConfig, dice_loss, load_child, total_strides
 
 # %% auto #0
-__all__ = ['METHODS', 'ALL_METHODS', 'compare_run', 'run_figures', 'summarise', 'results_table', 'dynunet_peer', 'case_dice',
-           'oneshot_dice', 'compare_dynunet', 'arch_variants', 'study_architectures', 'oneshot_scores', 'fresh_dice',
-           'kendall_tau', 'alone_dice', 'paired', 'by_architecture', 'arch_study_summary', 'arch_study_table',
-           'plot_arch_study', 'plot_comparison']
+__all__ = ['METHODS', 'ALL_METHODS', 'PAIRS', 'method_config', 'compare_run', 'run_figures', 'summarise', 'results_table',
+           'dynunet_peer', 'case_dice', 'oneshot_dice', 'compare_dynunet', 'arch_variants', 'study_architectures',
+           'oneshot_scores', 'fresh_dice', 'kendall_tau', 'alone_dice', 'paired', 'by_architecture',
+           'arch_study_summary', 'arch_study_table', 'plot_arch_study', 'plot_comparison']
 
 # %% ../nbs/12_does_search_help.ipynb #f37143e5
-METHODS = {'rl': dict(controller='rl'), 'random': dict(controller='random'), 'max': dict(controller='fixed', arch='max')}
+METHODS = {'rl': dict(controller='rl'), 'random': dict(controller='random'), 'max': dict(controller='fixed', arch='max'),
+           'rl_final': dict(controller='rl', final_share=.25), 'random_final': dict(controller='random', final_share=.25)}
+
+def method_config(method:str, seed:int, preset_name:str='demo', **overrides)->SearchConfig:
+    "The settings `method` runs with; `final_share` becomes that share of the episodes as `final_episodes`"
+    m = dict(METHODS[method])
+    share = m.pop('final_share', 0)
+    cfg = preset(preset_name, seed=seed, **{**m, **overrides})
+    return replace(cfg, final_episodes=round(share * cfg.episodes)) if share else cfg
 
 def compare_run(task, run, method:str, seed:int, preset_name:str='demo', **overrides)->dict:
     "Run (or resume, or read) one method on `task` into `run`; its figures"
     run = Path(run)
     if not (run/'architecture.json').is_file():
-        cfg = preset(preset_name, seed=seed, **{**METHODS[method], **overrides})
+        cfg = method_config(method, seed, preset_name, **overrides)
         t0 = time.perf_counter()
         run_search(task, run, cfg, resume=(run/'config.json').is_file(), progress=False, log=lambda m: None)
         (run/'wall_seconds.txt').write_text(f'{time.perf_counter() - t0:.1f}')
@@ -54,10 +63,13 @@ def run_figures(run, method:str, seed:int)->dict:
 # %% ../nbs/12_does_search_help.ipynb #508616d2
 ALL_METHODS = (*METHODS, 'dynunet')   # the searches and fixed architectures, then the hand-designed peer
 
+PAIRS = (('rl', 'random'), ('rl', 'max'), ('rl', 'dynunet'),                  # the paper's search against each baseline
+         ('rl_final', 'random_final'), ('rl_final', 'max'), ('rl_final', 'rl'))  # with a final phase, and what it adds
+
 def _sd(xs): return statistics.stdev(xs) if len(xs) > 1 else 0.
 
 def summarise(rows:list)->dict:
-    "{kind: {method: {test, test_sd, val, val_sd, seeds, modal}}, plus 'rl - random', 'rl - max', 'rl - dynunet' per seed}"
+    "{kind: {method: {test, test_sd, val, val_sd, seeds, modal}}, plus each of `PAIRS` as 'a - b', per seed}"
     out = {}
     for kind in sorted({r['kind'] for r in rows}):
         rs, s = [r for r in rows if r['kind'] == kind], {}
@@ -66,9 +78,9 @@ def summarise(rows:list)->dict:
             s[m] = dict(test=statistics.mean(t), test_sd=_sd(t), val=statistics.mean(v), val_sd=_sd(v), seeds=len(t),
                         modal=statistics.mean(r['modal_fraction'] for r in rs if r['method'] == m))
         by = {(r['method'], r['seed']): r['test_dice'] for r in rs}
-        for other in ALL_METHODS[1:]:
-            d = [by['rl', sd] - by[other, sd] for sd in sorted({sd for _, sd in by}) if ('rl', sd) in by and (other, sd) in by]
-            if d: s[f'rl - {other}'] = d
+        for a, b in PAIRS:
+            d = [by[a, sd] - by[b, sd] for sd in sorted({sd for _, sd in by}) if (a, sd) in by and (b, sd) in by]
+            if d: s[f'{a} - {b}'] = d
         out[kind] = s
     return out
 
@@ -78,7 +90,7 @@ def results_table(summary:dict)->str:
     for kind, s in summary.items():
         for m, x in s.items():
             if m in ALL_METHODS: lines.append(f"| {kind} | {m} | {x['test']:.3f} ({x['test_sd']:.3f}) | {x['val']:.3f} ({x['val_sd']:.3f}) | {x['seeds']} | {x['modal']:.2f} |")
-        for k in [f'rl - {m}' for m in ALL_METHODS[1:]]:
+        for k in [f'{a} - {b}' for a, b in PAIRS]:
             if k in s: lines.append(f"| {kind} | {k}, per seed | {' '.join(f'{d:+.3f}' for d in s[k])} (mean {statistics.mean(s[k]):+.3f}) | | | |")
     return '\n'.join(lines)
 

@@ -20,10 +20,10 @@ except ImportError: fcntl = None   # Windows: no `flock`; a run directory is not
 # %% auto #0
 __all__ = ['RUN_FORMAT', 'RUN_VERSION', 'HISTORY_KEYS', 'MODAL_WINDOW', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION',
            'CHECKPOINT_SCHEMA', 'MAY_CHANGE', 'RunError', 'kill_point', 'atomic_write_text', 'atomic_torch_save',
-           'run_config', 'write_config', 'read_run_config', 'modal_architecture', 'episode_record', 'write_history',
-           'read_history', 'load_checkpoint', 'write_episode', 'Run', 'read_run', 'lock_holder', 'lock_run',
-           'check_writable', 'remove_temporaries', 'run_stamps', 'unmake_run', 'resume_changes', 'resume_state',
-           'check_resumed_net', 'record_resume', 'agreement', 'searched_decisions', 'plot_search',
+           'run_config', 'write_config', 'read_run_config', 'modal_architecture', 'search_episodes', 'episode_record',
+           'write_history', 'read_history', 'load_checkpoint', 'write_episode', 'Run', 'read_run', 'lock_holder',
+           'lock_run', 'check_writable', 'remove_temporaries', 'run_stamps', 'unmake_run', 'resume_changes',
+           'resume_state', 'check_resumed_net', 'record_resume', 'agreement', 'searched_decisions', 'plot_search',
            'preprocessing_contract', 'write_final', 'read_final']
 
 # %% ../nbs/05b_rundir.ipynb #66ad36cb
@@ -116,6 +116,10 @@ def modal_architecture(history:list, window:int=MODAL_WINDOW)->tuple[str|None, f
     counts = Counter(codes)
     code = max(counts, key=counts.get)   # ties: the first sampled (a Counter keeps their order)
     return code, counts[code] / len(codes)
+
+def search_episodes(history:list)->list:
+    "The episodes that searched: all but the final phase, which trains the final child alone"
+    return [r for r in history if r.get('phase') != 'final']
 
 # %% ../nbs/05b_rundir.ipynb #70971f16
 def episode_record(episode:int, trained:Arch, train_loss:float|None, children:list, rewards:list,
@@ -414,7 +418,11 @@ def plot_search(history:list, path=None, window:int=MODAL_WINDOW):
     a1.plot(ep, [r['entropy'] for r in history], c='tab:purple', gid='entropy')
     a1.set(xlabel='episode', ylabel='entropy (nats)', title='controller entropy')
     _plot_rewards(a2, history)
-    _plot_convergence(a3, history, window)
+    searched = search_episodes(history)
+    _plot_convergence(a3, searched, window)
+    if len(searched) < len(history):   # the final phase: shaded where the controller no longer learns
+        for a in (a1, a2): a.axvspan(history[len(searched)]['episode'] - .5, ep[-1] + .5, color='#eeeeee', zorder=0, gid='final')
+        a1.text(history[len(searched)]['episode'], a1.get_ylim()[1], 'final child alone', fontsize=7, va='top', color='#777777')
     fig.tight_layout()
     if path is not None:
         buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=100)

@@ -18,7 +18,7 @@ from .memory import estimate_training_memory, estimate_inference_memory
 from .controller import Controller, Reinforce, sample_uniform
 from .infer import oneshot_probs, label_map, dice_scores, reward_stages
 from .distributed import OneProcess, start as start_parallel
-from .rundir import (RunError, kill_point, MODAL_WINDOW, modal_architecture, episode_record, CHECKPOINT_FORMAT,
+from .rundir import (RunError, kill_point, MODAL_WINDOW, modal_architecture, search_episodes, episode_record, CHECKPOINT_FORMAT,
     CHECKPOINT_VERSION, run_config, write_config, write_history, write_episode, write_final, lock_run,
     check_writable, remove_temporaries, run_stamps, unmake_run, resume_state, check_resumed_net, record_resume)
 from fastcore.basics import patch
@@ -52,6 +52,7 @@ class SearchConfig:
     tanh_constant: float|None = None  # cap the controller's logits at c*tanh(.) (ENAS); None: no cap, as the paper (see 05)
     controller: str = 'rl'          # 'rl': the LSTM controller (paper); 'random': uniform sampling; 'fixed': train `arch` alone
     arch: str|None = None           # with controller='fixed': 'max' or an architecture's code
+    final_episodes: int = 0         # the last N episodes train the final child alone (see 'The final phase'); 0: the paper
     test_fraction: float = 0.2      # share of the fold's training cases held out as a test set (never trained on, never rewarded)
     width: int = 16                 # channels of E1
     max_width: int = 320
@@ -87,6 +88,8 @@ class SearchConfig:
         if self.controller not in CONTROLLERS: raise ValueError(f"controller must be one of {CONTROLLERS}, got {self.controller!r}")
         if (self.controller == 'fixed') != (self.arch is not None): raise ValueError("arch is given exactly when controller='fixed'")
         if not 0 <= self.test_fraction < 1: raise ValueError(f"test_fraction must be in [0, 1), got {self.test_fraction}")
+        if not 0 <= self.final_episodes < self.episodes: raise ValueError(f"final_episodes must be in 0..{self.episodes - 1} (fewer than episodes), got {self.final_episodes}")
+        if self.final_episodes and self.controller == 'fixed': raise ValueError("final_episodes needs a search (controller 'rl' or 'random'), not a fixed architecture")
         if self.reward_cases is not None and self.reward_cases < 1: raise ValueError(f"reward_cases must be at least 1, got {self.reward_cases}")
 
     def to_dict(self)->dict: return asdict(self)
@@ -404,6 +407,12 @@ def plot_time_breakdown(history:list, ax=None):
 
 # %% ../nbs/06_search.ipynb #8d1d2cbb
 @patch
+def settling(self:Search)->bool:
+    "Whether the current episode is one of the final phase's, which train the final child alone"
+    if self.history and self.history[-1].get('phase') == 'final': return True   # once begun (a resume may add episodes)
+    return self.cfg.final_episodes > 0 and self.episode >= self.cfg.episodes - self.cfg.final_episodes
+
+@patch
 def _draw(self:Search, n:int)->list[Arch]:
     "`n` architectures from the search's policy: the controller ('rl'), uniform ('random'), the one trained ('fixed')"
     if self.cfg.controller == 'fixed': return [self.arch] * n
@@ -413,7 +422,7 @@ def _draw(self:Search, n:int)->list[Arch]:
 @patch
 def _sample_children(self:Search, clock:PartClock|None=None)->tuple[list, list]:
     "`cfg.children` samples that fit the budget (fewer after `MAX_DRAWS` rounds), and those it excluded"
-    if self.cfg.controller == 'fixed': return [self.arch], []   # alone: its own reward, for the curves
+    if self.cfg.controller == 'fixed' or self.settling(): return [self.arch], []   # alone: its own reward, for the curves
     fit, excluded, clock = [], [], clock or PartClock()
     def fits(a):
         with clock.part('budget'): return self.budget is None or self.budget.fits(a)
@@ -426,6 +435,7 @@ def _sample_children(self:Search, clock:PartClock|None=None)->tuple[list, list]:
 @patch
 def _update(self:Search, archs:list, rewards:list)->dict:
     "The controller's REINFORCE step ('rl'); the baselines do not learn, and record the mean reward and their policy's entropy"
+    if self.settling(): return dict(baseline=float(np.mean(rewards)), entropy=self.history[-1]['entropy'])   # the policy rests
     if self.cfg.controller == 'rl': return self.reinforce.step(archs, rewards)
     return dict(baseline=float(np.mean(rewards)), entropy=self.controller.max_entropy if self.cfg.controller == 'random' else 0.)
 
@@ -441,6 +451,8 @@ def reward_subset(self:Search, episode:int)->list[int]|None:
 def run_episode(self:Search, progress:bool=False)->dict:
     "Train the current child, reward `cfg.children` samples, update the controller, sample the next child"
     cfg, t0, ep, par, clock = self.cfg, time.perf_counter(), self.episode, self.par, PartClock()
+    settling = self.settling()
+    if settling: self.arch = self.space.validate(arch_from_code(final_architecture(self.history, cfg.controller)[0]))
     with clock.part('train'): loss, oom = oom_guarded(self.dev, train_child, self.net, self.arch, self._patches, self.opt, cfg, epoch0=ep * cfg.child_epochs,
                             progress=progress, on_step=lambda: kill_point(f'train@{ep}'), scaler=self.scaler, par=par)
     if oom and par.world > 1: raise torch.OutOfMemoryError(f'rank {par.rank}: out of memory training {self.arch.code}; a distributed search cannot skip it')
@@ -461,7 +473,8 @@ def run_episode(self:Search, progress:bool=False)->dict:
     if par.main:
         learned, trained = cfg.controller == 'rl', self.arch
         with clock.part('controller'): stats = self._update(archs + excluded, rewards + [0.0] * len(excluded))   # the penalty teaches the controller
-        with clock.part('sample'): (self.arch,) = self._draw(1)
+        with clock.part('sample'):
+            if not settling: (self.arch,) = self._draw(1)
         with clock.part('controller'), torch.no_grad():
             greedy, probs = (self.controller.greedy(), self.controller.probabilities()) if learned else (None, None)
         with clock.part('budget'):
@@ -469,6 +482,9 @@ def run_episode(self:Search, progress:bool=False)->dict:
         rec = episode_record(self.episode, trained, loss, archs, rewards, stats, self.history, excluded=len(excluded),
                              failed=failed, greedy=greedy, probabilities=probs)
         if subset is not None: rec['reward_cases'] = [self.data.reward[i].name for i in subset]
+        if settling:   # the convergence stays the search's: the final phase samples nothing
+            last = search_episodes(self.history)[-1]
+            rec.update(phase='final', modal_code=last['modal_code'], modal_share=last['modal_share'])
         rec['seconds'] = time.perf_counter() - t0
         rec['parts'] = {k: round(v, 4) for k, v in {**clock.seconds, 'write': self.write_seconds}.items() if v is not None}
     self.arch, rec = par.broadcast((self.arch, rec) if par.main else None)   # every rank: the same next child and history
@@ -612,6 +628,11 @@ def _search(search, data_dir, run_dir, conf, changes, progress, log, par)->Searc
 def final_architecture(history:list, controller:str='rl', window:int=MODAL_WINDOW)->tuple[str|None, str]:
     "The final child's code and how it was chosen, from the history alone (see above)"
     if not history: return None, 'no episode ran'
+    searched = search_episodes(history)
+    if len(searched) < len(history):   # a final phase trained the child chosen when it began
+        how = final_architecture(searched, controller, window)[1]
+        n = len(history) - len(searched)
+        return history[len(searched)]['code'], f"{how}, then trained alone in the last {n} episode{'s' * (n > 1)}"
     recent = history[-window:]
     if controller == 'fixed': return history[-1]['code'], 'the fixed architecture, trained alone'
     scored = [(c, r) for h in recent for c, r in zip(h['children'], h['rewards'])]
@@ -650,7 +671,7 @@ def _final(search:Search, run_dir:Path, log=print)->dict:
     if search.cfg.controller == 'rl':
         greedy = search.controller.greedy()
         reference['greedy'] = dict(code=greedy.code, **_scores(search, greedy, sets, budgeted=True))
-    modal, modal_fraction = modal_architecture(search.history)
+    modal, modal_fraction = modal_architecture(search_episodes(search.history))
     info = dict(arch=arch.to_dict(), code=arch.code, description=str(arch), selection=how, **mine,
                 controller=search.cfg.controller, reward_split=search.cfg.reward_split, episodes=search.episode,
                 excluded_total=sum(r.get('excluded', 0) for r in search.history),

@@ -18,7 +18,8 @@ from .infer import (evaluate_cases, save_evaluation, predict_case, probs_to_labe
                             TRAINING_MIRROR_AXES)
 from .export import EXPORT_FORMATS, ExportError, export_child, need_onnx
 from .rundir import RunError, lock_run, lock_holder, read_final, read_run_config
-from .search import PRESETS, SearchConfig, BudgetError, ArchError, preset, run_search, fold_data
+from .budget import BudgetError
+from .search import PRESETS, SearchConfig, ArchError, preset, run_search, fold_data
 
 # %% auto #0
 __all__ = ['SEED', 'DEVICE_HELP', 'DATA_ENV', 'RUNS_ENV', 'CHANNEL_FILE', 'BAD_INPUT', 'UsageError', 'Interrupted', 'synth',

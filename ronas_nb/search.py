@@ -13,10 +13,10 @@ import torch
 from tqdm.auto import tqdm
 from .data import TaskError, first_line, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, task_record, check_task_record, PatchDataset
 from .space import Arch, SearchSpace, NODES, SKIPS, skip_name, arch_from_code
-from .supernet import SuperNet, ChildNet, NetConfig, total_strides
-from .memory import estimate_training_memory, estimate_inference_memory
+from .supernet import SuperNet, total_strides
+from .budget import GIB, MemoryBudget, BudgetError, fit_patch
 from .controller import Controller, Reinforce, sample_uniform
-from .infer import oneshot_probs, label_map, dice_scores, reward_stages
+from .infer import oneshot_probs, label_map, dice_scores
 from .distributed import OneProcess, start as start_parallel
 from .rundir import (RunError, kill_point, MODAL_WINDOW, modal_architecture, search_episodes, episode_record, CHECKPOINT_FORMAT,
     CHECKPOINT_VERSION, run_config, write_config, write_history, write_episode, write_final, lock_run,
@@ -24,12 +24,11 @@ from .rundir import (RunError, kill_point, MODAL_WINDOW, modal_architecture, sea
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['AMP_MODES', 'CONTROLLERS', 'PRESETS', 'GIB', 'MAX_DRAWS', 'EPISODE_PARTS', 'METHOD_PARTS', 'REFERENCE_RANDOM',
+__all__ = ['AMP_MODES', 'CONTROLLERS', 'PRESETS', 'MAX_DRAWS', 'EPISODE_PARTS', 'METHOD_PARTS', 'REFERENCE_RANDOM',
            'SearchConfig', 'preset', 'check_poolable', 'FoldData', 'held_out_names', 'fold_data', 'amp_dtype',
-           'autocast', 'channels_last', 'train_child', 'reward', 'child_step_bytes', 'child_reward_bytes',
-           'MemoryBudget', 'BudgetError', 'fit_patch', 'release_memory', 'oom_guarded', 'ArchError', 'fixed_arch',
-           'seed_everything', 'Search', 'PartClock', 'time_breakdown', 'plot_time_breakdown', 'run_search',
-           'final_architecture']
+           'autocast', 'channels_last', 'train_child', 'reward', 'release_memory', 'oom_guarded', 'ArchError',
+           'fixed_arch', 'seed_everything', 'Search', 'PartClock', 'time_breakdown', 'plot_time_breakdown',
+           'run_search', 'final_architecture']
 
 # %% ../nbs/06_search.ipynb #59f0cb09
 AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
@@ -216,71 +215,8 @@ def reward(net:SuperNet, arch:Arch, images:list, labels:list, n_classes:int, amp
             scores.append(dice_scores(label_map(oneshot_probs(forward, img, strides, device=img.device)), lab, n_classes).mean())
     return torch.stack(scores).mean().item()   # the one synchronisation per child
 
-# %% ../nbs/06_search.ipynb #99ed8eeb
-GIB = 2**30
-
-def child_step_bytes(net_cfg:NetConfig, arch:Arch, batch_size:int, device='cpu')->int:
-    "Predicted bytes of one training step of `arch` beyond the weights: input batch, activations, gradients, temporaries"
-    with torch.device('meta'): child = ChildNet(arch, net_cfg)
-    e = estimate_training_memory(child, (net_cfg.in_channels, *arch.patch), batch_size, device=device)
-    return e.inputs + e.step_bytes
-
-def child_reward_bytes(net_cfg:NetConfig, arch:Arch, volume, device='cpu')->int:
-    "Predicted bytes of `reward`'s work for `arch` on one case of spatial size `volume`: padded input, pass, softmax, labels, dice"
-    with torch.device('meta'): child = ChildNet(arch, net_cfg)
-    shape, stages = reward_stages(tuple(volume), total_strides(arch), net_cfg.n_classes, net_cfg.in_channels)
-    e = estimate_inference_memory(child, shape, post=stages, device=device)
-    return e.inputs + e.pass_bytes
-
-def _padded_voxels(volume, strides)->int:
-    return math.prod(-(-v // m) * m for v, m in zip(volume, (strides[0], strides[1], strides[1])))
-
-class MemoryBudget:
-    "Which children fit `gib` GiB next to `net`: training step and one-shot reward over the largest of `volumes` (C, D, H, W)"
-    def __init__(self, net:SuperNet, gib:float, batch_size:int, device='cpu', volumes=()):
-        self.net_cfg, self.limit, self.batch_size, self.device = net.cfg, int(gib * GIB), batch_size, torch.device(device)
-        weights = sum(t.numel() * t.element_size() for t in net.parameters())
-        self.resident = 3 * weights + sum(b.numel() * b.element_size() for b in net.buffers())  # weights + Adam's 2 moments
-        self.volumes = sorted({tuple(v[1:]) for v in volumes})                                  # spatial sizes of the reward cases
-        self.resident += sum(4 * math.prod(v) + math.prod(v[1:]) for v in volumes)   # ... and the reward cases: float32 image, uint8 label
-        self.grads = weights                                                # alive through the rewards: at most one per weight
-        self.train_cache, self.reward_cache = {}, {}
-    def train_bytes(self, arch:Arch)->int:
-        if arch.code not in self.train_cache:
-            self.train_cache[arch.code] = self.resident + child_step_bytes(self.net_cfg, arch, self.batch_size, self.device)
-        return self.train_cache[arch.code]
-    def reward_bytes(self, arch:Arch)->int:
-        "0 without reward cases"
-        if not self.volumes: return 0
-        if arch.code not in self.reward_cache:
-            largest = max(self.volumes, key=lambda v: _padded_voxels(v, total_strides(arch)))
-            self.reward_cache[arch.code] = self.resident + self.grads + child_reward_bytes(self.net_cfg, arch, largest, self.device)
-        return self.reward_cache[arch.code]
-    def bytes(self, arch:Arch)->int: return max(self.train_bytes(arch), self.reward_bytes(arch))
-    def fits(self, arch:Arch)->bool: return self.bytes(arch) <= self.limit
-    def fits_training(self, arch:Arch)->bool: return self.train_bytes(arch) <= self.limit
-
 # %% ../nbs/06_search.ipynb #83738994
-class BudgetError(ValueError):
-    "A memory budget too small for the search: the message says what the smallest first child needs"
-
 MAX_DRAWS = 10   # sampling rounds per episode to find children that fit the budget
-
-def _smaller(space:SearchSpace, arch:Arch, name:str)->Arch|None:
-    "`arch` with the next smaller choice of `name`, or None"
-    smaller = sorted((v for v in space[name].options if v < arch[name]), reverse=True)
-    if not smaller: return None
-    try: return space.validate({**arch.to_dict(), name: smaller[0]})
-    except ValueError: return None
-
-def fit_patch(budget:MemoryBudget, space:SearchSpace, arch:Arch)->Arch|None:
-    "`arch` with its patch shrunk, one choice at a time, until its training fits `budget`; None if it never does"
-    while not budget.fits_training(arch):
-        steps = [a for a in (_smaller(space, arch, 'patch_d'), _smaller(space, arch, 'patch_hw')) if a is not None]
-        if not steps: return None
-        fitting = [a for a in steps if budget.fits_training(a)]
-        arch = max(fitting or steps, key=budget.train_bytes)   # the step that gives up the least memory, a fitting one first
-    return arch
 
 # %% ../nbs/06_search.ipynb #129bfe55
 def release_memory(dev:torch.device):

@@ -13,6 +13,7 @@ LAYERS = [
     ['space'],                                          # the search space
     ['supernet', 'controller'],                         # the shared-weight network; the policy that samples it
     ['distributed', 'infer', 'rundir', 'export'],       # parallel reward; whole-volume prediction; run directory; export
+    ['budget'],                                         # the memory budget: which children fit one GPU
     ['search', 'viz'],                                  # the method; its pictures and inspector
     ['compare'],                                        # search against baselines
     ['cli'],                                            # the `ronas` command

@@ -8,7 +8,7 @@ import argparse, contextlib, math, os, re, signal, sys, threading
 from pathlib import Path
 import torch
 from . import __version__
-from .data import (SYNTH_KINDS, TaskError, first_line, make_synthetic_task, preprocess_image, check_task_record,
+from .data import (SYNTH_KINDS, TaskError, first_line, make_synthetic_task, preprocess_image, check_task_record, progress_wanted,
                            CACHE_ENV, FOLLOW_LINKS_ENV, cannot_write, axis_codes, training_orientation,
                            orientation_change, reorient, reoriented_spacing, spacing_differs, SPACING_TOLERANCE)
 from .memory import EstimateUnavailable
@@ -114,7 +114,7 @@ def search(args:argparse.Namespace, **more):
     "`ronas search`: search an architecture on a task (default: the synthetic demo)"
     if args.threads: torch.set_num_threads(args.threads)
     over = _run_options(args)
-    progress = not args.quiet and sys.stderr.isatty()   # bars redraw with \r and escape codes: only on a terminal, never in a log file
+    progress = progress_wanted(False if args.quiet else None)   # on a terminal only, as for `download_msd`
     config = getattr(args, 'config', None)
     if args.resume:   # `run_search` refuses the settings a resume may not change
         if not args.out: raise UsageError('--resume needs --out RUN, the run directory to continue')

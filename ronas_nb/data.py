@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #10a56933
 from __future__ import annotations
-import base64, contextlib, dataclasses, errno, hashlib, json, math, os, shutil, tarfile, tempfile, urllib.error, urllib.parse, urllib.request
+import base64, contextlib, dataclasses, errno, hashlib, json, math, os, shutil, sys, tarfile, tempfile, urllib.error, urllib.parse, urllib.request
 try: import fcntl
 except ImportError: fcntl = None   # Windows: no `flock`, so nothing is locked (see `try_lock`)
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import nibabel as nib
 import torch
+from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'FOLLOW_LINKS_ENV', 'VOLUME_LIMIT_ENV', 'GRID_TOLERANCE',
@@ -27,7 +28,7 @@ __all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'FOLLOW_LINKS_ENV', '
            'try_lock', 'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache', 'fingerprint', 'file_digest',
            'task_record', 'task_changes', 'check_task_record', 'save_prediction', 'make_folds', 'atomic_write',
            'write_splits', 'read_splits', 'task_folds', 'extract_patch', 'foreground_voxels', 'patch_start',
-           'PatchDataset', 'msd_task_name', 'fetch_resumable', 'safe_extract', 'download_msd']
+           'PatchDataset', 'msd_task_name', 'progress_wanted', 'fetch_resumable', 'safe_extract', 'download_msd']
 
 # %% ../nbs/00_data.ipynb #82e4d9a5
 class TaskError(ValueError):
@@ -1036,6 +1037,12 @@ def msd_task_name(task)->str:
         if key in (name.lower(), short, num, str(int(num)), f'task{num}'): return name
     raise ValueError(f"unknown MSD task {task!r}; one of {', '.join(MSD_MD5)}")
 
+# %% ../nbs/00_data.ipynb #a7c3e2f1
+def progress_wanted(asked:bool|None=None)->bool:
+    "Draw progress bars? `asked` when given, else only when stderr is a terminal (never into a log file)"
+    return bool(asked) if asked is not None else sys.stderr.isatty()
+
+
 # %% ../nbs/00_data.ipynb #d8ce70f8
 def _local_source(url:str)->Path|None:
     "The file a `file://` URL or plain path names; None for a remote URL"
@@ -1043,22 +1050,29 @@ def _local_source(url:str)->Path|None:
     if parsed.scheme == 'file': return Path(urllib.request.url2pathname(parsed.path))
     return Path(url) if parsed.scheme == '' or len(parsed.scheme) == 1 else None   # a path, or a Windows drive letter
 
-def fetch_resumable(url:str, part:Path, chunk:int=1 << 20, timeout:float=60)->Path:
+def _copy_counted(src, out, total:int|None, done:int, progress:bool|None, chunk:int):
+    "Copy `src` to `out` under a bar in bytes (and their rate) that starts at `done` of `total`"
+    with tqdm(total=total, initial=done, unit='B', unit_scale=True, desc=Path(out.name).name, disable=not progress_wanted(progress)) as bar:
+        while block := src.read(chunk): out.write(block); bar.update(len(block))
+
+def fetch_resumable(url:str, part:Path, chunk:int=1 << 20, timeout:float=60, progress:bool|None=None)->Path:
     "Append the rest of `url` to `part`, continuing from its size (HTTP Range or a seek)"
     offset = part.stat().st_size if part.exists() else 0
     src = _local_source(url)
     if src is not None:
         if not src.is_file(): raise TaskError(src, 'archive not found')
         with open(src, 'rb') as f, open(part, 'ab') as out:
-            f.seek(offset); shutil.copyfileobj(f, out, chunk)
+            f.seek(offset); _copy_counted(f, out, src.stat().st_size, offset, progress, chunk)
         return part
     req = urllib.request.Request(url, headers={'Range': f'bytes={offset}-'} if offset else {})
     try: resp = urllib.request.urlopen(req, timeout=timeout)
     except urllib.error.HTTPError as e:
         if e.code == 416 and offset: return part                  # nothing left to fetch
         raise OSError(f'{url}: HTTP {e.code} {e.reason}') from None
-    with resp, open(part, 'ab' if offset and resp.status == 206 else 'wb') as out:   # 200: the server ignored Range
-        shutil.copyfileobj(resp, out, chunk)
+    kept = offset if resp.status == 206 else 0                        # 200: the server ignored Range, start again
+    rest = resp.headers.get('Content-Length')
+    with resp, open(part, 'ab' if kept else 'wb') as out:
+        _copy_counted(resp, out, kept + int(rest) if rest else None, kept, progress, chunk)
     return part
 
 # %% ../nbs/00_data.ipynb #19a0ac93
@@ -1081,6 +1095,7 @@ def download_msd(task,                    # 'Task02_Heart', 'heart', 2, ...
                  base_url:str=MSD_URL,    # where the archives are: https://..., file://... or a local folder
                  md5:str|None=None,       # expected MD5 of the archive (default: `MSD_MD5`)
                  keep_archive:bool=False, # keep the .tar after extracting
+                 progress:bool|None=None, # a bar in bytes; None: only when stderr is a terminal
                 )->Path:
     "Download, verify and extract an MSD task archive into `dest/TaskXX_Name/` (resumable)"
     name, dest = msd_task_name(task), Path(dest).absolute()
@@ -1090,7 +1105,7 @@ def download_msd(task,                    # 'Task02_Heart', 'heart', 2, ...
     dest.mkdir(parents=True, exist_ok=True)
     expected = md5 or MSD_MD5[name]
     if not archive.is_file():
-        part = fetch_resumable(f"{base_url.rstrip('/')}/{name}.tar", dest / f'{name}.tar.part')
+        part = fetch_resumable(f"{base_url.rstrip('/')}/{name}.tar", dest / f'{name}.tar.part', progress=progress)
         if (got := file_digest(part, 'md5')) != expected:
             part.unlink()
             raise TaskError(part, f'MD5 {got} does not match the expected {expected}; the partial download was removed, run again')

@@ -25,10 +25,11 @@ __all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'FOLLOW_LINKS_ENV', '
            'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'axis_codes', 'training_orientation',
            'orientation_change', 'reorient', 'reoriented_spacing', 'spacing_differs', 'Fingerprint', 'fingerprint_of',
            'default_cache_dir', 'task_cache_dir', 'cache_key', 'Case', 'read_channel_files', 'preprocess_image',
-           'try_lock', 'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache', 'fingerprint', 'file_digest',
-           'task_record', 'task_changes', 'check_task_record', 'save_prediction', 'make_folds', 'atomic_write',
-           'write_splits', 'read_splits', 'task_folds', 'extract_patch', 'foreground_voxels', 'patch_start',
-           'PatchDataset', 'msd_task_name', 'progress_wanted', 'fetch_resumable', 'safe_extract', 'download_msd']
+           'try_lock', 'make_dirs', 'remove_made_dirs', 'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache',
+           'fingerprint', 'file_digest', 'task_record', 'task_changes', 'check_task_record', 'save_prediction',
+           'make_folds', 'atomic_write', 'write_splits', 'read_splits', 'task_folds', 'extract_patch',
+           'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'progress_wanted', 'fetch_resumable',
+           'safe_extract', 'download_msd']
 
 # %% ../nbs/00_data.ipynb #82e4d9a5
 class TaskError(ValueError):
@@ -689,7 +690,7 @@ def try_lock(path)->int|None:
         os.close(fd)                           # we locked a file its holder had removed: lock the path's file
 
 # %% ../nbs/00_data.ipynb #ca125c32
-def _make_dirs(path:Path)->Path|None:
+def make_dirs(path:Path)->Path|None:
     "Create `path` and its missing parents; return the top-most folder created (None if none)"
     top = None
     for p in reversed([path, *path.parents]):
@@ -698,13 +699,14 @@ def _make_dirs(path:Path)->Path|None:
             p.mkdir(exist_ok=True)
     return top
 
-def _remove_made_dirs(path:Path, top:Path):
-    "Remove `path` and its parents up to `top` (as `_make_dirs` made them) while they are empty"
+def remove_made_dirs(path:Path, top:Path):
+    "Remove `path` and its parents up to `top` (as `make_dirs` made them) while they are empty"
     for d in [path, *path.parents]:
         try: d.rmdir()
         except OSError: return
         if d == top: return
 
+# %% ../nbs/00_data.ipynb #a7d3e9f2
 def _new_build(parent:Path)->tuple:
     "A new temporary build folder in `parent` and the descriptor holding its `.lock` (None without `flock`)"
     while True:
@@ -732,7 +734,7 @@ def _sweep_builds(parent:Path):
 
 def _build_cache(task:Task, folder:Path, crop_nonzero:bool):
     "Preprocess every case of `task` into `folder`, via a temporary folder renamed at the end"
-    created = _make_dirs(folder.parent)
+    created = make_dirs(folder.parent)
     _sweep_builds(folder.parent)
     tmp, lock = _new_build(folder.parent)
     try:
@@ -757,7 +759,7 @@ def _build_cache(task:Task, folder:Path, crop_nonzero:bool):
         else: (folder / '.lock').unlink(missing_ok=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        if created is not None: _remove_made_dirs(folder.parent, created)   # if empty: another process may build in them
+        if created is not None: remove_made_dirs(folder.parent, created)   # if empty: another process may build in them
         raise
     finally:
         if lock is not None: os.close(lock)

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 import numpy as np
 import torch
-from .data import first_line, atomic_write, try_lock, _remove_made_dirs, training_orientation
+from .data import first_line, atomic_write, try_lock, remove_made_dirs, training_orientation
 from .space import Arch, SearchSpace, DECISION_NAMES, arch_from_code
 from .supernet import NetConfig, save_child, load_child
 try: import fcntl
@@ -300,7 +300,7 @@ def unmake_run(run_dir:Path, top:Path):
     with contextlib.suppress(OSError):
         if {p.name for p in run_dir.iterdir()} <= {'.lock'}:
             (run_dir/'.lock').unlink(missing_ok=True)
-            _remove_made_dirs(run_dir, top)
+            remove_made_dirs(run_dir, top)
 
 # %% ../nbs/05b_rundir.ipynb #86d61982
 # settings a resumed run may change: how long, where and how fast it runs, never what it searches

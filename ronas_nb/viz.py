@@ -12,8 +12,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import ipywidgets as W
-import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.path import Path as MPath
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
@@ -21,12 +19,12 @@ from .data import Fingerprint
 from .space import Arch, SearchSpace, NODES, ENCODER, N_STAGES, DECISION_NAMES, arch_from_code
 from .supernet import NetConfig, feature_sizes, total_strides
 from .controller import Controller, Reinforce, match_reward
-from .rundir import read_run, episode_record, run_config, write_config, write_history
+from .rundir import read_run, episode_record, run_config, write_config, write_history, new_figure
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['HEART_LIKE', 'ToySearch', 'node_positions', 'fmt_size', 'node_label', 'pool_label', 'new_figure', 'draw_arch',
-           'artists', 'decision_groups', 'plot_probabilities', 'probabilities_html', 'sample_options', 'pick', 'png',
+__all__ = ['HEART_LIKE', 'ToySearch', 'node_positions', 'fmt_size', 'node_label', 'pool_label', 'draw_arch', 'artists',
+           'decision_groups', 'plot_probabilities', 'probabilities_html', 'sample_options', 'pick', 'png',
            'ArchInspector']
 
 # %% ../nbs/08_viz.ipynb #be8b3b1c
@@ -124,10 +122,6 @@ def _legend(ax):
               loc='lower left', fontsize=6.5, frameon=False, handlelength=2.2)
 
 # %% ../nbs/08_viz.ipynb #c33cf79d
-def new_figure(figsize, detached:bool=False)->Figure:
-    "A pyplot figure (shown by notebooks), or a `detached` one (not tracked by pyplot: for files, widgets and threads)"
-    return Figure(figsize=figsize) if detached else plt.figure(figsize=figsize)
-
 def draw_arch(arch:Arch, ax=None, net:NetConfig|None=None, title:str|None=None):
     "One child as in the paper's Fig. 2: the U of nodes, pooling, fixed and searched skips, zero operations"
     own = ax is None

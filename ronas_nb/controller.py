@@ -9,6 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from fastcore.basics import patch
 from .space import Arch, SearchSpace
 
 # %% auto #0
@@ -34,17 +35,20 @@ class Controller(nn.Module):
         for p in self.parameters(): nn.init.uniform_(p, -0.1, 0.1)
 
 # %% ../nbs/05_controller.ipynb #bfde6980
+@patch
 def _indices(self:Controller, archs)->torch.Tensor:
     "Choice indices `(n, decisions)` of `archs` (a list of `Arch`/mappings, or such a tensor already)"
     if torch.is_tensor(archs): return archs.to(self.start.device)
     if len(archs) == 0: raise ValueError("controller: no architectures given")
     return torch.tensor([self.space.index_of(a) for a in archs], device=self.start.device)
 
+@patch
 def _squash(self:Controller, z:torch.Tensor, t=slice(None))->torch.Tensor:
     "Logits of decision(s) `t` from head outputs `z` (`c*tanh(z)` with a cap `c`), `-inf` on masked choices"
     if self.tanh_constant is not None: z = self.tanh_constant * torch.tanh(z)
     return z.masked_fill(~self.allowed[t], float('-inf'))
 
+@patch
 def _log_softmax(self:Controller, idx:torch.Tensor)->torch.Tensor:
     "Teacher-forced log-probabilities `(n, decisions, widest)` of every choice, `-inf` where masked"
     x = torch.cat([self.start.expand(len(idx), 1, -1), self.embedding(self.offsets + idx)[:, :-1]], 1)
@@ -56,31 +60,31 @@ def _log_softmax(self:Controller, idx:torch.Tensor)->torch.Tensor:
     z = torch.einsum('nth,tkh->ntk', torch.stack(hs, 1), self.head_weight) + self.head_bias
     return F.log_softmax(self._squash(z), -1)
 
-Controller._indices, Controller._squash, Controller._log_softmax = _indices, _squash, _log_softmax
-
 # %% ../nbs/05_controller.ipynb #b85cba4f
+@patch
 def _entropies(self:Controller, lp:torch.Tensor)->torch.Tensor:
     "Entropy of each decision's masked distribution, `(n, decisions)`, from `_log_softmax`"
     return -(lp.exp() * lp.masked_fill(~self.allowed, 0.)).sum(-1)  # 0*log 0 = 0 on masked choices
 
-def _log_prob(self:Controller, archs)->tuple[torch.Tensor, torch.Tensor]:
+@patch
+def log_prob(self:Controller, archs)->tuple[torch.Tensor, torch.Tensor]:
     "Summed log-probabilities and entropies `(n,)` of `archs`, teacher-forced and differentiable"
     idx = self._indices(archs)
     lp = self._log_softmax(idx)
     return lp.gather(2, idx[..., None])[..., 0].sum(1), self._entropies(lp).sum(1)
 
-def _max_entropy(self:Controller)->float:
+@patch(as_prop=True)
+def max_entropy(self:Controller)->float:
     "Entropy of the uniform policy over the allowed choices (the most the controller can have)"
     return sum(math.log(d.n_allowed) for d in self.space.decisions)
 
-def _n_searched(self:Controller)->int:
+@patch(as_prop=True)
+def n_searched(self:Controller)->int:
     "Decisions with more than one allowed choice: divide an entropy by this for a per-decision mean"
     return sum(d.n_allowed > 1 for d in self.space.decisions)
 
-Controller._entropies, Controller.log_prob = _entropies, _log_prob
-Controller.max_entropy, Controller.n_searched = property(_max_entropy), property(_n_searched)
-
 # %% ../nbs/05_controller.ipynb #626cae7c
+@patch
 @torch.no_grad()
 def _decode(self:Controller, n:int, pick)->torch.Tensor:
     "Choice indices `(n, decisions)`, step t's choice `pick(logits)` fed back as step t+1's input"
@@ -93,18 +97,18 @@ def _decode(self:Controller, n:int, pick)->torch.Tensor:
         x = self.embedding(self.offsets[t] + idx[-1])
     return torch.stack(idx, 1)
 
-def _sample(self:Controller, n:int, generator:torch.Generator|None=None)->tuple[list[Arch], torch.Tensor, torch.Tensor]:
+@patch
+def sample(self:Controller, n:int, generator:torch.Generator|None=None)->tuple[list[Arch], torch.Tensor, torch.Tensor]:
     "`n` architectures drawn from the policy, their summed log-probabilities and entropies"
     if n < 1: raise ValueError(f"controller: sample needs n >= 1, got {n}")
     idx = self._decode(n, lambda z: torch.multinomial(z.softmax(-1), 1, generator=generator)[:, 0])
     logp, ent = self.log_prob(idx)
     return [self.space.arch_from_indices(i) for i in idx.tolist()], logp, ent
 
-def _greedy(self:Controller)->Arch:
+@patch
+def greedy(self:Controller)->Arch:
     "The most probable architecture, taking the argmax choice at every step"
     return self.space.arch_from_indices(self._decode(1, lambda z: z.argmax(-1))[0].tolist())
-
-Controller._decode, Controller.sample, Controller.greedy = _decode, _sample, _greedy
 
 # %% ../nbs/05_controller.ipynb #0dd6e3a4
 def sample_uniform(space:SearchSpace, n:int, generator:torch.Generator|None=None)->list[Arch]:
@@ -116,21 +120,21 @@ def sample_uniform(space:SearchSpace, n:int, generator:torch.Generator|None=None
     return [space.arch_from_indices(i) for i in idx.tolist()]
 
 # %% ../nbs/05_controller.ipynb #d8e50169
+@patch
 @torch.no_grad()
-def _probabilities(self:Controller, arch=None)->dict[str, np.ndarray]:
+def probabilities(self:Controller, arch=None)->dict[str, np.ndarray]:
     "Choice probabilities of each decision (0 where masked), given `arch`'s earlier choices (default: greedy)"
     arch = self.greedy() if arch is None else arch
     p = self._log_softmax(self._indices([arch])).exp()[0].double().cpu().numpy()
     return {d.name: p[t, :len(d.choices)] for t, d in enumerate(self.space.decisions)}
 
+@patch
 @torch.no_grad()
-def _entropies_along(self:Controller, arch=None)->dict[str, float]:
+def decision_entropies(self:Controller, arch=None)->dict[str, float]:
     "Entropy of each decision's distribution given `arch`'s earlier choices (default: greedy)"
     arch = self.greedy() if arch is None else arch
     e = self._entropies(self._log_softmax(self._indices([arch])))[0].tolist()
     return {d.name: v for d, v in zip(self.space.decisions, e)}
-
-Controller.probabilities, Controller.decision_entropies = _probabilities, _entropies_along
 
 # %% ../nbs/05_controller.ipynb #18b16694
 BASELINE_DECAY = 0.5  # moving-average decay of the reward baseline (the paper leaves it open; see above)
@@ -145,6 +149,7 @@ class Reinforce:
         self.baseline, self.steps = None, 0  # None until the first batch, which initialises it
 
 # %% ../nbs/05_controller.ipynb #c362a8fd
+@patch
 def _rewards(self:Reinforce, rewards, n:int)->torch.Tensor:
     "Rewards as a float tensor `(n,)` on the controller's device, checked"
     r = torch.as_tensor(rewards, dtype=torch.float32).detach().flatten().to(self.controller.start.device)
@@ -152,7 +157,8 @@ def _rewards(self:Reinforce, rewards, n:int)->torch.Tensor:
     if not torch.isfinite(r).all(): raise ValueError(f"reinforce: rewards must be finite, got {r.tolist()}")
     return r
 
-def _step(self:Reinforce, archs, rewards)->dict:
+@patch
+def step(self:Reinforce, archs, rewards)->dict:
     "One controller update on a batch of sampled children and their rewards"
     r = self._rewards(rewards, len(archs))
     logp, ent = self.controller.log_prob(archs)
@@ -165,20 +171,18 @@ def _step(self:Reinforce, archs, rewards)->dict:
     return dict(loss=loss.item(), baseline=self.baseline, mean_reward=mean, entropy=ent.mean().item(),
                 advantage=mean - self.baseline)
 
-Reinforce._rewards, Reinforce.step = _rewards, _step
-
 # %% ../nbs/05_controller.ipynb #e675e98f
-def _state_dict(self:Reinforce)->dict:
+@patch
+def state_dict(self:Reinforce)->dict:
     "Optimizer state, baseline and step count, for checkpoints"
     return dict(optimizer=self.optimizer.state_dict(), baseline=self.baseline, steps=self.steps)
 
-def _load_state_dict(self:Reinforce, d:dict):
+@patch
+def load_state_dict(self:Reinforce, d:dict):
     "Restore what `state_dict` saved"
     self.optimizer.load_state_dict(d['optimizer'])
     self.baseline = None if d['baseline'] is None else float(d['baseline'])
     self.steps = int(d['steps'])
-
-Reinforce.state_dict, Reinforce.load_state_dict = _state_dict, _load_state_dict
 
 # %% ../nbs/05_controller.ipynb #b51de55e
 def match_reward(space:SearchSpace, target:Arch):

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
+from fastcore.basics import patch
 from .supernet import dice_loss
 
 # %% auto #0
@@ -67,10 +68,12 @@ class Distributed(OneProcess):
         if dist.is_initialized(): dist.destroy_process_group()
 
 # %% ../nbs/11_distributed.ipynb #6a1625ec
-def _steps(self:Distributed, n:int, batch_size:int)->list:
+@patch
+def steps(self:Distributed, n:int, batch_size:int)->list:
     return [rank_part(b, self.rank, self.world) for b in global_batches(n, batch_size, self.world)]
 
-def _dice_loss(self:Distributed, logits, target, n_classes:int):
+@patch
+def dice_loss(self:Distributed, logits, target, n_classes:int):
     "The whole batch's dice loss; its gradient is this rank's share (`logits` None: a rank without samples)"
     if logits is None: i = d = torch.zeros(n_classes - 1, device=self.dev)
     else: i, d = dice_sums(logits, target)
@@ -78,10 +81,10 @@ def _dice_loss(self:Distributed, logits, target, n_classes:int):
     dist.all_reduce(sums)
     I, D = sums.to(i.device).split(len(i))
     return dice_from_sums(i + (I - i.detach()), d + (D - d.detach()))
-Distributed.steps, Distributed.dice_loss = _steps, _dice_loss
 
 # %% ../nbs/11_distributed.ipynb #b19c0321
-def _reduce_gradients(self:Distributed, params):
+@patch
+def reduce_gradients(self:Distributed, params):
     "Sum the gradients over the ranks; a parameter has one after this iff it has one on any rank"
     params = list(params)
     has = torch.tensor([p.grad is not None for p in params], dtype=torch.int32, device=self.dev)
@@ -92,7 +95,8 @@ def _reduce_gradients(self:Distributed, params):
     dist.all_reduce(flat)
     for p, g in zip(live, flat.split([p.numel() for p in live])): p.grad = g.view_as(p).to(p.device, p.dtype)
 
-def _map_children(self:Distributed, fn, items:list)->list:
+@patch
+def map_children(self:Distributed, fn, items:list)->list:
     "`[fn(a) for a in items]`, rank r computing the items j with j % world == r"
     items = list(items)
     mine = [fn(a) for a in items[self.rank::self.world]]
@@ -101,7 +105,6 @@ def _map_children(self:Distributed, fn, items:list)->list:
     out = [None] * len(items)
     for r, part in enumerate(parts): out[r::self.world] = part
     return out
-Distributed.reduce_gradients, Distributed.map_children = _reduce_gradients, _map_children
 
 # %% ../nbs/11_distributed.ipynb #03bc19d1
 def launched()->bool:

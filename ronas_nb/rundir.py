@@ -23,8 +23,8 @@ __all__ = ['RUN_FORMAT', 'RUN_VERSION', 'HISTORY_KEYS', 'MODAL_WINDOW', 'CHECKPO
            'run_config', 'write_config', 'read_run_config', 'modal_architecture', 'search_episodes', 'episode_record',
            'write_history', 'read_history', 'load_checkpoint', 'write_episode', 'Run', 'read_run', 'lock_holder',
            'lock_run', 'check_writable', 'remove_temporaries', 'run_stamps', 'unmake_run', 'resume_changes',
-           'resume_state', 'check_resumed_net', 'record_resume', 'agreement', 'searched_decisions', 'plot_search',
-           'preprocessing_contract', 'write_final', 'read_final']
+           'resume_state', 'check_resumed_net', 'record_resume', 'agreement', 'searched_decisions', 'new_figure',
+           'plot_search', 'preprocessing_contract', 'write_final', 'read_final']
 
 # %% ../nbs/05b_rundir.ipynb #66ad36cb
 class RunError(ValueError):
@@ -367,7 +367,7 @@ def searched_decisions(record:dict)->list[str]:
     return [n for n, p in probs.items() if sum(q > 0 for q in p) > 1]
 
 # %% ../nbs/05b_rundir.ipynb #59a0eaf2
-def _new_figure(figsize, detached:bool):
+def new_figure(figsize, detached:bool=False):
     "A pyplot figure (shown by notebooks), or a `detached` one on an Agg canvas, unknown to pyplot"
     if not detached:
         import matplotlib.pyplot as plt
@@ -412,7 +412,7 @@ def _plot_convergence(ax, history:list, window:int):
 # %% ../nbs/05b_rundir.ipynb #92f12d9c
 def plot_search(history:list, path=None, window:int=MODAL_WINDOW):
     "Fig. 3 (right): entropy, rewards and baseline per episode, how the samples converge; to `path`"
-    fig = _new_figure((12, 3.3), detached=path is not None)
+    fig = new_figure((12, 3.3), detached=path is not None)
     a1, a2, a3 = fig.subplots(1, 3)
     ep = [r['episode'] for r in history]
     a1.plot(ep, [r['entropy'] for r in history], c='tab:purple', gid='entropy')

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from math import prod
 import numpy as np
+from fastcore.basics import patch
 from .patch import PatchSpace, patch_space
 
 # %% auto #0
@@ -88,33 +89,39 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 # %% ../nbs/03_space.ipynb #ebaaded9
-def _arch_patch(self)->tuple[int, int, int]: return (self['patch_d'], self['patch_hw'], self['patch_hw'])
-def _arch_strides(self)->tuple[tuple[int, int], ...]:
+@patch(as_prop=True)
+def patch(self:Arch)->tuple[int, int, int]: return (self['patch_d'], self['patch_hw'], self['patch_hw'])
+@patch(as_prop=True)
+def strides(self:Arch)->tuple[tuple[int, int], ...]:
     return tuple((self[f'pool{k}.stride_d'], self[f'pool{k}.stride_hw']) for k in range(1, N_STAGES+1))
-def _arch_skips(self)->tuple[tuple[str, str], ...]: return tuple(p for p in SKIPS if self[skip_name(*p)])
-Arch.patch, Arch.strides, Arch.skips = property(_arch_patch), property(_arch_strides), property(_arch_skips)
+@patch(as_prop=True)
+def skips(self:Arch)->tuple[tuple[str, str], ...]: return tuple(p for p in SKIPS if self[skip_name(*p)])
 
 # %% ../nbs/03_space.ipynb #989806b1
-def _to_dict(self)->dict: return dict(self._items)
-def _to_json(self, **kw)->str: return json.dumps(self.to_dict(), **kw)
-Arch.to_dict, Arch.to_json = _to_dict, _to_json
-Arch.from_dict = staticmethod(lambda d: Arch(d))
-Arch.from_json = staticmethod(lambda s: Arch(json.loads(s)))
+@patch
+def to_dict(self:Arch)->dict: return dict(self._items)
+@patch
+def to_json(self:Arch, **kw)->str: return json.dumps(self.to_dict(), **kw)
+@patch(cls_method=True)
+def from_dict(cls:Arch, d:Mapping)->Arch: return cls(d)
+@patch(cls_method=True)
+def from_json(cls:Arch, s:str)->Arch: return cls(json.loads(s))
 
 # %% ../nbs/03_space.ipynb #05ce7a25
-def _str(self)->str:
+@patch
+def __str__(self:Arch)->str:
     d, hw, _ = self.patch
     nodes = ' '.join(f"{n}:d{self[n+'.dilation']}/{self[n+'.act']}{'/Z' if self[n+'.zero'] else ''}" for n in NODES)
     pools = ' '.join(f"{self[f'pool{k}.type']}{sd}x{sh}" for k, (sd, sh) in enumerate(self.strides, 1))
     skips = ','.join(f'{s}>{r}' for s, r in self.skips) or 'none'
     return f"patch {d}x{hw}x{hw} | {nodes} | pools {pools} | skips {skips}"
 
-def _code(self)->str:
+@patch(as_prop=True)
+def code(self:Arch)->str:
     nodes = ''.join(f"{self[n+'.dilation']}{_ACT_CODE[self[n+'.act']]}{'z' if self[n+'.zero'] else '-'}" for n in NODES)
     pools = ''.join(f"{_POOL_CODE[self[f'pool{k}.type']]}{sd}{sh}" for k, (sd, sh) in enumerate(self.strides, 1))
     bits = sum(1 << i for i, p in enumerate(SKIPS) if self[skip_name(*p)])
     return f"{self['patch_d']}x{self['patch_hw']}.{nodes}.{pools}.{bits:07x}"
-Arch.__str__, Arch.code = _str, property(_code)
 
 # %% ../nbs/03_space.ipynb #eacaeba4
 _CODE_RE = re.compile(r'^(\d+)x(\d+)\.((?:[123][rle][z-]){9})\.((?:[ma][12][12]){4})\.([0-9a-f]{7})$')
@@ -167,7 +174,8 @@ class SearchSpace:
     def __repr__(self): return f'SearchSpace({len(self)} decisions, {self.cardinality:.3g} architectures, patches d{list(self.patches.depth)} hw{list(self.patches.hw)})'
 
 # %% ../nbs/03_space.ipynb #bffe32ab
-def _validate(self:SearchSpace, arch:Mapping)->Arch:
+@patch
+def validate(self:SearchSpace, arch:Mapping)->Arch:
     "Check every decision's choice is allowed; return it as an `Arch`"
     arch = arch if isinstance(arch, Arch) else Arch(arch)
     for d in self.decisions:
@@ -176,21 +184,22 @@ def _validate(self:SearchSpace, arch:Mapping)->Arch:
         if not d.allowed[d.choices.index(v)]: raise ValueError(f"architecture: {d.name}={v!r} is not allowed for this data set (allowed: {list(d.options)})")
     return arch
 
-def _index_of(self:SearchSpace, arch:Mapping)->list[int]:
+@patch
+def index_of(self:SearchSpace, arch:Mapping)->list[int]:
     "Choice index of each decision"
     arch = self.validate(arch)
     return [d.choices.index(arch[d.name]) for d in self.decisions]
 
-def _arch_from_indices(self:SearchSpace, idx)->Arch:
+@patch
+def arch_from_indices(self:SearchSpace, idx)->Arch:
     "The architecture with the given choice index per decision"
     idx = [int(i) for i in idx]
     if len(idx) != len(self.decisions): raise ValueError(f"architecture: expected {len(self.decisions)} choice indices, got {len(idx)}")
     return self.validate({d.name: d.choices[i] for d, i in zip(self.decisions, idx)})
 
-SearchSpace.validate, SearchSpace.index_of, SearchSpace.arch_from_indices = _validate, _index_of, _arch_from_indices
-
 # %% ../nbs/03_space.ipynb #4808f421
-def _max_arch(self:SearchSpace)->Arch:
+@patch
+def max_arch(self:SearchSpace)->Arch:
     "Largest patch, every skip on, no zero operation, the most pooling allowed, dilation 1, ReLU, max pooling"
     d = {}
     for dec in self.decisions:
@@ -201,17 +210,18 @@ def _max_arch(self:SearchSpace)->Arch:
         else: d[dec.name] = dec.options[0]
     return Arch(d)
 
-def _random_arch(self:SearchSpace, rng:np.random.Generator)->Arch:
+@patch
+def random_arch(self:SearchSpace, rng:np.random.Generator)->Arch:
     "A uniformly random architecture among the allowed ones"
     return Arch({d.name: d.options[rng.integers(d.n_allowed)] for d in self.decisions})
 
-def _cardinality(self:SearchSpace)->int:
+@patch(as_prop=True)
+def cardinality(self:SearchSpace)->int:
     "Number of distinct architectures"
     return prod(d.n_allowed for d in self.decisions)
 
-SearchSpace.max_arch, SearchSpace.random_arch, SearchSpace.cardinality = _max_arch, _random_arch, property(_cardinality)
-
 # %% ../nbs/03_space.ipynb #eacd25f9
-def _space_to_dict(self:SearchSpace)->dict: return {'patches': self.patches.to_dict()}
-SearchSpace.to_dict = _space_to_dict
-SearchSpace.from_dict = staticmethod(lambda d: SearchSpace(PatchSpace.from_dict(d['patches'])))
+@patch
+def to_dict(self:SearchSpace)->dict: return {'patches': self.patches.to_dict()}
+@patch(cls_method=True)
+def from_dict(cls:SearchSpace, d:dict)->SearchSpace: return cls(PatchSpace.from_dict(d['patches']))

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from .data import atomic_write
 from .space import Arch, SearchSpace, NODES, ENCODER, SKIPS, N_STAGES, DILATIONS, skip_name
 
@@ -221,7 +222,8 @@ class ChildNet(UNetPath):
         "Logits `(N, n_classes, D, H, W)`"
         return self._path(x, self.arch)
 
-def _child(self:SuperNet, arch)->ChildNet:
+@patch
+def child(self:SuperNet, arch)->ChildNet:
     "A standalone copy of the weights `arch` uses"
     arch = self.space.validate(arch)
     p = next(self.parameters())
@@ -229,7 +231,6 @@ def _child(self:SuperNet, arch)->ChildNet:
     sd = self.state_dict()
     child.load_state_dict({k: sd[k] for k in child.state_dict()})  # copies; strict: every child key exists here
     return child
-SuperNet.child = _child
 
 # %% ../nbs/04_supernet.ipynb #774fddfa
 CHILD_FORMAT, CHILD_VERSION = 'ronas_nb.child', 1

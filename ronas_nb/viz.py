@@ -12,8 +12,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import ipywidgets as W
-import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.path import Path as MPath
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
@@ -21,12 +19,12 @@ from .data import Fingerprint
 from .space import Arch, SearchSpace, NODES, ENCODER, N_STAGES, DECISION_NAMES, arch_from_code
 from .supernet import NetConfig, feature_sizes, total_strides
 from .controller import Controller, Reinforce, match_reward
-from .rundir import read_run, episode_record, run_config, write_config, write_history
+from .rundir import read_run, episode_record, run_config, write_config, write_history, new_figure
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['HEART_LIKE', 'ToySearch', 'node_positions', 'fmt_size', 'node_label', 'pool_label', 'new_figure', 'draw_arch',
-           'artists', 'decision_groups', 'plot_probabilities', 'probabilities_html', 'sample_options', 'pick', 'png',
+__all__ = ['HEART_LIKE', 'ToySearch', 'node_positions', 'fmt_size', 'node_label', 'pool_label', 'draw_arch', 'artists',
+           'decision_groups', 'plot_probabilities', 'probabilities_html', 'sample_options', 'pick', 'png',
            'ArchInspector']
 
 # %% ../nbs/08_viz.ipynb #be8b3b1c
@@ -124,10 +122,6 @@ def _legend(ax):
               loc='lower left', fontsize=6.5, frameon=False, handlelength=2.2)
 
 # %% ../nbs/08_viz.ipynb #c33cf79d
-def new_figure(figsize, detached:bool=False)->Figure:
-    "A pyplot figure (shown by notebooks), or a `detached` one (not tracked by pyplot: for files, widgets and threads)"
-    return Figure(figsize=figsize) if detached else plt.figure(figsize=figsize)
-
 def draw_arch(arch:Arch, ax=None, net:NetConfig|None=None, title:str|None=None):
     "One child as in the paper's Fig. 2: the U of nodes, pooling, fixed and searched skips, zero operations"
     own = ax is None
@@ -326,11 +320,13 @@ class ArchInspector:
         return pick(self.record, self.sample.value) if self.history else (None, None)
 
 # %% ../nbs/08_viz.ipynb #0c62ce2b
+@patch
 def _history_stamp(self:ArchInspector):
     p = self.run_dir/'history.jsonl'
     return (p.stat().st_size, p.stat().st_mtime_ns) if p.exists() else None
 
-def _refresh(self:ArchInspector)->int:
+@patch
+def refresh(self:ArchInspector)->int:
     "Re-read the run if it changed; the number of new episodes. Moves to the newest episode if the newest was on show"
     with self._lock:
         stamp = self._history_stamp()
@@ -340,6 +336,7 @@ def _refresh(self:ArchInspector)->int:
         self._history_changed(follow=at_end or n0 == 0)
         return len(self.history) - n0
 
+@patch
 def _history_changed(self:ArchInspector, follow:bool):
     with self._lock:
         n, self._curves, self._quiet = len(self.history), None, True
@@ -351,10 +348,9 @@ def _history_changed(self:ArchInspector, follow:bool):
         self.header.value = self._header_html()
         self._show_episode()
 
-ArchInspector._history_stamp, ArchInspector.refresh, ArchInspector._history_changed = _history_stamp, _refresh, _history_changed
-
 # %% ../nbs/08_viz.ipynb #51fd69d0
-def _watch(self:ArchInspector, every:float=2.0):
+@patch
+def watch(self:ArchInspector, every:float=2.0):
     "Call `refresh` from a background thread every `every` seconds until `stop()`"
     self.stop()
     stop = threading.Event()
@@ -366,13 +362,13 @@ def _watch(self:ArchInspector, every:float=2.0):
     self._watch[1].start()
     return self
 
-def _stop(self:ArchInspector):
+@patch
+def stop(self:ArchInspector):
     "Stop `watch`"
     if self._watch: self._watch[0].set(); self._watch[1].join(); self._watch = None
 
-ArchInspector.watch, ArchInspector.stop = _watch, _stop
-
 # %% ../nbs/08_viz.ipynb #b276b9cb
+@patch
 def _show_episode(self:ArchInspector):
     if self._quiet: return
     with self._lock:
@@ -383,7 +379,8 @@ def _show_episode(self:ArchInspector):
             finally: self._quiet = False
         self.show()
 
-def _show(self:ArchInspector):
+@patch
+def show(self:ArchInspector):
     "Draw the selected episode and child"
     if self._quiet: return
     with self._lock:
@@ -402,9 +399,8 @@ def _show(self:ArchInspector):
                             + probabilities_html(probs, self.run.space, arch)) if probs else
                            "<i>this run does not record the controller's probabilities</i>")
 
-ArchInspector._show_episode, ArchInspector.show = _show_episode, _show
-
 # %% ../nbs/08_viz.ipynb #7b07bb76
+@patch
 def _drawing_png(self:ArchInspector, arch:Arch)->bytes:
     if arch.code not in self._pngs:
         fig = new_figure((10, 4.4), detached=True)
@@ -413,6 +409,7 @@ def _drawing_png(self:ArchInspector, arch:Arch)->bytes:
         self._pngs[arch.code] = png(fig, self.dpi)
     return self._pngs[arch.code]
 
+@patch
 def _make_curves(self:ArchInspector):
     h, fig = self.history, new_figure((3.4, 3.5), detached=True)
     a1, a2 = fig.subplots(2, 1, sharex=True)
@@ -429,6 +426,7 @@ def _make_curves(self:ArchInspector):
     fig.tight_layout()
     return fig, cursors, dots, mark
 
+@patch
 def _curves_png(self:ArchInspector, rec:dict, reward)->bytes:
     "The curves with the episode marked: a red line, its children's rewards, the child on show circled"
     self._curves = self._curves or self._make_curves()
@@ -439,9 +437,8 @@ def _curves_png(self:ArchInspector, rec:dict, reward)->bytes:
     mark.set_data(*(([e], [reward]) if reward is not None else ([], [])))
     return png(fig, self.dpi)
 
-ArchInspector._drawing_png, ArchInspector._make_curves, ArchInspector._curves_png = _drawing_png, _make_curves, _curves_png
-
 # %% ../nbs/08_viz.ipynb #1de649cc
+@patch
 def _header_html(self:ArchInspector)->str:
     sp, n, f = self.run.space, len(self.history), self.run.final
     s = f"<b>{escape(self.run_dir.name)}</b> · {n} episode{'s' * (n != 1)}"
@@ -450,6 +447,7 @@ def _header_html(self:ArchInspector)->str:
                 f"{f.get('val_dice', float('nan')):.3f}" + (f", test dice {f['test_dice']:.3f}" if 'test_dice' in f else ''))
     return f'<div style="font:13px sans-serif">{s}</div>'
 
+@patch
 def _info_html(self:ArchInspector, rec:dict, arch:Arch, reward)->str:
     n = len(rec['rewards'])
     rank = (f"rank {1 + sum(r > reward for r in rec['rewards'])} of {n}" if reward is not None else
@@ -458,5 +456,3 @@ def _info_html(self:ArchInspector, rec:dict, arch:Arch, reward)->str:
             f"{'—' if reward is None else f'{reward:.3f}'}</b> ({rank}, sampled {rec['children'].count(arch.code)}×) · "
             f"episode mean {rec['mean_reward']:.3f}, best {rec['best_reward']:.3f}, baseline {rec['baseline']:.3f} · "
             f"entropy {rec['entropy']:.1f} nats<br><code style='font-size:11px'>{escape(arch.code)}</code></div>")
-
-ArchInspector._header_html, ArchInspector._info_html = _header_html, _info_html

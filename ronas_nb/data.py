@@ -4,32 +4,32 @@
 
 # %% ../nbs/00_data.ipynb #10a56933
 from __future__ import annotations
-import base64, contextlib, dataclasses, errno, hashlib, json, math, os, shutil, sys, tarfile, tempfile, urllib.error, urllib.parse, urllib.request
+import base64, dataclasses, hashlib, json, math, os, shutil, sys, tarfile, tempfile, urllib.error, urllib.parse, urllib.request
 try: import fcntl
-except ImportError: fcntl = None   # Windows: no `flock`, so nothing is locked (see `try_lock`)
+except ImportError: fcntl = None   # Windows: no `flock`, so cache builds are not locked
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 import numpy as np
 import nibabel as nib
 import torch
 from tqdm.auto import tqdm
+from .files import (first_line, cannot_write, temporary_folder, try_lock, make_dirs, remove_made_dirs,
+    atomic_write, file_digest)
 
 # %% auto #0
 __all__ = ['BRAIN_TISSUE', 'SYNTH_RELEASE', 'SYNTH_KINDS', 'FOLLOW_LINKS_ENV', 'VOLUME_LIMIT_ENV', 'GRID_TOLERANCE',
            'OBLIQUE_DEGREES', 'SPACING_TOLERANCE', 'CACHE_VERSION', 'CACHE_ENV', 'MSD_URL', 'MSD_MD5', 'TaskError',
-           'first_line', 'cannot_write', 'swap_nifti_axes', 'smooth_noise', 'shape_grid', 'random_rotation',
-           'ellipsoid', 'tube', 'heart_case', 'prostate_case', 'brain_case', 'SynthKind', 'write_nifti',
-           'synthetic_affine', 'synthetic_case', 'temporary_folder', 'make_synthetic_task', 'CaseRef', 'Task',
-           'follow_links', 'read_dataset_json', 'case_name', 'load_task', 'CaseMeta', 'volume_limit',
-           'check_volume_size', 'read_image', 'grid_difference', 'check_same_grid', 'read_case', 'zscore',
-           'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'axis_codes', 'training_orientation',
-           'orientation_change', 'reorient', 'reoriented_spacing', 'spacing_differs', 'Fingerprint', 'fingerprint_of',
-           'default_cache_dir', 'task_cache_dir', 'cache_key', 'Case', 'read_channel_files', 'preprocess_image',
-           'try_lock', 'make_dirs', 'remove_made_dirs', 'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache',
-           'fingerprint', 'file_digest', 'task_record', 'task_changes', 'check_task_record', 'save_prediction',
-           'make_folds', 'atomic_write', 'write_splits', 'read_splits', 'task_folds', 'extract_patch',
-           'foreground_voxels', 'patch_start', 'PatchDataset', 'msd_task_name', 'progress_wanted', 'fetch_resumable',
-           'safe_extract', 'download_msd']
+           'swap_nifti_axes', 'smooth_noise', 'shape_grid', 'random_rotation', 'ellipsoid', 'tube', 'heart_case',
+           'prostate_case', 'brain_case', 'SynthKind', 'write_nifti', 'synthetic_affine', 'synthetic_case',
+           'make_synthetic_task', 'CaseRef', 'Task', 'follow_links', 'read_dataset_json', 'case_name', 'load_task',
+           'CaseMeta', 'volume_limit', 'check_volume_size', 'read_image', 'grid_difference', 'check_same_grid',
+           'read_case', 'zscore', 'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'axis_codes',
+           'training_orientation', 'orientation_change', 'reorient', 'reoriented_spacing', 'spacing_differs',
+           'Fingerprint', 'fingerprint_of', 'default_cache_dir', 'task_cache_dir', 'cache_key', 'Case',
+           'read_channel_files', 'preprocess_image', 'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache',
+           'fingerprint', 'task_record', 'task_changes', 'check_task_record', 'save_prediction', 'make_folds',
+           'write_splits', 'read_splits', 'task_folds', 'extract_patch', 'foreground_voxels', 'patch_start',
+           'PatchDataset', 'msd_task_name', 'progress_wanted', 'fetch_resumable', 'safe_extract', 'download_msd']
 
 # %% ../nbs/00_data.ipynb #82e4d9a5
 class TaskError(ValueError):
@@ -38,18 +38,6 @@ class TaskError(ValueError):
         if problem is None: path, problem = '', path           # TaskError('file: problem') also works
         self.path, self.problem = str(path), ' '.join(str(problem).split())
         super().__init__(f"{self.path}: {self.problem}" if self.path else self.problem)
-
-def first_line(e:BaseException, limit:int=160)->str:
-    "'Type: first line of its message' of `e`, shortened at a word boundary to about `limit` characters"
-    lines = str(e).strip().splitlines()
-    msg = f"{type(e).__name__}: {lines[0]}" if lines else type(e).__name__
-    return msg if len(msg) <= limit else msg[:limit].rsplit(' ', 1)[0] + ' ...'
-
-def cannot_write(path, e:OSError, note:str='')->OSError:
-    "`e`, raised while writing `path`, restated to name `path`; a short write (no error number) is a full disk"
-    short = e.errno is None and 'written' in str(e)   # numpy's '98304 requested and 79840 written'
-    why = e.strerror or (f'No space left on device ({e})' if short else first_line(e))
-    return OSError(errno.ENOSPC if short else e.errno, f'cannot write: {why}{note}', str(path))
 
 # %% ../nbs/00_data.ipynb #3be89ad2
 def swap_nifti_axes(a:np.ndarray)->np.ndarray:
@@ -236,14 +224,6 @@ def _replaceable(out:Path)->bool:
     if out.is_dir() and not any(out.iterdir()): return True
     try: return json.loads((out / 'dataset.json').read_text()).get('release') == SYNTH_RELEASE
     except (OSError, ValueError, AttributeError): return False
-
-# %% ../nbs/00_data.ipynb #5e1f0b01
-def temporary_folder(parent:Path, prefix:str)->Path:
-    "A new folder in `parent` to build in and rename into place, with the user's umask (`mkdtemp` makes it private, 0700)"
-    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-    mask = os.umask(0o022); os.umask(mask)
-    os.chmod(tmp, 0o777 & ~mask)
-    return tmp
 
 # %% ../nbs/00_data.ipynb #489c04b5
 def make_synthetic_task(kind:str,              # 'heart', 'prostate' or 'brain'
@@ -671,41 +651,6 @@ def preprocess_image(path, n_channels:int, crop_nonzero:bool=False, name:str|Non
     bbox = nonzero_bbox(image) if crop_nonzero else tuple((0, n) for n in meta.shape)
     return Case(meta.name, zscore(crop(image, bbox)), None, dataclasses.replace(meta, bbox=bbox))
 
-# %% ../nbs/00_data.ipynb #1a09c1a9
-def try_lock(path)->int|None:
-    "A descriptor of `path` (created if missing, never through a symbolic link) holding its exclusive `flock`; None while another open file holds it"
-    while True:
-        try:
-            try: fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
-            except PermissionError: fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)   # another user's lock file in a shared folder
-        except OSError as e:
-            if e.errno != errno.ELOOP: raise
-            raise OSError(e.errno, 'a symbolic link, not a lock file: refusing to follow it (remove it if it is not yours)', str(path)) from None
-        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError: os.close(fd); return None
-        except BaseException: os.close(fd); raise
-        try: same = os.path.samestat(os.fstat(fd), os.stat(path))
-        except FileNotFoundError: same = False
-        if same: return fd
-        os.close(fd)                           # we locked a file its holder had removed: lock the path's file
-
-# %% ../nbs/00_data.ipynb #ca125c32
-def make_dirs(path:Path)->Path|None:
-    "Create `path` and its missing parents; return the top-most folder created (None if none)"
-    top = None
-    for p in reversed([path, *path.parents]):
-        if not p.exists():
-            top = top or p
-            p.mkdir(exist_ok=True)
-    return top
-
-def remove_made_dirs(path:Path, top:Path):
-    "Remove `path` and its parents up to `top` (as `make_dirs` made them) while they are empty"
-    for d in [path, *path.parents]:
-        try: d.rmdir()
-        except OSError: return
-        if d == top: return
-
 # %% ../nbs/00_data.ipynb #a7d3e9f2
 def _new_build(parent:Path)->tuple:
     "A new temporary build folder in `parent` and the descriptor holding its `.lock` (None without `flock`)"
@@ -854,13 +799,6 @@ def fingerprint(task,                    # a `Task` or a task folder
     return Fingerprint.from_dict(json.loads((cache_folder(task, cache_dir, crop_nonzero) / 'fingerprint.json').read_text()))
 
 # %% ../nbs/00_data.ipynb #5993e728
-def file_digest(path, algorithm:str='sha256', chunk:int=1 << 20)->str:
-    "Hex digest of a file (`hashlib` algorithm name), read in chunks"
-    h = hashlib.new(algorithm)
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(chunk), b''): h.update(block)
-    return h.hexdigest()
-
 def task_record(task)->dict:
     "What a run is made from: modalities, labels, and each case's image and label as size, mtime and SHA-256 (JSON-able)"
     task = task if isinstance(task, Task) else load_task(task)
@@ -928,21 +866,6 @@ def make_folds(names, k:int=5, seed:int=0)->list:
         val = sorted(ranked[i::k])
         folds.append({'train': [n for n in names if n not in val], 'val': val})
     return folds
-
-def atomic_write(path, data:bytes, write=None)->Path:
-    "Write `data` to `path` whole or not at all: a temporary file beside it, synced to disk, then renamed over it"
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    mask = os.umask(0o022); os.umask(mask)   # mkstemp's 0o600 would lock others out of shared files
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            (write or (lambda f, d: f.write(d)))(f, data)
-            f.flush(); os.fsync(f.fileno()); os.fchmod(f.fileno(), 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError): os.unlink(tmp)
-        raise
-    return path
 
 def write_splits(folds:list, path)->Path:
     "Write folds as nnU-Net's `splits_final.json` (atomically)"

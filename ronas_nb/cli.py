@@ -8,8 +8,9 @@ import argparse, contextlib, math, os, re, signal, sys, threading
 from pathlib import Path
 import torch
 from . import __version__
-from .data import (SYNTH_KINDS, TaskError, first_line, make_synthetic_task, preprocess_image, check_task_record, progress_wanted,
-                           CACHE_ENV, FOLLOW_LINKS_ENV, cannot_write, axis_codes, training_orientation,
+from .files import first_line, cannot_write
+from .data import (SYNTH_KINDS, TaskError, make_synthetic_task, preprocess_image, check_task_record, progress_wanted,
+                           CACHE_ENV, FOLLOW_LINKS_ENV, axis_codes, training_orientation,
                            orientation_change, reorient, reoriented_spacing, spacing_differs, SPACING_TOLERANCE)
 from .memory import EstimateUnavailable
 from .space import arch_from_code

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from .controller import sample_uniform
-from .data import PatchDataset, atomic_write, fingerprint, preprocess_task
+from .data import PatchDataset, fingerprint, preprocess_task
+from .files import atomic_write
 from .infer import dice_scores, label_map, oneshot_probs
 from .search import SearchConfig, fold_data, preset, reward, run_search, seed_everything
 from .space import DECISION_NAMES, ENCODER, N_STAGES, NODES, SKIPS, Arch, SearchSpace, arch_from_code, skip_name

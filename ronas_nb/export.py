@@ -8,7 +8,7 @@ import copy, io, json, logging, warnings
 from pathlib import Path
 import torch
 from . import __version__
-from .data import atomic_write
+from .files import atomic_write
 from .supernet import ChildNet, total_strides
 
 # %% auto #0

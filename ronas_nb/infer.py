@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .data import save_prediction, atomic_write, cannot_write, uncrop
+from .files import atomic_write, cannot_write
+from .data import save_prediction, uncrop
 
 # %% auto #0
 __all__ = ['TRAINING_MIRROR_AXES', 'spatial_multiple', 'pad_to_multiple', 'as_batch', 'evaluating', 'oneshot_probs',

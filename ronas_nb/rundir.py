@@ -4,14 +4,15 @@
 
 # %% ../nbs/05b_rundir.ipynb #c18fa43f
 from __future__ import annotations
-import contextlib, io, json, os, signal, socket
+import contextlib, io, json, os, socket
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 import numpy as np
 import torch
-from .data import first_line, atomic_write, try_lock, remove_made_dirs, training_orientation
+from .files import first_line, atomic_write, try_lock, remove_made_dirs, kill_point
+from .data import training_orientation
 from .space import Arch, SearchSpace, DECISION_NAMES, arch_from_code
 from .supernet import NetConfig, save_child, load_child
 try: import fcntl
@@ -19,8 +20,8 @@ except ImportError: fcntl = None   # Windows: no `flock`; a run directory is not
 
 # %% auto #0
 __all__ = ['RUN_FORMAT', 'RUN_VERSION', 'HISTORY_KEYS', 'MODAL_WINDOW', 'CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION',
-           'CHECKPOINT_SCHEMA', 'MAY_CHANGE', 'RunError', 'kill_point', 'atomic_write_text', 'atomic_torch_save',
-           'run_config', 'write_config', 'read_run_config', 'modal_architecture', 'search_episodes', 'episode_record',
+           'CHECKPOINT_SCHEMA', 'MAY_CHANGE', 'RunError', 'atomic_write_text', 'atomic_torch_save', 'run_config',
+           'write_config', 'read_run_config', 'modal_architecture', 'search_episodes', 'episode_record',
            'write_history', 'read_history', 'load_checkpoint', 'write_episode', 'Run', 'read_run', 'lock_holder',
            'lock_run', 'check_writable', 'remove_temporaries', 'run_stamps', 'unmake_run', 'resume_changes',
            'resume_state', 'check_resumed_net', 'record_resume', 'agreement', 'searched_decisions', 'new_figure',
@@ -29,11 +30,6 @@ __all__ = ['RUN_FORMAT', 'RUN_VERSION', 'HISTORY_KEYS', 'MODAL_WINDOW', 'CHECKPO
 # %% ../nbs/05b_rundir.ipynb #66ad36cb
 class RunError(ValueError):
     "A run directory that cannot be used; the message names it and the problem"
-
-# %% ../nbs/05b_rundir.ipynb #faf6a447
-def kill_point(tag:str):
-    "Test hook: SIGKILL this process when the environment variable RONAS_TEST_KILL_AT equals `tag`"
-    if os.environ.get('RONAS_TEST_KILL_AT') == tag: os.kill(os.getpid(), signal.SIGKILL)
 
 # %% ../nbs/05b_rundir.ipynb #beeb6ca0
 def _write(f, data:bytes, tag:str):

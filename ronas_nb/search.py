@@ -11,14 +11,15 @@ from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .data import TaskError, first_line, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, task_record, check_task_record, PatchDataset
+from .files import first_line, kill_point
+from .data import TaskError, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, task_record, check_task_record, PatchDataset
 from .space import Arch, SearchSpace, NODES, SKIPS, skip_name, arch_from_code
 from .supernet import SuperNet, total_strides
 from .budget import GIB, MemoryBudget, BudgetError, fit_patch
 from .controller import Controller, Reinforce, sample_uniform
 from .infer import oneshot_probs, label_map, dice_scores
 from .distributed import OneProcess, start as start_parallel
-from .rundir import (RunError, kill_point, MODAL_WINDOW, modal_architecture, search_episodes, episode_record, CHECKPOINT_FORMAT,
+from .rundir import (RunError, MODAL_WINDOW, modal_architecture, search_episodes, episode_record, CHECKPOINT_FORMAT,
     CHECKPOINT_VERSION, run_config, write_config, write_history, write_episode, write_final, lock_run,
     check_writable, remove_temporaries, run_stamps, unmake_run, resume_state, check_resumed_net, record_resume)
 from fastcore.basics import patch

@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.basics import patch
-from .data import atomic_write
+from .files import atomic_write
 from .space import Arch, SearchSpace, NODES, ENCODER, SKIPS, N_STAGES, DILATIONS, skip_name
 
 # %% auto #0

@@ -9,7 +9,8 @@ SRC = Path(__file__).resolve().parents[1]/PACKAGE
 # From the bottom. A module may import from the layers below its own, never from its own layer or above. A new module
 # gets a place here before its first import. `__init__` is the package itself (`from ronas_nb import __version__`).
 LAYERS = [
-    ['__init__', 'data', 'patch', 'memory'],            # files, cache, phantoms; patch sizes; memory of convolutions
+    ['__init__', 'files'],                              # the package; atomic writes, locks, digests, kill points
+    ['data', 'patch', 'memory'],                        # tasks, cache, phantoms; patch sizes; memory of convolutions
     ['space'],                                          # the search space
     ['supernet', 'controller'],                         # the shared-weight network; the policy that samples it
     ['distributed', 'infer', 'rundir', 'export'],       # parallel reward; whole-volume prediction; run directory; export

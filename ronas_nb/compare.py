@@ -21,7 +21,7 @@ from .supernet import NetConfig, dice_loss, load_child, total_strides
 __all__ = ['METHODS', 'ALL_METHODS', 'PAIRS', 'method_config', 'compare_run', 'run_figures', 'summarise', 'results_table',
            'dynunet_peer', 'case_dice', 'oneshot_dice', 'compare_dynunet', 'arch_variants', 'study_architectures',
            'oneshot_scores', 'fresh_dice', 'kendall_tau', 'alone_dice', 'paired', 'by_architecture',
-           'arch_study_summary', 'arch_study_table', 'plot_arch_study', 'plot_comparison']
+           'arch_study_summary', 'arch_study_table', 'plot_arch_study', 'fresh_table', 'plot_comparison']
 
 # %% ../nbs/12_does_search_help.ipynb #f37143e5
 METHODS = {'rl': dict(controller='rl'), 'random': dict(controller='random'), 'max': dict(controller='fixed', arch='max'),
@@ -251,6 +251,20 @@ def plot_arch_study(rows:list, fig=None):
     fig.tight_layout()
     return fig
 
+
+# %% ../nbs/12_does_search_help.ipynb #f7e5a0c2
+def fresh_table(rows:list)->str:
+    "Dice on the fresh cases per task and method (mean and sd over seeds), and each of `PAIRS` case by case, per seed"
+    lines = ['| task | method | fresh-case dice, mean (sd over seeds) | seeds |', '|---|---|---|---|']
+    for kind in sorted({r['kind'] for r in rows if 'fresh_dice' in r}):
+        by = {(r['method'], r['seed']): r['fresh_dice'] for r in rows if r['kind'] == kind and 'fresh_dice' in r}
+        for m in [m for m in ALL_METHODS if any(k[0] == m for k in by)]:
+            xs = [float(np.mean(v)) for (mm, _), v in sorted(by.items()) if mm == m]
+            lines.append(f"| {kind} | {m} | {statistics.mean(xs):.3f} ({_sd(xs):.3f}) | {len(xs)} |")
+        for a, b in PAIRS:
+            d = [paired(by[a, sd], by[b, sd]) for sd in sorted({sd for _, sd in by}) if (a, sd) in by and (b, sd) in by]
+            if d: lines.append(f"| {kind} | {a} - {b}, per seed (se) | {' '.join(f'{m:+.3f} ({se:.3f})' for m, se in d)} | {len(d)} |")
+    return '\n'.join(lines)
 
 # %% ../nbs/12_does_search_help.ipynb #7a865f80
 def plot_comparison(rows:list, fig=None):

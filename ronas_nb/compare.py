@@ -25,7 +25,8 @@ __all__ = ['METHODS', 'ALL_METHODS', 'PAIRS', 'method_config', 'compare_run', 'r
 
 # %% ../nbs/12_does_search_help.ipynb #f37143e5
 METHODS = {'rl': dict(controller='rl'), 'random': dict(controller='random'), 'max': dict(controller='fixed', arch='max'),
-           'rl_final': dict(controller='rl', final_share=.25), 'random_final': dict(controller='random', final_share=.25)}
+           'rl_final': dict(controller='rl', final_share=.25), 'random_final': dict(controller='random', final_share=.25),
+           'rl_maxpatch': dict(controller='rl', n_patch=1)}   # the patch fixed at the largest: the reward cannot rank it
 
 def method_config(method:str, seed:int, preset_name:str='demo', **overrides)->SearchConfig:
     "The settings `method` runs with; `final_share` becomes that share of the episodes as `final_episodes`"
@@ -65,7 +66,8 @@ def run_figures(run, method:str, seed:int)->dict:
 ALL_METHODS = (*METHODS, 'dynunet')   # the searches and fixed architectures, then the hand-designed peer
 
 PAIRS = (('rl', 'random'), ('rl', 'max'), ('rl', 'dynunet'),                  # the paper's search against each baseline
-         ('rl_final', 'random_final'), ('rl_final', 'max'), ('rl_final', 'rl'))  # with a final phase, and what it adds
+         ('rl_final', 'random_final'), ('rl_final', 'max'), ('rl_final', 'rl'),  # with a final phase, and what it adds
+         ('rl_maxpatch', 'rl'), ('rl_maxpatch', 'max'))                        # the largest patch, not searched
 
 def _sd(xs): return statistics.stdev(xs) if len(xs) > 1 else 0.
 

@@ -26,14 +26,16 @@ __all__ = ['METHODS', 'ALL_METHODS', 'PAIRS', 'method_config', 'compare_run', 'r
 # %% ../nbs/12_does_search_help.ipynb #f37143e5
 METHODS = {'rl': dict(controller='rl'), 'random': dict(controller='random'), 'max': dict(controller='fixed', arch='max'),
            'rl_final': dict(controller='rl', final_share=.25), 'random_final': dict(controller='random', final_share=.25),
-           'rl_maxpatch': dict(controller='rl', n_patch=1)}   # the patch fixed at the largest: the reward cannot rank it
+           'rl_maxpatch': dict(controller='rl', n_patch=1),   # the patch fixed at the largest: the reward cannot rank it
+           'rl_warm': dict(controller='rl', warmup_share=.25, final_share=.25),   # the maximal child first, the chosen one last
+           'random_warm': dict(controller='random', warmup_share=.25, final_share=.25)}
 
 def method_config(method:str, seed:int, preset_name:str='demo', **overrides)->SearchConfig:
-    "The settings `method` runs with; `final_share` becomes that share of the episodes as `final_episodes`"
+    "The settings `method` runs with; `final_share` and `warmup_share` become those shares of the episodes"
     m = dict(METHODS[method])
-    share = m.pop('final_share', 0)
+    final, warm = m.pop('final_share', 0), m.pop('warmup_share', 0)
     cfg = preset(preset_name, seed=seed, **{**m, **overrides})
-    return replace(cfg, final_episodes=round(share * cfg.episodes)) if share else cfg
+    return replace(cfg, final_episodes=round(final * cfg.episodes), warmup_episodes=round(warm * cfg.episodes))
 
 def compare_run(task, run, method:str, seed:int, preset_name:str='demo', **overrides)->dict:
     "Run (or resume, or read) one method on `task` into `run`; its figures"
@@ -67,7 +69,8 @@ ALL_METHODS = (*METHODS, 'dynunet')   # the searches and fixed architectures, th
 
 PAIRS = (('rl', 'random'), ('rl', 'max'), ('rl', 'dynunet'),                  # the paper's search against each baseline
          ('rl_final', 'random_final'), ('rl_final', 'max'), ('rl_final', 'rl'),  # with a final phase, and what it adds
-         ('rl_maxpatch', 'rl'), ('rl_maxpatch', 'max'))                        # the largest patch, not searched
+         ('rl_maxpatch', 'rl'), ('rl_maxpatch', 'max'),                        # the largest patch, not searched
+         ('rl_warm', 'random_warm'), ('rl_warm', 'max'), ('rl_warm', 'rl_final'))  # a warm-up first
 
 def _sd(xs): return statistics.stdev(xs) if len(xs) > 1 else 0.
 

@@ -114,8 +114,8 @@ def modal_architecture(history:list, window:int=MODAL_WINDOW)->tuple[str|None, f
     return code, counts[code] / len(codes)
 
 def search_episodes(history:list)->list:
-    "The episodes that searched: all but the final phase, which trains the final child alone"
-    return [r for r in history if r.get('phase') != 'final']
+    "The episodes that searched: all but a warm-up and a final phase, which train one child alone"
+    return [r for r in history if r.get('phase', 'search') == 'search']
 
 # %% ../nbs/05b_rundir.ipynb #70971f16
 def episode_record(episode:int, trained:Arch, train_loss:float|None, children:list, rewards:list,
@@ -416,9 +416,11 @@ def plot_search(history:list, path=None, window:int=MODAL_WINDOW):
     _plot_rewards(a2, history)
     searched = search_episodes(history)
     _plot_convergence(a3, searched, window)
-    if len(searched) < len(history):   # the final phase: shaded where the controller no longer learns
-        for a in (a1, a2): a.axvspan(history[len(searched)]['episode'] - .5, ep[-1] + .5, color='#eeeeee', zorder=0, gid='final')
-        a1.text(history[len(searched)]['episode'], a1.get_ylim()[1], 'final child alone', fontsize=7, va='top', color='#777777')
+    for phase, label in (('warmup', 'maximal child alone'), ('final', 'final child alone')):   # shaded: the controller rests
+        eps = [r['episode'] for r in history if r.get('phase') == phase]
+        if not eps: continue
+        for a in (a1, a2): a.axvspan(eps[0] - .5, eps[-1] + .5, color='#eeeeee', zorder=0, gid=phase)
+        a1.text(eps[0], a1.get_ylim()[1], label, fontsize=7, va='top', color='#777777')
     fig.tight_layout()
     if path is not None:
         buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=100)

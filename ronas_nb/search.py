@@ -52,6 +52,7 @@ class SearchConfig:
     tanh_constant: float|None = None  # cap the controller's logits at c*tanh(.) (ENAS); None: no cap, as the paper (see 05)
     controller: str = 'rl'          # 'rl': the LSTM controller (paper); 'random': uniform sampling; 'fixed': train `arch` alone
     arch: str|None = None           # with controller='fixed': 'max' or an architecture's code
+    warmup_episodes: int = 0        # the first N episodes train the maximal child alone (see 'The warm-up'); 0: the paper
     final_episodes: int = 0         # the last N episodes train the final child alone (see 'The final phase'); 0: the paper
     test_fraction: float = 0.2      # share of the fold's training cases held out as a test set (never trained on, never rewarded)
     width: int = 16                 # channels of E1
@@ -90,6 +91,10 @@ class SearchConfig:
         if not 0 <= self.test_fraction < 1: raise ValueError(f"test_fraction must be in [0, 1), got {self.test_fraction}")
         if not 0 <= self.final_episodes < self.episodes: raise ValueError(f"final_episodes must be in 0..{self.episodes - 1} (fewer than episodes), got {self.final_episodes}")
         if self.final_episodes and self.controller == 'fixed': raise ValueError("final_episodes needs a search (controller 'rl' or 'random'), not a fixed architecture")
+        if self.warmup_episodes < 0: raise ValueError(f"warmup_episodes must be 0 or more, got {self.warmup_episodes}")
+        if self.warmup_episodes and self.controller == 'fixed': raise ValueError("warmup_episodes needs a search (controller 'rl' or 'random'), not a fixed architecture")
+        if self.warmup_episodes + self.final_episodes >= self.episodes:
+            raise ValueError(f"warmup_episodes + final_episodes must leave an episode that searches: {self.warmup_episodes} + {self.final_episodes} of {self.episodes}")
         if self.reward_cases is not None and self.reward_cases < 1: raise ValueError(f"reward_cases must be at least 1, got {self.reward_cases}")
 
     def to_dict(self)->dict: return asdict(self)
@@ -344,10 +349,11 @@ def plot_time_breakdown(history:list, ax=None):
 
 # %% ../nbs/06_search.ipynb #8d1d2cbb
 @patch
-def settling(self:Search)->bool:
-    "Whether the current episode is one of the final phase's, which train the final child alone"
-    if self.history and self.history[-1].get('phase') == 'final': return True   # once begun (a resume may add episodes)
-    return self.cfg.final_episodes > 0 and self.episode >= self.cfg.episodes - self.cfg.final_episodes
+def phase(self:Search)->str:
+    "The current episode's phase: 'warmup' (the maximal child alone, first), 'search', or 'final' (the chosen child alone, last)"
+    if self.history and self.history[-1].get('phase') == 'final': return 'final'   # once begun (a resume may add episodes)
+    if self.cfg.final_episodes > 0 and self.episode >= self.cfg.episodes - self.cfg.final_episodes: return 'final'
+    return 'warmup' if self.episode < self.cfg.warmup_episodes else 'search'
 
 @patch
 def _draw(self:Search, n:int)->list[Arch]:
@@ -359,7 +365,7 @@ def _draw(self:Search, n:int)->list[Arch]:
 @patch
 def _sample_children(self:Search, clock:PartClock|None=None)->tuple[list, list]:
     "`cfg.children` samples that fit the budget (fewer after `MAX_DRAWS` rounds), and those it excluded"
-    if self.cfg.controller == 'fixed' or self.settling(): return [self.arch], []   # alone: its own reward, for the curves
+    if self.cfg.controller == 'fixed' or self.phase() != 'search': return [self.arch], []   # alone: its own reward, for the curves
     fit, excluded, clock = [], [], clock or PartClock()
     def fits(a):
         with clock.part('budget'): return self.budget is None or self.budget.fits(a)
@@ -372,7 +378,11 @@ def _sample_children(self:Search, clock:PartClock|None=None)->tuple[list, list]:
 @patch
 def _update(self:Search, archs:list, rewards:list)->dict:
     "The controller's REINFORCE step ('rl'); the baselines do not learn, and record the mean reward and their policy's entropy"
-    if self.settling(): return dict(baseline=float(np.mean(rewards)), entropy=self.history[-1]['entropy'])   # the policy rests
+    phase = self.phase()
+    if phase == 'final': return dict(baseline=float(np.mean(rewards)), entropy=self.history[-1]['entropy'])   # the policy rests
+    if phase == 'warmup':   # the policy has not begun: its entropy along the trained child (no sample drawn)
+        with torch.no_grad(): ent = self.controller.max_entropy if self.cfg.controller == 'random' else self.controller.log_prob(archs[:1])[1].item()
+        return dict(baseline=float(np.mean(rewards)), entropy=ent)
     if self.cfg.controller == 'rl': return self.reinforce.step(archs, rewards)
     return dict(baseline=float(np.mean(rewards)), entropy=self.controller.max_entropy if self.cfg.controller == 'random' else 0.)
 
@@ -388,8 +398,8 @@ def reward_subset(self:Search, episode:int)->list[int]|None:
 def run_episode(self:Search, progress:bool=False)->dict:
     "Train the current child, reward `cfg.children` samples, update the controller, sample the next child"
     cfg, t0, ep, par, clock = self.cfg, time.perf_counter(), self.episode, self.par, PartClock()
-    settling = self.settling()
-    if settling: self.arch = self.space.validate(arch_from_code(final_architecture(self.history, cfg.controller)[0]))
+    phase = self.phase()
+    if phase == 'final': self.arch = self.space.validate(arch_from_code(final_architecture(self.history, cfg.controller)[0]))
     with clock.part('train'): loss, oom = oom_guarded(self.dev, train_child, self.net, self.arch, self._patches, self.opt, cfg, epoch0=ep * cfg.child_epochs,
                             progress=progress, on_step=lambda: kill_point(f'train@{ep}'), scaler=self.scaler, par=par)
     if oom and par.world > 1: raise torch.OutOfMemoryError(f'rank {par.rank}: out of memory training {self.arch.code}; a distributed search cannot skip it')
@@ -411,17 +421,18 @@ def run_episode(self:Search, progress:bool=False)->dict:
         learned, trained = cfg.controller == 'rl', self.arch
         with clock.part('controller'): stats = self._update(archs + excluded, rewards + [0.0] * len(excluded))   # the penalty teaches the controller
         with clock.part('sample'):
-            if not settling: (self.arch,) = self._draw(1)
+            if phase != 'final' and self.episode + 1 >= cfg.warmup_episodes: (self.arch,) = self._draw(1)   # the warm-up keeps the maximal child
         with clock.part('controller'), torch.no_grad():
             greedy, probs = (self.controller.greedy(), self.controller.probabilities()) if learned else (None, None)
         with clock.part('budget'):
             if self.budget is not None: self.arch = self._fitting(self.arch)
-        rec = episode_record(self.episode, trained, loss, archs, rewards, stats, self.history, excluded=len(excluded),
+        rec = episode_record(self.episode, trained, loss, archs, rewards, stats, search_episodes(self.history), excluded=len(excluded),
                              failed=failed, greedy=greedy, probabilities=probs)
         if subset is not None: rec['reward_cases'] = [self.data.reward[i].name for i in subset]
-        if settling:   # the convergence stays the search's: the final phase samples nothing
+        if phase == 'final':   # the convergence stays the search's: the final phase samples nothing
             last = search_episodes(self.history)[-1]
             rec.update(phase='final', modal_code=last['modal_code'], modal_share=last['modal_share'])
+        if phase == 'warmup': rec.update(phase='warmup', modal_code=None, modal_share=None)   # nothing sampled yet
         rec['seconds'] = time.perf_counter() - t0
         rec['parts'] = {k: round(v, 4) for k, v in {**clock.seconds, 'write': self.write_seconds}.items() if v is not None}
     self.arch, rec = par.broadcast((self.arch, rec) if par.main else None)   # every rank: the same next child and history
@@ -565,13 +576,12 @@ def _search(search, data_dir, run_dir, conf, changes, progress, log, par)->Searc
 def final_architecture(history:list, controller:str='rl', window:int=MODAL_WINDOW)->tuple[str|None, str]:
     "The final child's code and how it was chosen, from the history alone (see above)"
     if not history: return None, 'no episode ran'
-    searched = search_episodes(history)
-    if len(searched) < len(history):   # a final phase trained the child chosen when it began
-        how = final_architecture(searched, controller, window)[1]
-        n = len(history) - len(searched)
-        return history[len(searched)]['code'], f"{how}, then trained alone in the last {n} episode{'s' * (n > 1)}"
-    recent = history[-window:]
+    final = [h for h in history if h.get('phase') == 'final']
+    if final:   # a final phase trained the child chosen when it began
+        how = final_architecture([h for h in history if h.get('phase') != 'final'], controller, window)[1]
+        return final[0]['code'], f"{how}, then trained alone in the last {len(final)} episode{'s' * (len(final) > 1)}"
     if controller == 'fixed': return history[-1]['code'], 'the fixed architecture, trained alone'
+    recent = search_episodes(history)[-window:]   # a warm-up's episodes sampled nothing
     scored = [(c, r) for h in recent for c, r in zip(h['children'], h['rewards'])]
     if controller == 'random':
         if scored: return max(scored, key=lambda cr: cr[1])[0], f'the best rewarded child of the last {len(recent)} episodes'

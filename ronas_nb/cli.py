@@ -106,6 +106,7 @@ def _run_options(args:argparse.Namespace)->dict:
                 folds=args.folds, seed=args.seed, device=device, reward_split=getattr(args, 'reward_split', None),
                 reward_cases=getattr(args, 'reward_cases', None), controller=getattr(args, 'controller', None),
                 final_episodes=getattr(args, 'final_episodes', None), warmup_episodes=getattr(args, 'warmup_episodes', None),
+                child_sampling=getattr(args, 'child_sampling', None),
                 test_fraction=args.test_fraction, gpu_memory=args.gpu_memory, amp=args.amp, channels_last=args.channels_last or None,
                 cudnn_benchmark=args.cudnn_benchmark or None, num_workers=args.workers)
     return {k: v for k, v in over.items() if v is not None}
@@ -214,6 +215,8 @@ def add_search(sub):
                    'chosen when they begin, while the controller rests (default 0: the paper; see 06_search)')
     p.add_argument('--warmup-episodes', type=_integer(0), metavar='N', help='the first N episodes train the maximal child alone '
                    'before the controller learns (default 0: the paper, whose first child is the maximal one; see 06_search)')
+    p.add_argument('--child-sampling', choices=('episode', 'batch'), help='episode: one child trains per episode (paper, default); '
+                   'batch: a fresh child from the policy for every training step (ENAS; see 06_search)')
     p.add_argument('--reward-split', choices=('val', 'inner'), help="reward on the fold's validation cases (paper, default) or an inner split of the training cases")
     p.add_argument('--reward-cases', type=_integer(1), metavar='N', help="reward each episode's children on N of the reward cases, "
                    'drawn anew each episode (default: all; for tasks with many cases, e.g. MSD brain)')

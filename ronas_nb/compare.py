@@ -28,7 +28,9 @@ METHODS = {'rl': dict(controller='rl'), 'random': dict(controller='random'), 'ma
            'rl_final': dict(controller='rl', final_share=.25), 'random_final': dict(controller='random', final_share=.25),
            'rl_maxpatch': dict(controller='rl', n_patch=1),   # the patch fixed at the largest: the reward cannot rank it
            'rl_warm': dict(controller='rl', warmup_share=.25, final_share=.25),   # the maximal child first, the chosen one last
-           'random_warm': dict(controller='random', warmup_share=.25, final_share=.25)}
+           'random_warm': dict(controller='random', warmup_share=.25, final_share=.25),
+           'rl_batch': dict(controller='rl', child_sampling='batch', final_share=.25),   # a fresh child per training step
+           'random_batch': dict(controller='random', child_sampling='batch', final_share=.25)}
 
 def method_config(method:str, seed:int, preset_name:str='demo', **overrides)->SearchConfig:
     "The settings `method` runs with; `final_share` and `warmup_share` become those shares of the episodes"
@@ -70,7 +72,8 @@ ALL_METHODS = (*METHODS, 'dynunet')   # the searches and fixed architectures, th
 PAIRS = (('rl', 'random'), ('rl', 'max'), ('rl', 'dynunet'),                  # the paper's search against each baseline
          ('rl_final', 'random_final'), ('rl_final', 'max'), ('rl_final', 'rl'),  # with a final phase, and what it adds
          ('rl_maxpatch', 'rl'), ('rl_maxpatch', 'max'),                        # the largest patch, not searched
-         ('rl_warm', 'random_warm'), ('rl_warm', 'max'), ('rl_warm', 'rl_final'))  # a warm-up first
+         ('rl_warm', 'random_warm'), ('rl_warm', 'max'), ('rl_warm', 'rl_final'),  # a warm-up first
+         ('rl_batch', 'random_batch'), ('rl_batch', 'max'), ('rl_batch', 'rl_final'))  # a fresh child per training step
 
 def _sd(xs): return statistics.stdev(xs) if len(xs) > 1 else 0.
 

@@ -25,15 +25,16 @@ from .rundir import (RunError, MODAL_WINDOW, modal_architecture, search_episodes
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['AMP_MODES', 'CONTROLLERS', 'PRESETS', 'MAX_DRAWS', 'EPISODE_PARTS', 'METHOD_PARTS', 'REFERENCE_RANDOM',
-           'SearchConfig', 'preset', 'check_poolable', 'FoldData', 'held_out_names', 'fold_data', 'amp_dtype',
-           'autocast', 'channels_last', 'train_child', 'reward', 'release_memory', 'oom_guarded', 'ArchError',
-           'fixed_arch', 'seed_everything', 'Search', 'PartClock', 'time_breakdown', 'plot_time_breakdown',
+__all__ = ['AMP_MODES', 'CONTROLLERS', 'CHILD_SAMPLING', 'PRESETS', 'MAX_DRAWS', 'EPISODE_PARTS', 'METHOD_PARTS',
+           'REFERENCE_RANDOM', 'SearchConfig', 'preset', 'check_poolable', 'FoldData', 'held_out_names', 'fold_data',
+           'amp_dtype', 'autocast', 'channels_last', 'train_child', 'reward', 'release_memory', 'oom_guarded',
+           'ArchError', 'fixed_arch', 'seed_everything', 'Search', 'PartClock', 'time_breakdown', 'plot_time_breakdown',
            'run_search', 'final_architecture']
 
 # %% ../nbs/06_search.ipynb #59f0cb09
 AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
 CONTROLLERS = ('rl', 'random', 'fixed')
+CHILD_SAMPLING = ('episode', 'batch')
 
 @dataclass
 class SearchConfig:
@@ -53,6 +54,7 @@ class SearchConfig:
     controller: str = 'rl'          # 'rl': the LSTM controller (paper); 'random': uniform sampling; 'fixed': train `arch` alone
     arch: str|None = None           # with controller='fixed': 'max' or an architecture's code
     warmup_episodes: int = 0        # the first N episodes train the maximal child alone (see 'The warm-up'); 0: the paper
+    child_sampling: str = 'episode' # 'episode': one child trains per episode (paper); 'batch': a fresh one per training step (ENAS)
     final_episodes: int = 0         # the last N episodes train the final child alone (see 'The final phase'); 0: the paper
     test_fraction: float = 0.2      # share of the fold's training cases held out as a test set (never trained on, never rewarded)
     width: int = 16                 # channels of E1
@@ -91,6 +93,8 @@ class SearchConfig:
         if not 0 <= self.test_fraction < 1: raise ValueError(f"test_fraction must be in [0, 1), got {self.test_fraction}")
         if not 0 <= self.final_episodes < self.episodes: raise ValueError(f"final_episodes must be in 0..{self.episodes - 1} (fewer than episodes), got {self.final_episodes}")
         if self.final_episodes and self.controller == 'fixed': raise ValueError("final_episodes needs a search (controller 'rl' or 'random'), not a fixed architecture")
+        if self.child_sampling not in CHILD_SAMPLING: raise ValueError(f"child_sampling must be one of {CHILD_SAMPLING}, got {self.child_sampling!r}")
+        if self.child_sampling == 'batch' and self.controller == 'fixed': raise ValueError("child_sampling='batch' needs a search (controller 'rl' or 'random'), not a fixed architecture")
         if self.warmup_episodes < 0: raise ValueError(f"warmup_episodes must be 0 or more, got {self.warmup_episodes}")
         if self.warmup_episodes and self.controller == 'fixed': raise ValueError("warmup_episodes needs a search (controller 'rl' or 'random'), not a fixed architecture")
         if self.warmup_episodes + self.final_episodes >= self.episodes:
@@ -180,21 +184,25 @@ def channels_last(cfg:SearchConfig)->bool:
     return cfg.channels_last and torch.device(cfg.device).type == 'cuda'
 
 # %% ../nbs/06_search.ipynb #2782cf10
-def train_child(net:SuperNet, arch:Arch, cases, opt:torch.optim.Optimizer, cfg:SearchConfig,
+def train_child(net:SuperNet, arch:Arch|list, cases, opt:torch.optim.Optimizer, cfg:SearchConfig,
                 epoch0:int=0, progress:bool=False, on_step=None, scaler=None, par:OneProcess|None=None)->float:
-    "Train `arch`'s path for `cfg.child_epochs` epochs; the mean dice loss"
+    "Train `arch`'s path for `cfg.child_epochs` epochs (a list: one architecture per training step, in order); the mean dice loss"
     net.train()
     dev, losses, dtype, fmt, par = torch.device(cfg.device), [], amp_dtype(cfg), channels_last(cfg), par or OneProcess()
+    per_step = arch if isinstance(arch, list) else None
+    if per_step is not None: arch = per_step[0]
     ds = cases if isinstance(cases, PatchDataset) else PatchDataset(cases, arch.patch, cfg.patches_per_case * len(cases), seed=cfg.seed)
-    ds.patch = arch.patch
+    ds.patch, k = arch.patch, 0
+    workers = 0 if per_step else cfg.num_workers   # each step's patch size is read when its batch is drawn, in this process
     for e in range(cfg.child_epochs):
         ds.set_epoch(epoch0 + e)
         steps = par.steps(len(ds), cfg.batch_size)   # one process: consecutive batches; distributed: this rank's share of each
-        dl = iter(torch.utils.data.DataLoader(ds, batch_sampler=[s for s in steps if s], num_workers=cfg.num_workers,
+        dl = iter(torch.utils.data.DataLoader(ds, batch_sampler=[s for s in steps if s], num_workers=workers,
                                               pin_memory=dev.type == 'cuda'))
         for step in tqdm(steps, desc=f'child epoch {e + 1}/{cfg.child_epochs}', leave=False, disable=not progress):
             opt.zero_grad(set_to_none=True)
             out = y = None
+            if per_step is not None: arch = per_step[k]; ds.patch = arch.patch; k += 1
             if step:
                 x, y = (t.to(dev, non_blocking=True) for t in next(dl))
                 if fmt: x = x.contiguous(memory_format=torch.channels_last_3d)
@@ -363,6 +371,16 @@ def _draw(self:Search, n:int)->list[Arch]:
     with torch.no_grad(): return self.controller.sample(n, generator=self.gen)[0]
 
 @patch
+def _step_children(self:Search, phase:str)->Arch|list[Arch]:
+    "What the episode trains: the child `self.arch`, or (`child_sampling='batch'`, searching) it and a fresh draw per further step"
+    if self.cfg.child_sampling != 'batch' or phase != 'search': return self.arch
+    n = self.cfg.child_epochs * len(self.par.steps(len(self._patches), self.cfg.batch_size))
+    def draw():
+        fit = (lambda a: self._fitting(a)) if self.budget is not None else (lambda a: a)
+        return [self.arch, *(fit(a) for a in (self._draw(n - 1) if n > 1 else []))]
+    return self.par.broadcast(draw() if self.par.main else None)   # every rank trains the same children
+
+@patch
 def _sample_children(self:Search, clock:PartClock|None=None)->tuple[list, list]:
     "`cfg.children` samples that fit the budget (fewer after `MAX_DRAWS` rounds), and those it excluded"
     if self.cfg.controller == 'fixed' or self.phase() != 'search': return [self.arch], []   # alone: its own reward, for the curves
@@ -400,7 +418,8 @@ def run_episode(self:Search, progress:bool=False)->dict:
     cfg, t0, ep, par, clock = self.cfg, time.perf_counter(), self.episode, self.par, PartClock()
     phase = self.phase()
     if phase == 'final': self.arch = self.space.validate(arch_from_code(final_architecture(self.history, cfg.controller)[0]))
-    with clock.part('train'): loss, oom = oom_guarded(self.dev, train_child, self.net, self.arch, self._patches, self.opt, cfg, epoch0=ep * cfg.child_epochs,
+    with clock.part('sample'): trained = self._step_children(phase)   # the child of each training step, or the episode's one child
+    with clock.part('train'): loss, oom = oom_guarded(self.dev, train_child, self.net, trained, self._patches, self.opt, cfg, epoch0=ep * cfg.child_epochs,
                             progress=progress, on_step=lambda: kill_point(f'train@{ep}'), scaler=self.scaler, par=par)
     if oom and par.world > 1: raise torch.OutOfMemoryError(f'rank {par.rank}: out of memory training {self.arch.code}; a distributed search cannot skip it')
     failed = [dict(code=self.arch.code, where='train')] if oom else []
@@ -418,7 +437,7 @@ def run_episode(self:Search, progress:bool=False)->dict:
     rewards = [0.0 if oom else r for r, oom in results]
     rec = None
     if par.main:
-        learned, trained = cfg.controller == 'rl', self.arch
+        learned, first = cfg.controller == 'rl', self.arch
         with clock.part('controller'): stats = self._update(archs + excluded, rewards + [0.0] * len(excluded))   # the penalty teaches the controller
         with clock.part('sample'):
             if phase != 'final' and self.episode + 1 >= cfg.warmup_episodes: (self.arch,) = self._draw(1)   # the warm-up keeps the maximal child
@@ -426,8 +445,9 @@ def run_episode(self:Search, progress:bool=False)->dict:
             greedy, probs = (self.controller.greedy(), self.controller.probabilities()) if learned else (None, None)
         with clock.part('budget'):
             if self.budget is not None: self.arch = self._fitting(self.arch)
-        rec = episode_record(self.episode, trained, loss, archs, rewards, stats, search_episodes(self.history), excluded=len(excluded),
+        rec = episode_record(self.episode, first, loss, archs, rewards, stats, search_episodes(self.history), excluded=len(excluded),
                              failed=failed, greedy=greedy, probabilities=probs)
+        if isinstance(trained, list): rec['trained'] = [a.code for a in trained]
         if subset is not None: rec['reward_cases'] = [self.data.reward[i].name for i in subset]
         if phase == 'final':   # the convergence stays the search's: the final phase samples nothing
             last = search_episodes(self.history)[-1]
@@ -586,7 +606,7 @@ def final_architecture(history:list, controller:str='rl', window:int=MODAL_WINDO
     if controller == 'random':
         if scored: return max(scored, key=lambda cr: cr[1])[0], f'the best rewarded child of the last {len(recent)} episodes'
         return history[-1]['code'], 'the last trained child (no child was rewarded lately)'
-    trained = {h['code'] for h in history}
+    trained = {c for h in history for c in [h['code'], *h.get('trained', ())]}   # 'trained': every step's child, when sampled per batch
     counts, rewards = Counter(c for c, _ in scored if c in trained), {}
     for c, r in scored: rewards.setdefault(c, []).append(r)
     if not counts: return history[-1]['code'], 'the last trained child (no trained child was sampled lately)'

@@ -51,7 +51,8 @@ def shared(kind, codes, a):
 
 def main(argv=None):
     a = parse(argv)
-    from ronas_nb.data import make_synthetic_task, preprocess_task
+    from ronas_nb.synthetic import make_synthetic_task
+    from ronas_nb.preprocess import preprocess_task
     from ronas_nb.search import preset
     archs = {}
     for kind in a.kinds:

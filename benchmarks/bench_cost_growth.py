@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 sys.path.append(str(Path(__file__).resolve().parents[1]))   # ronas_nb from this checkout when it is not installed
-from ronas_nb.data import make_synthetic_task
+from ronas_nb.synthetic import make_synthetic_task
 from ronas_nb.memory import estimate_training_memory, measure_training_memory
 from ronas_nb.search import preset, run_search
 from ronas_nb.space import SearchSpace
@@ -104,7 +104,7 @@ def main(argv=None):
 
 def _fingerprint(p):
     "A fingerprint whose median case is `p` at 1 mm: the maximal child's patch is then `p` itself"
-    from ronas_nb.data import fingerprint_of
+    from ronas_nb.preprocess import fingerprint_of
     return fingerprint_of([p], [(1., 1., 1.)], np.array([9., 1.]), 1, {0: 'background', 1: 'fg'})
 
 def plot(out, path):

@@ -9,8 +9,10 @@ itself. Data is written to a temporary folder and removed afterwards.
 import argparse, os, platform, shutil, tempfile, time
 from pathlib import Path
 import numpy as np, torch
-from ronas_nb.data import (PatchDataset, extract_patch, foreground_voxels, load_task, make_synthetic_task,
-                           patch_start, preprocess_case, preprocess_task, read_case)
+from ronas_nb.msd import load_task, read_case
+from ronas_nb.synthetic import make_synthetic_task
+from ronas_nb.preprocess import preprocess_case, preprocess_task
+from ronas_nb.folds import PatchDataset, extract_patch, foreground_voxels, patch_start
 
 class NiftiPatchDataset(torch.utils.data.Dataset):
     "The same patches as `PatchDataset`, but every item reads and preprocesses its case from NIfTI"

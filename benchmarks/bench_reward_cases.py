@@ -17,7 +17,7 @@ import torch
 sys.path.append(str(Path(__file__).resolve().parents[1]))   # ronas_nb from this checkout when it is not installed
 from ronas_nb.compare import kendall_tau
 from ronas_nb.controller import sample_uniform
-from ronas_nb.data import make_synthetic_task
+from ronas_nb.synthetic import make_synthetic_task
 from ronas_nb.search import preset, reward, run_search
 
 def parse(argv=None):

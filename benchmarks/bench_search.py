@@ -15,7 +15,8 @@ import argparse, json, os, statistics, sys, tempfile, time
 from pathlib import Path
 import torch
 sys.path.append(str(Path(__file__).resolve().parents[1]))   # ronas_nb from this checkout when it is not installed (GPU machine)
-from ronas_nb.data import make_synthetic_task, load_task
+from ronas_nb.msd import load_task
+from ronas_nb.synthetic import make_synthetic_task
 from ronas_nb.search import preset, run_search
 
 PAPER_DAYS, EPISODES = 1.39, 500

@@ -46,7 +46,8 @@ def one(kind, seed, method, a):
 
 def main(argv=None):
     a = parse(argv)
-    from ronas_nb.data import make_synthetic_task, preprocess_task
+    from ronas_nb.synthetic import make_synthetic_task
+    from ronas_nb.preprocess import preprocess_task
     from ronas_nb.search import preset
     for kind in a.kinds:
         task, fresh = Path(a.work)/'tasks'/kind, Path(a.work)/'tasks'/f'{kind}_fresh'

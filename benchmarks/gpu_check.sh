@@ -32,7 +32,7 @@ part() {   # part NAME CAP_SECONDS COMMAND...: run under min(cap, time left), lo
 }
 # the heart-sized task for part 2 is written on the CPU while part 1 measures on the GPU
 heart=/tmp/heart_110x320x320
-python3 -c "from ronas_nb.data import make_synthetic_task as m; m('heart', '$heart', cases=20, seed=0, shape=(110, 320, 320))" \
+python3 -c "from ronas_nb.synthetic import make_synthetic_task as m; m('heart', '$heart', cases=20, seed=0, shape=(110, 320, 320))" \
   > "$out/heart_data.log" 2>&1 &
 data_pid=$!
 

@@ -9,9 +9,11 @@ from pathlib import Path
 import torch
 from . import __version__
 from .files import first_line, cannot_write
-from .data import (SYNTH_KINDS, TaskError, make_synthetic_task, preprocess_image, check_task_record, progress_wanted,
-                           CACHE_ENV, FOLLOW_LINKS_ENV, axis_codes, training_orientation,
-                           orientation_change, reorient, reoriented_spacing, spacing_differs, SPACING_TOLERANCE)
+from .msd import (TaskError, FOLLOW_LINKS_ENV, axis_codes, training_orientation, orientation_change, reorient,
+                          reoriented_spacing, spacing_differs, SPACING_TOLERANCE)
+from .synthetic import SYNTH_KINDS, make_synthetic_task
+from .preprocess import preprocess_image, check_task_record, CACHE_ENV
+from .download import progress_wanted
 from .memory import EstimateUnavailable
 from .space import arch_from_code
 from .supernet import total_strides

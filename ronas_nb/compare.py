@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from .controller import sample_uniform
-from .data import PatchDataset, fingerprint, preprocess_task
+from .preprocess import fingerprint, preprocess_task
+from .folds import PatchDataset
 from .files import atomic_write
 from .infer import dice_scores, label_map, oneshot_probs
 from .search import SearchConfig, fold_data, preset, reward, run_search, seed_everything

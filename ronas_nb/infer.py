@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .files import atomic_write, cannot_write
-from .data import save_prediction, uncrop
+from .preprocess import save_prediction, uncrop
 
 # %% auto #0
 __all__ = ['TRAINING_MIRROR_AXES', 'spatial_multiple', 'pad_to_multiple', 'as_batch', 'evaluating', 'oneshot_probs',

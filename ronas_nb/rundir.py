@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from .files import first_line, atomic_write, try_lock, remove_made_dirs, kill_point
-from .data import training_orientation
+from .msd import training_orientation
 from .space import Arch, SearchSpace, DECISION_NAMES, arch_from_code
 from .supernet import NetConfig, save_child, load_child
 try: import fcntl

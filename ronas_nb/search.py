@@ -12,7 +12,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 from .files import first_line, kill_point
-from .data import TaskError, Fingerprint, load_task, preprocess_task, fingerprint, task_folds, task_record, check_task_record, PatchDataset
+from .msd import TaskError, load_task
+from .preprocess import Fingerprint, preprocess_task, fingerprint, task_record, check_task_record
+from .folds import task_folds, PatchDataset
 from .space import Arch, SearchSpace, NODES, SKIPS, skip_name, arch_from_code
 from .supernet import SuperNet, total_strides
 from .budget import GIB, MemoryBudget, BudgetError, fit_patch

@@ -15,7 +15,7 @@ import ipywidgets as W
 from matplotlib.lines import Line2D
 from matplotlib.path import Path as MPath
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
-from .data import Fingerprint
+from .preprocess import Fingerprint
 from .space import Arch, SearchSpace, NODES, ENCODER, N_STAGES, DECISION_NAMES, arch_from_code
 from .supernet import NetConfig, feature_sizes, total_strides
 from .controller import Controller, Reinforce, match_reward

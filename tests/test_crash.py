@@ -3,7 +3,7 @@ import json, os, random, signal, subprocess, sys
 from pathlib import Path
 import torch
 from ronas_nb.cli import main
-from ronas_nb.data import make_synthetic_task
+from ronas_nb.synthetic import make_synthetic_task
 from ronas_nb.rundir import load_checkpoint
 
 EPISODES = 6

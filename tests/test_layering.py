@@ -10,7 +10,9 @@ SRC = Path(__file__).resolve().parents[1]/PACKAGE
 # gets a place here before its first import. `__init__` is the package itself (`from ronas_nb import __version__`).
 LAYERS = [
     ['__init__', 'files'],                              # the package; atomic writes, locks, digests, kill points
-    ['data', 'patch', 'memory'],                        # tasks, cache, phantoms; patch sizes; memory of convolutions
+    ['msd', 'patch', 'memory'],                         # reading an MSD task; patch sizes; memory of convolutions
+    ['synthetic', 'preprocess', 'download'],            # synthetic tasks; preprocessing and the cache; the MSD download
+    ['folds'],                                          # cross-validation folds, training patches
     ['space'],                                          # the search space
     ['supernet', 'controller'],                         # the shared-weight network; the policy that samples it
     ['distributed', 'infer', 'rundir', 'export'],       # parallel reward; whole-volume prediction; run directory; export

@@ -14,7 +14,8 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 from ronas_nb.space import Arch, SearchSpace
-from ronas_nb.supernet import SuperNet, dice_loss, total_strides
+from dataclasses import replace
+from ronas_nb.supernet import ChildNet, SuperNet, dice_loss, total_strides
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import dynunet, interleaved_seconds, med, paired
 
@@ -80,19 +81,29 @@ def main():
     print('\n2) maximal child vs MONAI DynUNet (same patch, widths, depth; both deep-supervised with 3 outputs summed)')
     child = sup.child(archs['maximal'])
     plain = sup.child(Arch({**archs['maximal'].to_dict(), **{k: False for k in archs['maximal'] if k.startswith('skip.')}}))
+    def nearest(c):   # the same child and weights, growing its feature maps by nearest-neighbour copies (04's `upsample`)
+        n = ChildNet(c.arch, replace(c.cfg, upsample='nearest')).to(dev); n.load_state_dict(c.state_dict()); return n
+    rand = sup.child(archs['random'])
     filters = [child.cfg.out_channels()[n] for n in ('E1', 'E2', 'E3', 'E4', 'B')]
     ref = dynunet(1, 2, filters).to(dev)
     ref_fwd = lambda m, inp: m(inp).sum(1) if m.training else m(inp)   # training: (N, 3, K, D, H, W) -> summed logits
-    t = interleaved_seconds({'child': training_step(child, child_fwd, x, y), 'dynunet': training_step(ref, ref_fwd, x, y),
-                             'plain': training_step(plain, child_fwd, x, y)}, a.repeats, sync)
+    models = {'child': child, 'nearest': nearest(child), 'plain': plain, 'plain nearest': nearest(plain),
+              'random': rand, 'random nearest': nearest(rand)}
+    t = interleaved_seconds({'dynunet': training_step(ref, ref_fwd, x, y), **{k: training_step(m, child_fwd, x, y) for k, m in models.items()}},
+                            a.repeats, sync)
     n_c, n_r = (sum(p.numel() for p in m.parameters()) for m in (child, ref))
     print(f'   filters {filters}; parameters: child {n_c / 1e6:.2f} M, DynUNet {n_r / 1e6:.2f} M')
     print(f'   step time: child {med(t["child"]):.3f} s, DynUNet {med(t["dynunet"]):.3f} s, ratio {paired(t["child"], t["dynunet"]):.3f}')
-    print(f'   (the same child without its 28 searched skips: {med(t["plain"]):.3f} s, ratio {paired(t["plain"], t["dynunet"]):.3f})')
+    label = {'nearest': 'the same child, nearest-neighbour growth', 'plain': 'the same child without its 28 searched skips',
+             'plain nearest': 'without its skips, nearest-neighbour growth', 'random': f'a random child ({archs["random"].code})',
+             'random nearest': 'the random child, nearest-neighbour growth'}
+    for k, what in label.items(): print(f'   ({what}: {med(t[k]):.3f} s, ratio to DynUNet {paired(t[k], t["dynunet"]):.3f})')
     m_c, m_r = step_memory(child, child_fwd, x, y, dev), step_memory(ref, ref_fwd, x, y, dev)
     if m_c:
         print(f'   peak memory (params, Adam state, step): child {mb(m_c["peak"])}, DynUNet {mb(m_r["peak"])}, ratio {m_c["peak"] / m_r["peak"]:.3f}')
         print(f'   memory a step adds:                   child {mb(m_c["step"])}, DynUNet {mb(m_r["step"])}, ratio {m_c["step"] / m_r["step"]:.3f}')
+        m_n = step_memory(models['nearest'], child_fwd, x, y, dev)
+        print(f'   peak memory, nearest-neighbour growth: {mb(m_n["peak"])}, ratio to DynUNet {m_n["peak"] / m_r["peak"]:.3f}')
     else: print('   memory: ronas_nb.memory.measure_training_memory is not available')
 
 if __name__ == '__main__': main()

@@ -108,7 +108,7 @@ def _run_options(args:argparse.Namespace)->dict:
                 folds=args.folds, seed=args.seed, device=device, reward_split=getattr(args, 'reward_split', None),
                 reward_cases=getattr(args, 'reward_cases', None), controller=getattr(args, 'controller', None),
                 final_episodes=getattr(args, 'final_episodes', None), warmup_episodes=getattr(args, 'warmup_episodes', None),
-                child_sampling=getattr(args, 'child_sampling', None),
+                child_sampling=getattr(args, 'child_sampling', None), upsample=getattr(args, 'upsample', None),
                 test_fraction=args.test_fraction, gpu_memory=args.gpu_memory, amp=args.amp, channels_last=args.channels_last or None,
                 cudnn_benchmark=args.cudnn_benchmark or None, num_workers=args.workers)
     return {k: v for k, v in over.items() if v is not None}
@@ -184,6 +184,8 @@ def _add_run_options(p):
                    'none with it: the paper\'s settings; the defaults below give both)')
     p.add_argument('--episodes', type=_integer(1), help=f"episodes ({_default('episodes')})")
     p.add_argument('--child-epochs', type=_integer(1), help=f"epochs the child trains per episode ({_default('child_epochs')})")
+    p.add_argument('--upsample', choices=('trilinear', 'nearest'), help="how the network's feature maps grow (default trilinear; "
+                   'nearest is cheaper, see 04_supernet)')
     p.add_argument('--fold', type=_integer(), help='the cross-validation fold to search on (default 0)')
     p.add_argument('--folds', type=_integer(2), help='number of folds, at least 2 (default 5)')
     p.add_argument('--test-fraction', type=float, metavar='F', help="share of the fold's training cases held out as a test set, "

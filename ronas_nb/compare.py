@@ -31,7 +31,8 @@ METHODS = {'rl': dict(controller='rl'), 'random': dict(controller='random'), 'ma
            'rl_warm': dict(controller='rl', warmup_share=.25, final_share=.25),   # the maximal child first, the chosen one last
            'random_warm': dict(controller='random', warmup_share=.25, final_share=.25),
            'rl_batch': dict(controller='rl', child_sampling='batch', final_share=.25),   # a fresh child per training step
-           'random_batch': dict(controller='random', child_sampling='batch', final_share=.25)}
+           'random_batch': dict(controller='random', child_sampling='batch', final_share=.25),
+           'max_nearest': dict(controller='fixed', arch='max', upsample='nearest')}   # the cheaper growth rule of 04
 
 def method_config(method:str, seed:int, preset_name:str='demo', **overrides)->SearchConfig:
     "The settings `method` runs with; `final_share` and `warmup_share` become those shares of the episodes"
@@ -74,7 +75,8 @@ PAIRS = (('rl', 'random'), ('rl', 'max'), ('rl', 'dynunet'),                  # 
          ('rl_final', 'random_final'), ('rl_final', 'max'), ('rl_final', 'rl'),  # with a final phase, and what it adds
          ('rl_maxpatch', 'rl'), ('rl_maxpatch', 'max'),                        # the largest patch, not searched
          ('rl_warm', 'random_warm'), ('rl_warm', 'max'), ('rl_warm', 'rl_final'),  # a warm-up first
-         ('rl_batch', 'random_batch'), ('rl_batch', 'max'), ('rl_batch', 'rl_final'))  # a fresh child per training step
+         ('rl_batch', 'random_batch'), ('rl_batch', 'max'), ('rl_batch', 'rl_final'),  # a fresh child per training step
+         ('max_nearest', 'max'))                                                 # nearest-neighbour growth, the same network
 
 def _sd(xs): return statistics.stdev(xs) if len(xs) > 1 else 0.
 

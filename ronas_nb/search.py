@@ -16,7 +16,7 @@ from .msd import TaskError, load_task
 from .preprocess import Fingerprint, preprocess_task, fingerprint, task_record, check_task_record
 from .folds import task_folds, PatchDataset
 from .space import Arch, SearchSpace, NODES, SKIPS, skip_name, arch_from_code
-from .supernet import SuperNet, total_strides
+from .supernet import SuperNet, total_strides, UPSAMPLE_MODES
 from .budget import GIB, MemoryBudget, BudgetError, fit_patch
 from .controller import Controller, Reinforce, sample_uniform
 from .infer import oneshot_probs, label_map, dice_scores
@@ -61,6 +61,7 @@ class SearchConfig:
     test_fraction: float = 0.2      # share of the fold's training cases held out as a test set (never trained on, never rewarded)
     width: int = 16                 # channels of E1
     max_width: int = 320
+    upsample: str = 'trilinear'     # how the supernet's feature maps grow: 'trilinear' or 'nearest' (see 04)
     crop_nonzero: bool = False      # the paper crops brain images to their non-zero box
     n_patch: int = 5                # patch choices per axis group, Eq. (1)/(2)
     min_feature: int = 4            # smallest pooled extent, see `axis_strides`
@@ -95,6 +96,7 @@ class SearchConfig:
         if not 0 <= self.test_fraction < 1: raise ValueError(f"test_fraction must be in [0, 1), got {self.test_fraction}")
         if not 0 <= self.final_episodes < self.episodes: raise ValueError(f"final_episodes must be in 0..{self.episodes - 1} (fewer than episodes), got {self.final_episodes}")
         if self.final_episodes and self.controller == 'fixed': raise ValueError("final_episodes needs a search (controller 'rl' or 'random'), not a fixed architecture")
+        if self.upsample not in UPSAMPLE_MODES: raise ValueError(f"upsample must be one of {UPSAMPLE_MODES}, got {self.upsample!r}")
         if self.child_sampling not in CHILD_SAMPLING: raise ValueError(f"child_sampling must be one of {CHILD_SAMPLING}, got {self.child_sampling!r}")
         if self.child_sampling == 'batch' and self.controller == 'fixed': raise ValueError("child_sampling='batch' needs a search (controller 'rl' or 'random'), not a fixed architecture")
         if self.warmup_episodes < 0: raise ValueError(f"warmup_episodes must be 0 or more, got {self.warmup_episodes}")
@@ -107,7 +109,7 @@ class SearchConfig:
     @classmethod
     def from_dict(cls, d:dict)->SearchConfig:
         known = {f.name for f in fields(cls)}
-        d = {'test_fraction': 0.0, **d}   # runs written before the test split had none
+        d = {'test_fraction': 0.0, 'upsample': 'trilinear', **d}   # runs written before the test split had none, before the choice trilinear
         return cls(**{k: v for k, v in d.items() if k in known})
 
 # %% ../nbs/06_search.ipynb #cf5f7d25
@@ -268,7 +270,7 @@ class Search:
         self.cfg, self.data, self.dev, self.par = cfg, data, torch.device(cfg.device), par or OneProcess()
         fp = data.fingerprint
         self.space = SearchSpace.from_fingerprint(fp, n_patch=cfg.n_patch, min_feature=cfg.min_feature)
-        self.net = SuperNet(self.space, fp.n_channels, fp.n_classes, cfg.width, cfg.max_width).to(self.dev)
+        self.net = SuperNet(self.space, fp.n_channels, fp.n_classes, cfg.width, cfg.max_width, upsample=cfg.upsample).to(self.dev)
         if channels_last(cfg): self.net = self.net.to(memory_format=torch.channels_last_3d)
         self.par.sync_module(self.net)   # distributed: rank 0's initial weights everywhere
         if self.dev.type == 'cuda': torch.backends.cudnn.benchmark = cfg.cudnn_benchmark

@@ -18,11 +18,13 @@ from .files import atomic_write
 from .space import Arch, SearchSpace, NODES, ENCODER, SKIPS, N_STAGES, DILATIONS, skip_name
 
 # %% auto #0
-__all__ = ['ACTIVATION_FNS', 'HEADS', 'CHILD_FORMAT', 'CHILD_VERSION', 'NetConfig', 'half', 'input_channels', 'total_strides',
-           'node_strides', 'feature_sizes', 'resize', 'growth', 'DilatedConv3d', 'InstanceNorm3d', 'Node', 'Match',
-           'pool', 'UNetPath', 'SuperNet', 'ChildNet', 'save_child', 'load_child', 'dice_loss']
+__all__ = ['UPSAMPLE_MODES', 'ACTIVATION_FNS', 'HEADS', 'CHILD_FORMAT', 'CHILD_VERSION', 'NetConfig', 'half', 'input_channels',
+           'total_strides', 'node_strides', 'feature_sizes', 'resize', 'growth', 'DilatedConv3d', 'InstanceNorm3d',
+           'Node', 'Match', 'pool', 'UNetPath', 'SuperNet', 'ChildNet', 'save_child', 'load_child', 'dice_loss']
 
 # %% ../nbs/04_supernet.ipynb #b67e63ad
+UPSAMPLE_MODES = ('trilinear', 'nearest')
+
 @dataclass(frozen=True)
 class NetConfig:
     "What fixes the weights' shapes: channels in and out, base width, cap, dilation sharing"
@@ -31,6 +33,10 @@ class NetConfig:
     width: int = 16           # channels of E1
     max_width: int = 320      # cap on any node's channels
     shared_dilation: bool = True  # one kernel for all dilation rates of a node (the experiment in 04_supernet)
+    upsample: str = 'trilinear'   # how a feature map grows: 'trilinear' or 'nearest' ('Resizing, one rule everywhere')
+
+    def __post_init__(self):
+        if self.upsample not in UPSAMPLE_MODES: raise ValueError(f"upsample must be one of {UPSAMPLE_MODES}, got {self.upsample!r}")
 
     def out_channels(self)->dict:
         "Channels of every node's output"
@@ -72,13 +78,14 @@ def feature_sizes(shape, arch)->dict:
     return {n: tuple(x // f for x, f in zip(shape, s)) for n, s in node_strides(arch).items()}
 
 # %% ../nbs/04_supernet.ipynb #c1e993b0
-def resize(x:torch.Tensor, size, growth=None)->torch.Tensor:
-    "Resize `x`'s spatial dims to `size`: average pooling along shrinking axes, trilinear along growing ones"
+def resize(x:torch.Tensor, size, growth=None, mode:str='trilinear')->torch.Tensor:
+    "Resize `x`'s spatial dims to `size`: average pooling along shrinking axes, `mode` ('trilinear' or 'nearest') along growing ones"
     size = tuple(size)
     growth = growth or tuple(Fraction(t, s) for s, t in zip(x.shape[2:], size))   # per axis, size / x's size
     if any(g < 1 for g in growth):  # ratios of strides: a shrinking axis shrinks by a whole number
         x = F.avg_pool3d(x, tuple(int(1 / g) if g < 1 else 1 for g in growth))
-    if any(g > 1 for g in growth): x = F.interpolate(x, size=size, mode='trilinear', align_corners=False)
+    if any(g > 1 for g in growth):
+        x = F.interpolate(x, size=size, mode=mode, **({'align_corners': False} if mode == 'trilinear' else {}))
     return x
 
 def growth(src_stride:tuple, dst_stride:tuple)->tuple:
@@ -154,7 +161,7 @@ class UNetPath(nn.Module):
             k = NODES.index(j)   # pooling stage k follows E_k
             return pool(outs[f'E{k}'], arch[f'pool{k}.type'], (arch[f'pool{k}.stride_d'],) + (arch[f'pool{k}.stride_hw'],)*2)
         e, below = 'E' + j[1], NODES[NODES.index(j) - 1]
-        return torch.cat([resize(outs[below], sizes[e], growth(strides[below], strides[e])), self.proj[e](outs[e])], 1)
+        return torch.cat([resize(outs[below], sizes[e], growth(strides[below], strides[e]), self.cfg.upsample), self.proj[e](outs[e])], 1)
 
     def _add_skips(self, j:str, inp, outs:dict, sizes:dict, strides:dict, arch, pooled:dict):
         "`inp` plus `match[i_j](out_i)` for every skip into `j` that `arch` turns on, resizing as little as possible"
@@ -169,7 +176,7 @@ class UNetPath(nn.Module):
             else:                              # convolve, then grow
                 y = conv(outs[i]); grown[src] = grown[src] + y if src in grown else y
         while grown:
-            src, y = grown.popitem(); inp = inp + resize(y, sizes[j], growth(src, strides[j]))
+            src, y = grown.popitem(); inp = inp + resize(y, sizes[j], growth(src, strides[j]), self.cfg.upsample)
         return inp
 
     def _path(self, x, arch)->torch.Tensor:
@@ -178,7 +185,7 @@ class UNetPath(nn.Module):
         for j in NODES:
             inp = self._add_skips(j, self._node_input(j, x, outs, sizes, strides, arch), outs, sizes, strides, arch, pooled)
             outs[j] = self.nodes[j](inp, arch[f'{j}.dilation'], arch[f'{j}.act'], arch[f'{j}.zero'])
-        return sum(resize(self.heads[n](outs[n]), sizes['E1'], growth(strides[n], strides['E1'])) for n in HEADS)
+        return sum(resize(self.heads[n](outs[n]), sizes['E1'], growth(strides[n], strides['E1']), self.cfg.upsample) for n in HEADS)
 
 # %% ../nbs/04_supernet.ipynb #d6a013a9
 def _build(net:nn.Module, cfg:NetConfig, rates:dict, with_b:dict, skips):
@@ -191,9 +198,10 @@ def _build(net:nn.Module, cfg:NetConfig, rates:dict, with_b:dict, skips):
 
 class SuperNet(UNetPath):
     "Every child of `space` as a path through one set of shared weights"
-    def __init__(self, space:SearchSpace, in_channels:int, n_classes:int, width:int=16, max_width:int=320, shared_dilation:bool=True):
+    def __init__(self, space:SearchSpace, in_channels:int, n_classes:int, width:int=16, max_width:int=320, shared_dilation:bool=True,
+                 upsample:str='trilinear'):
         super().__init__()
-        self.space, self.cfg = space, NetConfig(in_channels, n_classes, width, max_width, shared_dilation)
+        self.space, self.cfg = space, NetConfig(in_channels, n_classes, width, max_width, shared_dilation, upsample)
         _build(self, self.cfg, {n: space[f'{n}.dilation'].options for n in NODES}, {n: True for n in NODES}, SKIPS)
 
     def forward(self, x, arch)->torch.Tensor:

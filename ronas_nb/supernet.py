@@ -139,9 +139,10 @@ class Match(nn.Module):
         super().__init__()
         self.conv = nn.Conv3d(cin, cout, 1, bias=False)
 
-    def forward(self, x, size):
-        if prod(size) < prod(x.shape[2:]): return self.conv(resize(x, size))
-        return resize(self.conv(x), size)
+    def forward(self, x, size, growth=None, mode:str='trilinear'):
+        shrinks = prod(growth) < 1 if growth else prod(size) < prod(x.shape[2:])
+        if shrinks: return self.conv(resize(x, size, growth, mode))
+        return resize(self.conv(x), size, growth, mode)
 
 # %% ../nbs/04_supernet.ipynb #5a772744
 HEADS = ('D3', 'D2', 'D1')
@@ -163,27 +164,24 @@ class UNetPath(nn.Module):
         e, below = 'E' + j[1], NODES[NODES.index(j) - 1]
         return torch.cat([resize(outs[below], sizes[e], growth(strides[below], strides[e]), self.cfg.upsample), self.proj[e](outs[e])], 1)
 
-    def _add_skips(self, j:str, inp, outs:dict, sizes:dict, strides:dict, arch, pooled:dict):
-        "`inp` plus `match[i_j](out_i)` for every skip into `j` that `arch` turns on, resizing as little as possible"
-        grown = {}   # sender's stride -> sum of the convolved senders of that size, resized once below
+    def _add_skips_plain(self, j:str, inp, outs:dict, sizes:dict, strides:dict, arch):
+        "`inp` plus `match[i_j](out_i)` for every skip into `j` that `arch` turns on, one skip at a time"
         for i in _INTO[j]:
-            if not arch[skip_name(i, j)]: continue
-            conv, src = self.match[f'{i}_{j}'].conv, strides[i]   # a size is named by its stride: a plain int tuple, any input size
-            if prod(strides[j]) > prod(src):   # shrink, then convolve; one pooled copy per (sender, size)
-                if (i, strides[j]) not in pooled: pooled[i, strides[j]] = resize(outs[i], sizes[j], growth(src, strides[j]))
-                inp = inp + conv(pooled[i, strides[j]])
-            elif src == strides[j]: inp = inp + conv(outs[i])   # same size: added at once (held back, it costs memory)
-            else:                              # convolve, then grow
-                y = conv(outs[i]); grown[src] = grown[src] + y if src in grown else y
-        while grown:
-            src, y = grown.popitem(); inp = inp + resize(y, sizes[j], growth(src, strides[j]), self.cfg.upsample)
+            if arch[skip_name(i, j)]: inp = inp + self.match[f'{i}_{j}'](outs[i], sizes[j], growth(strides[i], strides[j]), self.cfg.upsample)
         return inp
 
-    def _path(self, x, arch)->torch.Tensor:
+    def _add_skips(self, j:str, inp, outs:dict, sizes:dict, strides:dict, arch, pooled:dict):
+        "The skips into `j` as the network adds them: one at a time here; 'Making it cheaper' groups them"
+        return self._add_skips_plain(j, inp, outs, sizes, strides, arch)
+
+    def _path(self, x, arch, plain:bool=False)->torch.Tensor:
+        "Logits of `arch`'s path; `plain` adds the skips one at a time (`_add_skips_plain`) instead of `_add_skips`"
         if x.ndim != 5: raise ValueError(f"input must be (N, C, D, H, W), got shape {tuple(x.shape)}")
         sizes, strides, outs, pooled = feature_sizes(tuple(x.shape[2:]), arch), node_strides(arch), {}, {}
         for j in NODES:
-            inp = self._add_skips(j, self._node_input(j, x, outs, sizes, strides, arch), outs, sizes, strides, arch, pooled)
+            inp = self._node_input(j, x, outs, sizes, strides, arch)
+            if plain: inp = self._add_skips_plain(j, inp, outs, sizes, strides, arch)
+            else: inp = self._add_skips(j, inp, outs, sizes, strides, arch, pooled)
             outs[j] = self.nodes[j](inp, arch[f'{j}.dilation'], arch[f'{j}.act'], arch[f'{j}.zero'])
         return sum(resize(self.heads[n](outs[n]), sizes['E1'], growth(strides[n], strides['E1']), self.cfg.upsample) for n in HEADS)
 
@@ -216,6 +214,24 @@ class SuperNet(UNetPath):
     def from_config(cls, d:dict)->SuperNet:
         "A fresh supernet (new weights) from `config()`, e.g. before loading a checkpoint's state_dict"
         return cls(SearchSpace.from_dict(d['space']), **{k: v for k, v in d.items() if k != 'space'})
+
+# %% ../nbs/04_supernet.ipynb #e1ca1334
+@patch
+def _add_skips(self:UNetPath, j:str, inp, outs:dict, sizes:dict, strides:dict, arch, pooled:dict):
+    "`inp` plus `match[i_j](out_i)` for every skip into `j` that `arch` turns on, resizing as little as possible"
+    grown = {}   # sender's stride -> sum of the convolved senders of that size, resized once below
+    for i in _INTO[j]:
+        if not arch[skip_name(i, j)]: continue
+        conv, src = self.match[f'{i}_{j}'].conv, strides[i]   # a size is named by its stride: a plain int tuple, any input size
+        if prod(strides[j]) > prod(src):   # shrink, then convolve; one pooled copy per (sender, size)
+            if (i, strides[j]) not in pooled: pooled[i, strides[j]] = resize(outs[i], sizes[j], growth(src, strides[j]))
+            inp = inp + conv(pooled[i, strides[j]])
+        elif src == strides[j]: inp = inp + conv(outs[i])   # same size: added at once (held back, it costs memory)
+        else:                              # convolve, then grow
+            y = conv(outs[i]); grown[src] = grown[src] + y if src in grown else y
+    while grown:
+        src, y = grown.popitem(); inp = inp + resize(y, sizes[j], growth(src, strides[j]), self.cfg.upsample)
+    return inp
 
 # %% ../nbs/04_supernet.ipynb #4ccddd99
 class ChildNet(UNetPath):

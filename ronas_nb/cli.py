@@ -26,11 +26,11 @@ from .search import PRESETS, SearchConfig, ArchError, preset, run_search, fold_d
 
 # %% auto #0
 __all__ = ['SEED', 'DEVICE_HELP', 'DATA_ENV', 'RUNS_ENV', 'CHANNEL_FILE', 'BAD_INPUT', 'UsageError', 'Interrupted', 'synth',
-           'add_synth', 'search', 'add_search', 'train', 'add_train', 'data_root', 'runs_root', 'located',
-           'environment', 'evaluate', 'add_evaluate', 'predict', 'add_predict', 'export', 'add_export', 'printable',
+           'add_synth', 'environment', 'data_root', 'runs_root', 'located', 'search', 'add_search', 'train',
+           'add_train', 'evaluate', 'add_evaluate', 'predict', 'add_predict', 'export', 'add_export', 'printable',
            'error_line', 'OneLineParser', 'parser', 'main']
 
-# %% ../nbs/09_cli.ipynb #8458a2ce
+# %% ../nbs/09_cli.ipynb #ce38b995
 class UsageError(ValueError):
     "Options that do not fit together; reported like any bad input"
 
@@ -38,10 +38,7 @@ class Interrupted(KeyboardInterrupt):
     "Ctrl-C (exit status 130) or SIGTERM (143), with a message that says what to do next"
     def __init__(self, msg:str='interrupted', status:int=130): super().__init__(msg); self.status = status
 
-def synth(args:argparse.Namespace):
-    "`ronas synth`: write a synthetic MSD-like task folder and print its path"
-    print(make_synthetic_task(args.kind, args.out, cases=args.cases, seed=args.seed))
-
+# %% ../nbs/09_cli.ipynb #9537359c
 def _integer(lo:int|None=None, hi:int|None=None):
     "argparse type: an integer in `lo..hi` (either end open when None)"
     def integer(s:str)->int:
@@ -52,6 +49,7 @@ def _integer(lo:int|None=None, hi:int|None=None):
         return v
     return integer
 
+# %% ../nbs/09_cli.ipynb #be35e210
 def _positive_number(s:str)->float:
     "argparse type: a finite number > 0"
     try: v = float(s)
@@ -60,6 +58,30 @@ def _positive_number(s:str)->float:
     return v
 
 SEED = _integer(0, 2**32 - 1)   # numpy's range of seeds
+
+# %% ../nbs/09_cli.ipynb #645d11ad
+def _device_name(s:str)->str:
+    "argparse type: auto, cpu, cuda or cuda:N"
+    if not re.fullmatch(r'auto|cpu|cuda(:\d+)?', s): raise argparse.ArgumentTypeError(f'must be auto, cpu, cuda or cuda:N, got {s!r}')
+    return s
+
+DEVICE_HELP = 'auto, cpu, cuda or cuda:N (default auto: cuda when a CUDA device is available, else cpu)'
+
+# %% ../nbs/09_cli.ipynb #3809a279
+def _check_device(asked:str|None):
+    "`--device cuda` without a GPU is a usage error, found before anything is read"
+    if (asked or '').startswith('cuda') and not torch.cuda.is_available(): raise UsageError('--device cuda: no CUDA device is available')
+
+def _device(asked:str|None)->str:
+    "The device a command runs on, the same rule for every command: `auto` (or not given) is cuda when available, else cpu"
+    _check_device(asked)
+    if asked in (None, 'auto'): return 'cuda' if torch.cuda.is_available() else 'cpu'
+    return asked
+
+# %% ../nbs/09_cli.ipynb #3296d5ea
+def synth(args:argparse.Namespace):
+    "`ronas synth`: write a synthetic MSD-like task folder and print its path"
+    print(make_synthetic_task(args.kind, args.out, cases=args.cases, seed=args.seed))
 
 def add_synth(sub):
     "The `synth` sub-parser"
@@ -71,28 +93,50 @@ def add_synth(sub):
     p.add_argument('--seed', type=SEED, default=0, help='random seed; the same seed gives identical files (default 0)')
     p.set_defaults(func=synth)
 
-# %% ../nbs/09_cli.ipynb #8e92057c
-def _on_rank0(msg:str):
-    "Print once, not once per process under torchrun"
-    if os.environ.get('RANK', '0') == '0': print(msg)
+# %% ../nbs/09_cli.ipynb #9cb587a6
+@contextlib.contextmanager
+def environment(**env):
+    "`os.environ` with `env` added, and as it was afterwards"
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try: yield
+    finally:
+        for k, v in old.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
 
-def _device_name(s:str)->str:
-    "argparse type: auto, cpu, cuda or cuda:N"
-    if not re.fullmatch(r'auto|cpu|cuda(:\d+)?', s): raise argparse.ArgumentTypeError(f'must be auto, cpu, cuda or cuda:N, got {s!r}')
-    return s
+# %% ../nbs/09_cli.ipynb #e9c525fb
+DATA_ENV, RUNS_ENV = 'RONAS_DATA', 'RONAS_RUNS'   # the folders of task folders and of run directories (the caches': data.CACHE_ENV)
 
-DEVICE_HELP = 'auto, cpu, cuda or cuda:N (default auto: cuda when a CUDA device is available, else cpu)'
+def data_root()->Path:
+    "Where task folders are found and the demo task is written: `$RONAS_DATA`, else `data`"
+    return Path(os.environ.get(DATA_ENV) or 'data')
 
-def _check_device(asked:str|None):
-    "`--device cuda` without a GPU is a usage error, found before anything is read"
-    if (asked or '').startswith('cuda') and not torch.cuda.is_available(): raise UsageError('--device cuda: no CUDA device is available')
+def runs_root()->Path:
+    "Where run directories go by default and are found by name: `$RONAS_RUNS`, else `runs`"
+    return Path(os.environ.get(RUNS_ENV) or 'runs')
 
-def _device(asked:str|None)->str:
-    "The device a command runs on, the same rule for every command: `auto` (or not given) is cuda when available, else cpu"
-    _check_device(asked)
-    if asked in (None, 'auto'): return 'cuda' if torch.cuda.is_available() else 'cpu'
-    return asked
+# %% ../nbs/09_cli.ipynb #df444cbf
+def located(path:str|None, env:str)->str|None:
+    "`path` as given, or under `$env` when it is a relative path missing here and present there (nnU-Net's habit)"
+    if path is None or Path(path).is_absolute() or Path(path).exists() or not os.environ.get(env): return path
+    there = Path(os.environ[env])/path
+    return str(there) if there.exists() else path
 
+# %% ../nbs/09_cli.ipynb #a85be33e
+def _locate(args:argparse.Namespace):
+    "Task folders and runs named on the command line, found under `$RONAS_DATA` and `$RONAS_RUNS` (`located`)"
+    if getattr(args, 'data', None): args.data = located(args.data, DATA_ENV)
+    for key in ('run', 'config'):
+        if getattr(args, key, None): setattr(args, key, located(getattr(args, key), RUNS_ENV))
+    if getattr(args, 'resume', False) and args.out: args.out = located(args.out, RUNS_ENV)
+
+def _environment(args:argparse.Namespace)->dict:
+    "The settings that options hand to the package through its environment variables"
+    env = {CACHE_ENV: str(Path(args.cache_dir).absolute())} if getattr(args, 'cache_dir', None) else {}
+    return {**env, FOLLOW_LINKS_ENV: '1'} if getattr(args, 'follow_links', False) else env
+
+# %% ../nbs/09_cli.ipynb #0f89d156
 def _default(name:str)->str:
     "Help text for a `SearchConfig` setting's default: the demo's, the paper's (with --data) and a preset's where it differs"
     paper = getattr(SearchConfig, name)
@@ -101,71 +145,7 @@ def _default(name:str)->str:
     said = f'default {paper}' if demo == paper else f'default {demo} for the demo, {paper} with --data'
     return said + ''.join(f'; {o}' for o in other)
 
-def _run_options(args:argparse.Namespace)->dict:
-    "The `SearchConfig` settings given on the command line (None: not given)"
-    device = None if args.resume and args.device is None else _device(args.device)   # a resume keeps the run's device unless asked
-    over = dict(episodes=args.episodes, children=getattr(args, 'children', None), child_epochs=args.child_epochs, fold=args.fold,
-                folds=args.folds, seed=args.seed, device=device, reward_split=getattr(args, 'reward_split', None),
-                reward_cases=getattr(args, 'reward_cases', None), controller=getattr(args, 'controller', None),
-                final_episodes=getattr(args, 'final_episodes', None), warmup_episodes=getattr(args, 'warmup_episodes', None),
-                child_sampling=getattr(args, 'child_sampling', None), upsample=getattr(args, 'upsample', None),
-                test_fraction=args.test_fraction, gpu_memory=args.gpu_memory, amp=args.amp, channels_last=args.channels_last or None,
-                cudnn_benchmark=args.cudnn_benchmark or None, num_workers=args.workers)
-    return {k: v for k, v in over.items() if v is not None}
-
-# %% ../nbs/09_cli.ipynb #8e9205s1
-def search(args:argparse.Namespace, **more):
-    "`ronas search`: search an architecture on a task (default: the synthetic demo)"
-    if args.threads: torch.set_num_threads(args.threads)
-    over = _run_options(args)
-    progress = progress_wanted(False if args.quiet else None)   # on a terminal only, as for `download_msd`
-    config = getattr(args, 'config', None)
-    if args.resume:   # `run_search` refuses the settings a resume may not change
-        if not args.out: raise UsageError('--resume needs --out RUN, the run directory to continue')
-        if args.preset or config: raise UsageError(f"{'--preset' if args.preset else '--config'}: cannot change when a search is resumed (the run keeps its settings)")
-        _say_device(args, over)
-        _search_into(args.out, args.data, over or None, resume=True, progress=progress)
-        return _on_rank0(f'run written to {args.out}')
-    if config and args.preset: raise UsageError('--preset and --config: both give all the settings; give one (and single options to change it)')
-    base = _started_from(config) if config else None
-    demo = args.data is None and base is None
-    name = args.preset or ('demo' if demo else None)
-    try: cfg = SearchConfig.from_dict({**base['config'], **over, **more}) if base else preset(name, **over, **more) if name else SearchConfig(**over, **more)
-    except (ValueError, TypeError) as e: raise UsageError(str(e)) from None
-    data = args.data or (base and base['data'])
-    if demo:
-        data = data_root()/'demo_heart'
-        if not (data/'dataset.json').is_file(): print(f'writing the synthetic demo task to {make_synthetic_task("heart", data, cases=20, seed=0)}')
-    suffix = '' if cfg.controller == 'rl' else f'_{cfg.controller}'
-    out = Path(args.out) if args.out else runs_root()/(f'demo{suffix}' if demo else f'{Path(data).name}_fold{cfg.fold}{suffix}')
-    _not_over(out, data)   # run files inside the task folder would mix with its cases
-    _say_device(args, over)
-    _search_into(out, data, cfg, progress=progress)
-    _on_rank0(f'run written to {out}')
-
-def _started_from(config:str)->dict:
-    "The checked `config.json` that `--config` names (a run directory or its `config.json`), its settings as the run last ran (with its resumes' changes)"
-    p = Path(config)
-    if p.is_file() and p.name != 'config.json': raise UsageError(f"--config {config}: give a run directory or its config.json")
-    conf = read_run_config(p.parent if p.is_file() else p, SearchConfig)
-    for r in conf.get('resumes', []): conf['config'].update({k: new for k, (_, new) in r['changed'].items()})
-    return conf
-
-def _say_device(args, over):
-    "Say which device `auto` chose, so that a log shows where a search ran"
-    if args.device in (None, 'auto') and 'device' in over:
-        _on_rank0(f"device {over['device']} (auto: {'a' if over['device'] == 'cuda' else 'no'} CUDA device is available)")
-
-def _search_into(out, data, cfg, **kw):
-    "`run_search` into `out`; Ctrl-C or SIGTERM ends it with a line that says how to continue"
-    try: run_search(data, out, cfg, **kw)
-    except KeyboardInterrupt as e:
-        status = getattr(e, 'status', 130)
-        what = 'terminated' if status == 143 else 'interrupted'
-        if (Path(out)/'config.json').is_file(): raise Interrupted(f'{what}; resume with ronas search --resume --out {out}', status) from None
-        raise Interrupted(f'{what} before the run {out} began; nothing to resume', status) from None
-
-# %% ../nbs/09_cli.ipynb #8e9205s2
+# %% ../nbs/09_cli.ipynb #4642be86
 def _add_data_options(p):
     "The options of the commands that read a task folder: where its cache goes, and whether its links may leave it"
     p.add_argument('--cache-dir', metavar='DIR', help=f'the folder for preprocessing caches (default: ${CACHE_ENV}, else <task>_cache '
@@ -173,6 +153,22 @@ def _add_data_options(p):
     p.add_argument('--follow-links', action='store_true', help='accept case files that are symbolic links to files outside the task '
                    f'folder (refused by default; {FOLLOW_LINKS_ENV}=1 does the same)')
 
+# %% ../nbs/09_cli.ipynb #22c1f843
+def _add_device_options(p):
+    "The options of where and how fast a run trains: device, GPU memory budget, precision, memory layout, threads and workers"
+    p.add_argument('--device', type=_device_name, help=DEVICE_HELP + '; with --resume: the run\'s device')
+    p.add_argument('--gpu-memory', type=_positive_number, metavar='GB',
+                   help='memory budget in GiB: children predicted to need more, to train or to be rewarded, are never run (default: none)')
+    p.add_argument('--amp', choices=('auto', 'off', 'bf16', 'fp16'),
+                   help='mixed precision (default auto: bf16 or fp16 on CUDA, off on a CPU; fp16 needs CUDA)')
+    p.add_argument('--channels-last', action='store_true', help='channels_last_3d memory layout on CUDA')
+    p.add_argument('--cudnn-benchmark', action='store_true', help='let cuDNN time its algorithms for every new shape (CUDA; '
+                   'off by default: a search keeps meeting new shapes)')
+    p.add_argument('--threads', type=_integer(1), help='CPU threads for torch (default: torch\'s choice)')
+    p.add_argument('--workers', type=_integer(0), metavar='N', help='DataLoader worker processes for training patches (default 0: '
+                   'the main process reads the memory-mapped cache, the fastest at the sizes measured)')
+
+# %% ../nbs/09_cli.ipynb #c6c612a1
 def _add_run_options(p):
     "The options `search` and `train` share: data, run directory, budget, device and speed"
     p.add_argument('--data', help=f'an MSD task folder (with dataset.json), or its name in ${DATA_ENV}; default: the synthetic demo task '
@@ -191,21 +187,91 @@ def _add_run_options(p):
     p.add_argument('--test-fraction', type=float, metavar='F', help="share of the fold's training cases held out as a test set, "
                    'never trained on nor rewarded (default 0.2; 0: the paper\'s protocol, no test set)')
     p.add_argument('--seed', type=SEED, help='random seed (default 0); the same seed on a CPU gives the same search')
-    p.add_argument('--device', type=_device_name, help=DEVICE_HELP + '; with --resume: the run\'s device')
-    p.add_argument('--gpu-memory', type=_positive_number, metavar='GB',
-                   help='memory budget in GiB: children predicted to need more, to train or to be rewarded, are never run (default: none)')
-    p.add_argument('--amp', choices=('auto', 'off', 'bf16', 'fp16'),
-                   help='mixed precision (default auto: bf16 or fp16 on CUDA, off on a CPU; fp16 needs CUDA)')
-    p.add_argument('--channels-last', action='store_true', help='channels_last_3d memory layout on CUDA')
-    p.add_argument('--cudnn-benchmark', action='store_true', help='let cuDNN time its algorithms for every new shape (CUDA; '
-                   'off by default: a search keeps meeting new shapes)')
-    p.add_argument('--threads', type=_integer(1), help='CPU threads for torch (default: torch\'s choice)')
-    p.add_argument('--workers', type=_integer(0), metavar='N', help='DataLoader worker processes for training patches (default 0: '
-                   'the main process reads the memory-mapped cache, the fastest at the sizes measured)')
+    _add_device_options(p)
     p.add_argument('--resume', action='store_true', help='continue the run in --out from its checkpoint; it may change '
                    '--episodes, --device, --amp, --gpu-memory, --channels-last, --cudnn-benchmark, --threads and --workers')
     p.add_argument('--quiet', action='store_true', help='no progress bars, only one line per episode (without a terminal there are no bars anyway)')
 
+# %% ../nbs/09_cli.ipynb #2d442c2f
+def _run_options(args:argparse.Namespace)->dict:
+    "The `SearchConfig` settings given on the command line (None: not given)"
+    device = None if args.resume and args.device is None else _device(args.device)   # a resume keeps the run's device unless asked
+    over = dict(episodes=args.episodes, children=getattr(args, 'children', None), child_epochs=args.child_epochs, fold=args.fold,
+                folds=args.folds, seed=args.seed, device=device, reward_split=getattr(args, 'reward_split', None),
+                reward_cases=getattr(args, 'reward_cases', None), controller=getattr(args, 'controller', None),
+                final_episodes=getattr(args, 'final_episodes', None), warmup_episodes=getattr(args, 'warmup_episodes', None),
+                child_sampling=getattr(args, 'child_sampling', None), upsample=getattr(args, 'upsample', None),
+                test_fraction=args.test_fraction, gpu_memory=args.gpu_memory, amp=args.amp, channels_last=args.channels_last or None,
+                cudnn_benchmark=args.cudnn_benchmark or None, num_workers=args.workers)
+    return {k: v for k, v in over.items() if v is not None}
+
+# %% ../nbs/09_cli.ipynb #cf13cf4a
+def _started_from(config:str)->dict:
+    "The checked `config.json` that `--config` names (a run directory or its `config.json`), its settings as the run last ran (with its resumes' changes)"
+    p = Path(config)
+    if p.is_file() and p.name != 'config.json': raise UsageError(f"--config {config}: give a run directory or its config.json")
+    conf = read_run_config(p.parent if p.is_file() else p, SearchConfig)
+    for r in conf.get('resumes', []): conf['config'].update({k: new for k, (_, new) in r['changed'].items()})
+    return conf
+
+# %% ../nbs/09_cli.ipynb #dfb1d862
+def _new_run_config(args:argparse.Namespace, over:dict, more:dict)->tuple:
+    "(settings, task folder or None, whether it is the demo) of a new search: a preset's, another run's (`--config`) or the paper's, with `over` and `more` on top"
+    config = getattr(args, 'config', None)
+    if config and args.preset: raise UsageError('--preset and --config: both give all the settings; give one (and single options to change it)')
+    base = _started_from(config) if config else None
+    demo = args.data is None and base is None
+    name = args.preset or ('demo' if demo else None)
+    try: cfg = SearchConfig.from_dict({**base['config'], **over, **more}) if base else preset(name, **over, **more) if name else SearchConfig(**over, **more)
+    except (ValueError, TypeError) as e: raise UsageError(str(e)) from None
+    data = args.data or (base and base['data'])
+    return cfg, data, demo
+
+# %% ../nbs/09_cli.ipynb #59f3f50c
+def _on_rank0(msg:str):
+    "Print once, not once per process under torchrun"
+    if os.environ.get('RANK', '0') == '0': print(msg)
+
+def _say_device(args, over):
+    "Say which device `auto` chose, so that a log shows where a search ran"
+    if args.device in (None, 'auto') and 'device' in over:
+        _on_rank0(f"device {over['device']} (auto: {'a' if over['device'] == 'cuda' else 'no'} CUDA device is available)")
+
+# %% ../nbs/09_cli.ipynb #71399101
+def _search_into(out, data, cfg, **kw):
+    "`run_search` into `out`; Ctrl-C or SIGTERM ends it with a line that says how to continue"
+    try: run_search(data, out, cfg, **kw)
+    except KeyboardInterrupt as e:
+        status = getattr(e, 'status', 130)
+        what = 'terminated' if status == 143 else 'interrupted'
+        if (Path(out)/'config.json').is_file(): raise Interrupted(f'{what}; resume with ronas search --resume --out {out}', status) from None
+        raise Interrupted(f'{what} before the run {out} began; nothing to resume', status) from None
+
+# %% ../nbs/09_cli.ipynb #3445c2ef
+def search(args:argparse.Namespace, **more):
+    "`ronas search`: search an architecture on a task (default: the synthetic demo)"
+    if args.threads: torch.set_num_threads(args.threads)
+    over = _run_options(args)
+    progress = progress_wanted(False if args.quiet else None)   # on a terminal only, as for `download_msd`
+    config = getattr(args, 'config', None)
+    if args.resume:   # `run_search` refuses the settings a resume may not change
+        if not args.out: raise UsageError('--resume needs --out RUN, the run directory to continue')
+        if args.preset or config: raise UsageError(f"{'--preset' if args.preset else '--config'}: cannot change when a search is resumed (the run keeps its settings)")
+        _say_device(args, over)
+        _search_into(args.out, args.data, over or None, resume=True, progress=progress)
+        return _on_rank0(f'run written to {args.out}')
+    cfg, data, demo = _new_run_config(args, over, more)
+    if demo:
+        data = data_root()/'demo_heart'
+        if not (data/'dataset.json').is_file(): print(f'writing the synthetic demo task to {make_synthetic_task("heart", data, cases=20, seed=0)}')
+    suffix = '' if cfg.controller == 'rl' else f'_{cfg.controller}'
+    out = Path(args.out) if args.out else runs_root()/(f'demo{suffix}' if demo else f'{Path(data).name}_fold{cfg.fold}{suffix}')
+    _not_over(out, data)   # run files inside the task folder would mix with its cases
+    _say_device(args, over)
+    _search_into(out, data, cfg, progress=progress)
+    _on_rank0(f'run written to {out}')
+
+# %% ../nbs/09_cli.ipynb #e304ffe7
 def add_search(sub):
     "The `search` sub-parser"
     p = sub.add_parser('search', help='search an architecture (default: the synthetic demo task)',
@@ -229,6 +295,7 @@ def add_search(sub):
                    "--device follows the rule of a new search")
     p.set_defaults(func=search)
 
+# %% ../nbs/09_cli.ipynb #f9746953
 def train(args:argparse.Namespace):
     "`ronas train`: one fixed architecture trained alone, as many steps as a search trains, into a run directory"
     if args.arch != 'max':
@@ -245,59 +312,7 @@ def add_train(sub):
     _add_run_options(p)
     p.set_defaults(func=train)
 
-# %% ../nbs/09_cli.ipynb #5e1f0a02
-DATA_ENV, RUNS_ENV = 'RONAS_DATA', 'RONAS_RUNS'   # the folders of task folders and of run directories (the caches': data.CACHE_ENV)
-
-def data_root()->Path:
-    "Where task folders are found and the demo task is written: `$RONAS_DATA`, else `data`"
-    return Path(os.environ.get(DATA_ENV) or 'data')
-
-def runs_root()->Path:
-    "Where run directories go by default and are found by name: `$RONAS_RUNS`, else `runs`"
-    return Path(os.environ.get(RUNS_ENV) or 'runs')
-
-def located(path:str|None, env:str)->str|None:
-    "`path` as given, or under `$env` when it is a relative path missing here and present there (nnU-Net's habit)"
-    if path is None or Path(path).is_absolute() or Path(path).exists() or not os.environ.get(env): return path
-    there = Path(os.environ[env])/path
-    return str(there) if there.exists() else path
-
-def _locate(args:argparse.Namespace):
-    "Task folders and runs named on the command line, found under `$RONAS_DATA` and `$RONAS_RUNS` (`located`)"
-    if getattr(args, 'data', None): args.data = located(args.data, DATA_ENV)
-    for key in ('run', 'config'):
-        if getattr(args, key, None): setattr(args, key, located(getattr(args, key), RUNS_ENV))
-    if getattr(args, 'resume', False) and args.out: args.out = located(args.out, RUNS_ENV)
-
-def _environment(args:argparse.Namespace)->dict:
-    "The settings that options hand to the package through its environment variables"
-    env = {CACHE_ENV: str(Path(args.cache_dir).absolute())} if getattr(args, 'cache_dir', None) else {}
-    return {**env, FOLLOW_LINKS_ENV: '1'} if getattr(args, 'follow_links', False) else env
-
-@contextlib.contextmanager
-def environment(**env):
-    "`os.environ` with `env` added, and as it was afterwards"
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try: yield
-    finally:
-        for k, v in old.items():
-            if v is None: os.environ.pop(k, None)
-            else: os.environ[k] = v
-
-# %% ../nbs/09_cli.ipynb #96b6e438
-def evaluate(args:argparse.Namespace):
-    "`ronas evaluate`: validation dice of a run's final child, written to evaluation.json"
-    device = _device(args.device)
-    conf, child = read_final(args.run, SearchConfig)
-    cfg, data, names = _evaluation_data(args, conf)   # every check before the lock: a refused evaluate writes nothing, not even .lock
-    run = Path(args.run)
-    try: lock = lock_run(run)   # a search still writing this run would replace model.pt under us
-    except RunError: raise RunError(f"{run}: a search{lock_holder(run/'.lock')} is writing this run; evaluate it when the search has finished") from None
-    try: _evaluate(args, conf, child, device, cfg, data, names)
-    finally:
-        if lock is not None: os.close(lock)
-
+# %% ../nbs/09_cli.ipynb #28d9e7cc
 def _evaluation_data(args, conf)->tuple:
     "(settings, fold data, class names) of the run, checked: the task must be the one the run was searched on"
     cfg = SearchConfig.from_dict(conf['config'])
@@ -310,6 +325,7 @@ def _evaluation_data(args, conf)->tuple:
         raise TaskError(args.data or conf['data'], f"fold {cfg.fold}'s test split holds other cases than the run was searched with")
     return cfg, data, names
 
+# %% ../nbs/09_cli.ipynb #304c414b
 def _evaluate(args, conf, child, device, cfg, data, names):
     "Score the child on the validation (and test) cases and write `evaluation.json`"
     child = child.to(device)
@@ -322,6 +338,20 @@ def _evaluate(args, conf, child, device, cfg, data, names):
                            f"({', '.join(f'{n} {d:.4f}' for n, d in zip(names, e['per_class']))})")
     print('; '.join([say(ev, 'validation')] + ([say(ev['test'], 'test')] if data.test else [])) + f"; written to {Path(args.run)/'evaluation.json'}")
 
+# %% ../nbs/09_cli.ipynb #c7528d07
+def evaluate(args:argparse.Namespace):
+    "`ronas evaluate`: validation dice of a run's final child, written to evaluation.json"
+    device = _device(args.device)
+    conf, child = read_final(args.run, SearchConfig)
+    cfg, data, names = _evaluation_data(args, conf)   # every check before the lock: a refused evaluate writes nothing, not even .lock
+    run = Path(args.run)
+    try: lock = lock_run(run)   # a search still writing this run would replace model.pt under us
+    except RunError: raise RunError(f"{run}: a search{lock_holder(run/'.lock')} is writing this run; evaluate it when the search has finished") from None
+    try: _evaluate(args, conf, child, device, cfg, data, names)
+    finally:
+        if lock is not None: os.close(lock)
+
+# %% ../nbs/09_cli.ipynb #c206b1ce
 def add_evaluate(sub):
     "The `evaluate` sub-parser"
     p = sub.add_parser('evaluate', help="dice of a run's final architecture on its fold's validation cases",
@@ -333,7 +363,7 @@ def add_evaluate(sub):
     p.add_argument('--device', type=_device_name, help=DEVICE_HELP)
     p.set_defaults(func=evaluate)
 
-# %% ../nbs/09_cli.ipynb #fff980d6
+# %% ../nbs/09_cli.ipynb #f0311541
 def _inputs(path)->list:
     "The NIfTI files to segment: `path` itself or the .nii/.nii.gz files in it"
     path = Path(path)
@@ -344,8 +374,26 @@ def _inputs(path)->list:
     if not path.exists(): raise TaskError(path, 'no such file or folder')
     return [path]
 
+# %% ../nbs/09_cli.ipynb #7115e779
 CHANNEL_FILE = re.compile(r'(?P<case>.+)_(?P<channel>\d{4})\.nii(\.gz)?')   # nnU-Net's per-channel image files: CASE_0000.nii.gz
 
+def _suffix(path:Path)->str:
+    "The extension a prediction keeps: .nii for a .nii input, .nii.gz otherwise"
+    return '.nii' if path.name.endswith('.nii') else '.nii.gz'
+
+# %% ../nbs/09_cli.ipynb #1800bb16
+def _channel_case(name:str, channels:dict, n_channels:int)->tuple:
+    "`(name, [channel files], suffix)` of one case from `{channel: [files]}`, or a `TaskError` naming a file given twice, extra or missing"
+    takes = f"the model takes {n_channels} channel{'s' if n_channels > 1 else ''}, {name}_0000" + (f' to {name}_{n_channels - 1:04d}' if n_channels > 1 else ' only')
+    for ch, fs in sorted(channels.items()):
+        if len(fs) > 1: raise TaskError(fs[1], f'channel {ch:04d} of case {name} is given twice (and as {fs[0].name})')
+        if ch >= n_channels: raise TaskError(fs[0], f'one channel too many for case {name}: {takes}')
+    first = channels[min(channels)][0]
+    if missing := [c for c in range(n_channels) if c not in channels]:
+        raise TaskError(first.with_name(f'{name}_{missing[0]:04d}{_suffix(first)}'), f'missing: case {name} has no channel {missing[0]:04d}; {takes}')
+    return name, [channels[c][0] for c in range(n_channels)], _suffix(channels[0][0])
+
+# %% ../nbs/09_cli.ipynb #827b86b2
 def _cases(files:list, n_channels:int)->list:
     "`(name, image file or its channel files, suffix)` of each case in `files`: whole images, or nnU-Net's channel files grouped by case"
     is_channel = [bool(CHANNEL_FILE.fullmatch(f.name)) for f in files]
@@ -359,21 +407,7 @@ def _cases(files:list, n_channels:int)->list:
         m = CHANNEL_FILE.fullmatch(f.name); groups.setdefault(m['case'], {}).setdefault(int(m['channel']), []).append(f)
     return [_channel_case(name, channels, n_channels) for name, channels in groups.items()]
 
-def _channel_case(name:str, channels:dict, n_channels:int)->tuple:
-    "`(name, [channel files], suffix)` of one case from `{channel: [files]}`, or a `TaskError` naming a file given twice, extra or missing"
-    takes = f"the model takes {n_channels} channel{'s' if n_channels > 1 else ''}, {name}_0000" + (f' to {name}_{n_channels - 1:04d}' if n_channels > 1 else ' only')
-    for ch, fs in sorted(channels.items()):
-        if len(fs) > 1: raise TaskError(fs[1], f'channel {ch:04d} of case {name} is given twice (and as {fs[0].name})')
-        if ch >= n_channels: raise TaskError(fs[0], f'one channel too many for case {name}: {takes}')
-    first = channels[min(channels)][0]
-    if missing := [c for c in range(n_channels) if c not in channels]:
-        raise TaskError(first.with_name(f'{name}_{missing[0]:04d}{_suffix(first)}'), f'missing: case {name} has no channel {missing[0]:04d}; {takes}')
-    return name, [channels[c][0] for c in range(n_channels)], _suffix(channels[0][0])
-
-def _suffix(path:Path)->str:
-    "The extension a prediction keeps: .nii for a .nii input, .nii.gz otherwise"
-    return '.nii' if path.name.endswith('.nii') else '.nii.gz'
-
+# %% ../nbs/09_cli.ipynb #79248600
 def _not_over(out, *inputs):
     "A `UsageError` when the output folder `out` is or lies inside one of the `inputs` folders: outputs would replace or mix with them"
     o = Path(out).resolve()
@@ -381,6 +415,15 @@ def _not_over(out, *inputs):
         if o == p or p in o.parents:
             raise UsageError(f"--out {out}: {'is' if o == p else 'lies inside'} {p}, a folder of inputs; its files would be overwritten or mixed with outputs: choose another folder")
 
+# %% ../nbs/09_cli.ipynb #82882af9
+def _one_probabilities_file_each(groups:list):
+    "A `TaskError` when two inputs (`x.nii` and `x.nii.gz`) would write the same `x.npz`"
+    seen = {}
+    for name, f, _ in groups:
+        if name in seen: raise TaskError(f if isinstance(f, Path) else f[0], f'its probabilities would replace those of {seen[name]} (both {name}.npz): rename one of them')
+        seen[name] = (f if isinstance(f, Path) else f[0]).name
+
+# %% ../nbs/09_cli.ipynb #75b2c6e3
 def predict(args:argparse.Namespace):
     "`ronas predict`: segment NIfTI images with a run's final child"
     device = _device(args.device)
@@ -409,13 +452,7 @@ def predict(args:argparse.Namespace):
         done = f"{labelled} of {len(cases)} predictions written ({', '.join(p.name for p in written)})" if written else 'no prediction written'
         raise OSError(e.errno, f"{e.strerror or e}; {done}", e.filename) from None
 
-def _one_probabilities_file_each(groups:list):
-    "A `TaskError` when two inputs (`x.nii` and `x.nii.gz`) would write the same `x.npz`"
-    seen = {}
-    for name, f, _ in groups:
-        if name in seen: raise TaskError(f if isinstance(f, Path) else f[0], f'its probabilities would replace those of {seen[name]} (both {name}.npz): rename one of them')
-        seen[name] = (f if isinstance(f, Path) else f[0]).name
-
+# %% ../nbs/09_cli.ipynb #cd1f6f60
 def add_predict(sub):
     "The `predict` sub-parser"
     p = sub.add_parser('predict', help="segment NIfTI images with a run's final architecture",
@@ -432,7 +469,7 @@ def add_predict(sub):
     p.add_argument('--device', type=_device_name, help=DEVICE_HELP)
     p.set_defaults(func=predict)
 
-# %% ../nbs/09_cli.ipynb #a15d0102
+# %% ../nbs/09_cli.ipynb #72c37759
 def _training_grid(conf:dict, run)->tuple:
     "(axis codes, median spacing (D, H, W)) of a run's training data; codes None, with a note, for a run whose fingerprint has none"
     fp = conf['fingerprint']
@@ -441,6 +478,7 @@ def _training_grid(conf:dict, run)->tuple:
                             "inputs are neither checked for orientation nor reoriented", file=sys.stderr)
     return codes, tuple(fp['median_spacing'])
 
+# %% ../nbs/09_cli.ipynb #94c31d43
 def _to_training(source, meta, codes:str|None, spacing:tuple)->tuple:
     "(there, back): orientation changes from an input to the training `codes` and back; a `TaskError` naming `source` if its orientation is unknown"
     try: found = codes and axis_codes(meta.affine)
@@ -453,8 +491,7 @@ def _to_training(source, meta, codes:str|None, spacing:tuple)->tuple:
 
 def _mm(spacing)->str: return '(' + ', '.join(f'{s:.3g}' for s in spacing) + ')'
 
-
-# %% ../nbs/09_cli.ipynb #f52b2326
+# %% ../nbs/09_cli.ipynb #a8f6c7dc
 def _export_target(out:Path, run:Path):
     "Refuse an `--out` that cannot be written or that would replace one of the run's files"
     if out.is_dir(): raise TaskError(out, 'is a folder: give the file to write')
@@ -462,6 +499,7 @@ def _export_target(out:Path, run:Path):
     if out.exists() and out.resolve().parent == run.resolve(): raise UsageError(f'--out {out}: is a file of the run {run}: write the export elsewhere')
     if not os.access(out.parent, os.W_OK): raise TaskError(out, f'cannot be written: {out.parent} is not writable')
 
+# %% ../nbs/09_cli.ipynb #7b2469f0
 def export(args:argparse.Namespace):
     "`ronas export`: a run's final child as ONNX, TorchScript or a torch.export program, checked against PyTorch"
     run, out = Path(args.run), Path(args.out)
@@ -475,6 +513,7 @@ def export(args:argparse.Namespace):
           f"{' (at least twice)' if args.format == 'pt2' else ''}, logits (N, {child.cfg.n_classes}, D, H, W); "
           f"largest difference to PyTorch {diff:.2g}")
 
+# %% ../nbs/09_cli.ipynb #fe52c817
 def add_export(sub):
     "The `export` sub-parser"
     p = sub.add_parser('export', help="write a run's final architecture as ONNX, TorchScript or a torch.export program",
@@ -486,11 +525,12 @@ def add_export(sub):
     p.add_argument('--out', required=True, help='the file to write (replaced whole if it exists; never half-written)')
     p.set_defaults(func=export)
 
-# %% ../nbs/09_cli.ipynb #525961ac
+# %% ../nbs/09_cli.ipynb #30d73b31
 def printable(s:str)->str:
     "`s` with every control character written as an escape (`\\x1b`): text from files cannot drive the terminal"
     return ''.join(c if c.isprintable() else c.encode('unicode_escape').decode('ascii') for c in s)
 
+# %% ../nbs/09_cli.ipynb #702dbb0e
 def error_line(e:BaseException, brief:bool=False)->str:
     "One line naming the file and the problem: an `OSError` as 'file: problem'; `brief`: an unexpected error's type and first line"
     if brief: msg = first_line(e, limit=300)
@@ -498,12 +538,13 @@ def error_line(e:BaseException, brief:bool=False)->str:
     else: msg = str(e)
     return printable(' '.join(msg.split()))
 
+# %% ../nbs/09_cli.ipynb #36a0ef14
 class OneLineParser(argparse.ArgumentParser):
     "An `ArgumentParser` whose errors are one `ronas: error:` line, as every other bad input"
     def error(self, message:str):
         self.exit(2, f"ronas: error: {printable(' '.join(message.split()))} (see {self.prog} --help)\n")
 
-# %% ../nbs/09_cli.ipynb #55056858
+# %% ../nbs/09_cli.ipynb #adbd9287
 def parser()->argparse.ArgumentParser:
     "The `ronas` argument parser with every sub-command"
     p = OneLineParser(prog='ronas', description='Resource-optimized neural architecture search for 3D medical image segmentation')
@@ -512,8 +553,27 @@ def parser()->argparse.ArgumentParser:
     for add in (add_synth, add_search, add_train, add_evaluate, add_predict, add_export): add(sub)
     return p
 
+# %% ../nbs/09_cli.ipynb #f4d2a764
 BAD_INPUT = (TaskError, RunError, UsageError, BudgetError, ArchError, EstimateUnavailable, ExportError, OSError)
 
+def _fail(line:str, status:int)->int:
+    "Print `ronas: LINE` on stderr, escaped; return `status`"
+    print('ronas: ' + printable(line), file=sys.stderr)
+    return status
+
+# %% ../nbs/09_cli.ipynb #2630f722
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    "SIGTERM raised as an `Interrupted` (status 143) while the command runs: its files are closed and its run left resumable, as on Ctrl-C"
+    if threading.current_thread() is not threading.main_thread(): yield; return   # only the main thread may handle signals
+    def terminated(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)   # a second SIGTERM ends the process at once
+        raise Interrupted('terminated', 143)
+    before = signal.signal(signal.SIGTERM, terminated)
+    try: yield
+    finally: signal.signal(signal.SIGTERM, before)
+
+# %% ../nbs/09_cli.ipynb #110202a2
 def main(argv:list|None=None)->int:
     "Entry point of `ronas`: run a sub-command; whatever stops it is one line on stderr (status 2: an error, 130: Ctrl-C, 143: SIGTERM)"
     try:
@@ -527,22 +587,6 @@ def main(argv:list|None=None)->int:
         if os.environ.get('RONAS_TRACEBACK'): raise
         return _fail(f'error: unexpected {error_line(e, brief=True)} (a bug in ronas; RONAS_TRACEBACK=1 shows where)', 2)
     return 0
-
-@contextlib.contextmanager
-def _terminate_as_interrupt():
-    "SIGTERM raised as an `Interrupted` (status 143) while the command runs: its files are closed and its run left resumable, as on Ctrl-C"
-    if threading.current_thread() is not threading.main_thread(): yield; return   # only the main thread may handle signals
-    def terminated(signum, frame):
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)   # a second SIGTERM ends the process at once
-        raise Interrupted('terminated', 143)
-    before = signal.signal(signal.SIGTERM, terminated)
-    try: yield
-    finally: signal.signal(signal.SIGTERM, before)
-
-def _fail(line:str, status:int)->int:
-    "Print `ronas: LINE` on stderr, escaped; return `status`"
-    print('ronas: ' + printable(line), file=sys.stderr)
-    return status
 
 # %% ../nbs/09_cli.ipynb #79fa596a
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())   # `python -m ronas_nb.cli`; not when a notebook runs this cell

@@ -21,7 +21,8 @@ import torch
 sys.path.append(str(Path(__file__).resolve().parents[1]))   # ronas_nb from this checkout when it is not installed
 from ronas_nb.synthetic import make_synthetic_task
 from ronas_nb.memory import estimate_training_memory, measure_training_memory
-from ronas_nb.search import preset, run_search
+from ronas_nb.search import preset
+from ronas_nb.running import run_search
 from ronas_nb.space import SearchSpace
 from ronas_nb.supernet import ChildNet, NetConfig
 

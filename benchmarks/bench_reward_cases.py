@@ -18,7 +18,8 @@ sys.path.append(str(Path(__file__).resolve().parents[1]))   # ronas_nb from this
 from ronas_nb.compare import kendall_tau
 from ronas_nb.controller import sample_uniform
 from ronas_nb.synthetic import make_synthetic_task
-from ronas_nb.search import preset, reward, run_search
+from ronas_nb.search import preset, reward
+from ronas_nb.running import run_search
 
 def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

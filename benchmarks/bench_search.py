@@ -17,7 +17,8 @@ import torch
 sys.path.append(str(Path(__file__).resolve().parents[1]))   # ronas_nb from this checkout when it is not installed (GPU machine)
 from ronas_nb.msd import load_task
 from ronas_nb.synthetic import make_synthetic_task
-from ronas_nb.search import preset, run_search
+from ronas_nb.search import preset
+from ronas_nb.running import run_search
 
 PAPER_DAYS, EPISODES = 1.39, 500
 

@@ -22,7 +22,8 @@ from .infer import (evaluate_cases, save_evaluation, predict_case, probs_to_labe
 from .export import EXPORT_FORMATS, ExportError, export_child, need_onnx
 from .rundir import RunError, lock_run, lock_holder, read_final, read_run_config
 from .budget import BudgetError
-from .search import PRESETS, SearchConfig, ArchError, preset, run_search, fold_data
+from .search import PRESETS, SearchConfig, ArchError, preset, fold_data
+from .running import run_search
 
 # %% auto #0
 __all__ = ['SEED', 'DEVICE_HELP', 'DATA_ENV', 'RUNS_ENV', 'CHANNEL_FILE', 'BAD_INPUT', 'UsageError', 'Interrupted', 'synth',

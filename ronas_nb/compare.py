@@ -14,7 +14,8 @@ from .preprocess import fingerprint, preprocess_task
 from .folds import PatchDataset
 from .files import atomic_write
 from .infer import dice_scores, label_map, oneshot_probs
-from .search import SearchConfig, fold_data, preset, reward, run_search, seed_everything
+from .search import SearchConfig, fold_data, preset, reward, seed_everything
+from .running import run_search
 from .space import DECISION_NAMES, ENCODER, N_STAGES, NODES, SKIPS, Arch, SearchSpace, arch_from_code, skip_name
 from .supernet import NetConfig, dice_loss, load_child, total_strides
 

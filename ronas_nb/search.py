@@ -4,34 +4,30 @@
 
 # %% ../nbs/06_search.ipynb #d577a2ca
 from __future__ import annotations
-import contextlib, gc, hashlib, itertools, math, os, random, re, time
+import contextlib, gc, hashlib, math, random, re, time
 from collections import Counter
 from dataclasses import dataclass, asdict, field, fields
-from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .files import first_line, kill_point
+from .files import kill_point
 from .msd import TaskError, load_task
-from .preprocess import Fingerprint, preprocess_task, fingerprint, task_record, check_task_record
+from .preprocess import Fingerprint, preprocess_task, fingerprint
 from .folds import task_folds, PatchDataset
 from .space import Arch, SearchSpace, NODES, SKIPS, skip_name, arch_from_code
 from .supernet import SuperNet, total_strides, UPSAMPLE_MODES
 from .budget import GIB, MemoryBudget, BudgetError, fit_patch
 from .controller import Controller, Reinforce, sample_uniform
 from .infer import oneshot_probs, label_map, dice_scores
-from .distributed import OneProcess, start as start_parallel
-from .rundir import (RunError, MODAL_WINDOW, modal_architecture, search_episodes, episode_record, CHECKPOINT_FORMAT,
-    CHECKPOINT_VERSION, run_config, write_config, write_history, write_episode, write_final, lock_run,
-    check_writable, remove_temporaries, run_stamps, unmake_run, resume_state, check_resumed_net, record_resume)
+from .distributed import OneProcess
+from .rundir import MODAL_WINDOW, search_episodes, episode_record
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['AMP_MODES', 'CONTROLLERS', 'CHILD_SAMPLING', 'PRESETS', 'MAX_DRAWS', 'EPISODE_PARTS', 'METHOD_PARTS',
-           'REFERENCE_RANDOM', 'SearchConfig', 'preset', 'check_poolable', 'FoldData', 'held_out_names', 'fold_data',
-           'amp_dtype', 'autocast', 'channels_last', 'train_child', 'reward', 'release_memory', 'oom_guarded',
-           'ArchError', 'fixed_arch', 'seed_everything', 'Search', 'PartClock', 'time_breakdown', 'plot_time_breakdown',
-           'run_search', 'final_architecture']
+__all__ = ['AMP_MODES', 'CONTROLLERS', 'CHILD_SAMPLING', 'PRESETS', 'MAX_DRAWS', 'EPISODE_PARTS', 'METHOD_PARTS', 'SearchConfig',
+           'preset', 'check_poolable', 'FoldData', 'held_out_names', 'fold_data', 'amp_dtype', 'autocast',
+           'channels_last', 'train_child', 'reward', 'release_memory', 'oom_guarded', 'ArchError', 'fixed_arch',
+           'seed_everything', 'Search', 'PartClock', 'time_breakdown', 'plot_time_breakdown', 'final_architecture']
 
 # %% ../nbs/06_search.ipynb #59f0cb09
 AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
@@ -464,138 +460,6 @@ def run_episode(self:Search, progress:bool=False)->dict:
     self.episode += 1
     return rec
 
-# %% ../nbs/06_search.ipynb #d973f5e0
-@patch
-def state_dict(self:Search)->dict:
-    "Everything needed to resume, as tensors and plain values"
-    return dict(format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION, config=self.cfg.to_dict(), net_config=self.net.config(),
-                episode=self.episode, arch=self.arch.to_dict(), history=self.history,
-                supernet=self.net.state_dict(), child_opt=self.opt.state_dict(),
-                controller=self.controller.state_dict(), reinforce=self.reinforce.state_dict(),
-                rng=dict(torch=torch.get_rng_state(), sampler=self.gen.get_state()),
-                **(dict(scaler=self.scaler.state_dict()) if self.scaler is not None else {}))
-
-def _shapes_problem(name:str, mine:dict, theirs:dict)->str|None:
-    "Where the tensors of a saved state dict `theirs` do not fit the live `mine` (None: they fit)"
-    if set(mine) != set(theirs): return f"{name} holds other tensors than the network ({sorted(set(mine) ^ set(theirs))[0]})"
-    for k, v in mine.items():
-        if not isinstance(theirs[k], torch.Tensor) or theirs[k].shape != v.shape:
-            return f"{name}.{k} has shape {tuple(getattr(theirs[k], 'shape', ()))}, the network needs {tuple(v.shape)}"
-
-def _moments_problem(name:str, opt:dict, params:list)->str|None:
-    "Where the saved Adam moments of an optimizer `opt` do not fit `params` (None: they fit)"
-    for i, st in opt.get('state', {}).items():
-        if not (isinstance(i, int) and 0 <= i < len(params)): return f"{name} holds state for parameter {i!r} of {len(params)}"
-        for k in ('exp_avg', 'exp_avg_sq'):
-            if k in st and tuple(st[k].shape) != tuple(params[i].shape): return f"{name}: {k} of parameter {i} has shape {tuple(st[k].shape)}, not {tuple(params[i].shape)}"
-
-@patch
-def _check_state(self:Search, d:dict):
-    "A `ValueError` unless every tensor of the state `d` fits this search's networks, checked before any is loaded"
-    problem = (_shapes_problem('supernet', self.net.state_dict(), d['supernet']) or _shapes_problem('controller', self.controller.state_dict(), d['controller'])
-               or _moments_problem('child_opt', d['child_opt'], list(self.net.parameters()))
-               or _moments_problem('reinforce', d['reinforce']['optimizer'], list(self.controller.parameters())))
-    if problem: raise ValueError(problem)
-
-@patch
-def load_state_dict(self:Search, d:dict):
-    "Restore a state written by `state_dict`, checked first (`_check_state`)"
-    self._check_state(d)
-    self.net.load_state_dict(d['supernet']); self.opt.load_state_dict(d['child_opt'])
-    self.controller.load_state_dict(d['controller']); self.reinforce.load_state_dict(d['reinforce'])
-    self.episode, self.history, self.arch = d['episode'], list(d['history']), self.space.validate(d['arch'])
-    torch.set_rng_state(d['rng']['torch']); self.gen.set_state(d['rng']['sampler'])
-    if self.scaler is not None and 'scaler' in d: self.scaler.load_state_dict(d['scaler'])
-    if self.budget is not None: self.arch = self._fitting(self.arch)   # a resume may have brought a smaller budget
-
-# %% ../nbs/06_search.ipynb #a8bab212
-def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False, cache_dir=None,
-               progress:bool=True, log=print, parallel:OneProcess|None=None)->Search:
-    "Search an architecture on the task in `data_dir`, writing the run to `run_dir` (under `torchrun`: on all ranks)"
-    run_dir = Path(run_dir)
-    read = run_stamps(run_dir)
-    taken = f"{run_dir}: already holds a search; use --resume or another --out"
-    if resume:
-        asked = {} if cfg is None else dict(episodes=cfg.episodes) if isinstance(cfg, SearchConfig) else dict(cfg)
-        cfg, conf, ck, changes = resume_state(run_dir, asked, SearchConfig)
-        data_dir = data_dir or conf['data']
-        check_task_record(data_dir, conf.get('data_record'), f'the run in {run_dir} was searched on')   # an old run has none
-    else:
-        cfg, conf, ck, changes = cfg or SearchConfig(), None, None, {}
-        if (run_dir/'checkpoint.pt').exists(): raise RunError(taken)
-    check_writable(run_dir)
-    created = [*itertools.takewhile(lambda p: not p.exists(), [run_dir, *run_dir.parents])][-1:]   # the top folder it creates
-    par = parallel or start_parallel(cfg.device)   # one process, or the ranks `torchrun` started (11_distributed)
-    def as_read():                                 # what was read before the lock, checked again under it
-        if not resume and (run_dir/'checkpoint.pt').exists(): raise RunError(taken)
-        if resume and run_stamps(run_dir) != read: raise RunError(f"{run_dir}: another search wrote this run while this one read it; resume it again")
-    lock, held, done = None, False, False
-    try:
-        search = _prepared(data_dir, run_dir, cfg, conf, ck, cache_dir, par)   # every other check, before the lock: a refused search leaves even .lock alone
-        refused = None
-        if par.main:                               # rank 0 writes the run, so rank 0 holds the lock
-            try: lock = lock_run(run_dir, check=as_read); held = True
-            except RunError as e: refused = str(e)
-        refused = par.broadcast(refused)           # every rank stops, with the same message
-        if refused: raise RunError(refused)
-        _search(search, data_dir, run_dir, conf, changes, progress and par.main, log if par.main else (lambda m: None), par)
-        done = True
-        return search
-    finally:
-        if held and created and not done: unmake_run(run_dir, created[0])
-        if lock is not None: os.close(lock)
-        if parallel is None: par.close()
-
-# %% ../nbs/06_search.ipynb #56850181
-def _prepared(data_dir, run_dir, cfg, conf, ck, cache_dir, par)->Search:
-    "The search on its data and, resumed (`conf` given), from its checkpoint: each check that can refuse a run, before it writes"
-    if not par.main: par.barrier()   # rank 0 builds the preprocessing cache alone, the others then read it
-    data = fold_data(data_dir, cfg, cache_dir=cache_dir)
-    if par.main: par.barrier()
-    search = Search(data, cfg, par)
-    if conf is None: return search
-    check_resumed_net(run_dir, data_dir, search.net.config(), conf)
-    if ck is not None:   # checked whole before a tensor is loaded
-        try: search.load_state_dict(ck)
-        except BudgetError: raise
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError) as e:
-            why = str(e) if type(e) is ValueError else first_line(e)   # ours (`_check_state`, `validate`) or the loaders'
-            raise RunError(f"{run_dir/'checkpoint.pt'}: damaged checkpoint: {why}") from None
-    return search
-
-def _search(search, data_dir, run_dir, conf, changes, progress, log, par)->Search:
-    "Run the `_prepared` search under the run's lock, writing the run directory (rank 0)"
-    data, cfg = search.data, search.cfg
-    if conf is not None:
-        if par.main: remove_temporaries(run_dir)
-        if changes and par.main:   # config.json keeps the settings the run began with, and gains what each resume changed
-            record_resume(run_dir, conf, search.episode, changes)
-            log('resumed with ' + ', '.join(f'{k} {new} (was {old})' for k, (old, new) in changes.items()))
-    elif par.main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        remove_temporaries(run_dir)
-        split = dict(train=[c.name for c in data.train], reward=[c.name for c in data.reward], val=[c.name for c in data.val],
-                     test=[c.name for c in data.test])
-        conf = run_config(str(Path(data_dir).resolve()), cfg.to_dict(), search.net.config(), data.labels,
-                          data.fingerprint.to_dict(), split, data_record=task_record(data_dir))
-        write_config(run_dir, conf)
-    if par.main: write_history(run_dir, search.history)   # a resumed run's history is the checkpoint's: episodes after it are dropped
-    log(f"search space: {search.space}; reward on {len(data.reward)} {cfg.reward_split} cases, training on {len(data.train)}")
-    for _ in tqdm(range(search.episode, cfg.episodes), desc='episodes', initial=search.episode, total=cfg.episodes, disable=not progress):
-        r = search.run_episode(progress=progress)
-        t = time.perf_counter()
-        if par.main: write_episode(run_dir, search.state_dict(), search.history)   # the files are written once, by rank 0
-        search.write_seconds = time.perf_counter() - t   # the next episode's record counts it
-        loss = 'out of memory' if r['train_loss'] is None else f"{r['train_loss']:.3f}"
-        msg = (f"episode {r['episode'] + 1}/{cfg.episodes}  loss {loss}  reward mean {r['mean_reward']:.3f} "
-               f"best {r['best_reward']:.3f}  baseline {r['baseline']:.3f}  entropy {r['entropy']:.2f}  {r['seconds']:.1f} s")
-        tqdm.write(msg) if progress else log(msg)
-    tb = time_breakdown(search.history)
-    if tb: log('seconds per episode: ' + ', '.join(f'{k} {v:.2f}' for k, v in tb['seconds'].items()) + f"; overhead {tb['overhead']:.1%}")
-    if par.main: _final(search, run_dir, log=log)
-    par.barrier()   # the others wait until the run directory is complete
-    return search
-
 # %% ../nbs/06_search.ipynb #5e4d792b
 def final_architecture(history:list, controller:str='rl', window:int=MODAL_WINDOW)->tuple[str|None, str]:
     "The final child's code and how it was chosen, from the history alone (see above)"
@@ -616,46 +480,3 @@ def final_architecture(history:list, controller:str='rl', window:int=MODAL_WINDO
     if not counts: return history[-1]['code'], 'the last trained child (no trained child was sampled lately)'
     code = max(counts, key=lambda c: (counts[c], np.mean(rewards[c])))   # ties: by mean reward
     return code, f'the trained child sampled most often in the last {len(recent)} episodes'
-
-# %% ../nbs/06_search.ipynb #b6554130
-REFERENCE_RANDOM = 8   # uniformly random children scored with the final weights beside the final one
-
-def _scores(search:Search, arch:Arch, sets:dict, budgeted:bool=False)->dict:
-    "`{val_dice, test_dice}` of `arch` with the shared weights as they are (`{..._error}` when out of memory or over the budget)"
-    if budgeted and search.budget is not None and not search.budget.fits(arch): return {f'{k}_error': 'over the memory budget' for k in sets}
-    out = {}
-    for name, (images, labels) in sets.items():
-        d, oom = oom_guarded(search.dev, reward, search.net, arch, images, labels, search.data.fingerprint.n_classes, amp=search.amp)
-        out.update({f'{name}_error': 'out of memory'} if oom else {f'{name}_dice': d})
-    return out
-
-def _final(search:Search, run_dir:Path, log=print)->dict:
-    "The final child with the shared weights as they are, beside the greedy, maximal and random children: architecture.json, model.pt, curves.png"
-    code, how = final_architecture(search.history, search.cfg.controller)
-    arch = search.space.validate(arch_from_code(code))
-    sets = dict(val=search._reward_set if search.data.reward is search.data.val else search._to_device(search.data.val))   # paper's split: resident
-    if search.data.test: sets['test'] = search._to_device(search.data.test)
-    mine, top = _scores(search, arch, sets), search.space.max_arch()
-    others = sample_uniform(search.space, REFERENCE_RANDOM, torch.Generator().manual_seed(search.cfg.seed))
-    reference = dict(max=dict(code=top.code, **_scores(search, top, sets, budgeted=True)),
-                     random=[dict(code=a.code, **_scores(search, a, sets, budgeted=True)) for a in others])
-    if search.cfg.controller == 'rl':
-        greedy = search.controller.greedy()
-        reference['greedy'] = dict(code=greedy.code, **_scores(search, greedy, sets, budgeted=True))
-    modal, modal_fraction = modal_architecture(search_episodes(search.history))
-    info = dict(arch=arch.to_dict(), code=arch.code, description=str(arch), selection=how, **mine,
-                controller=search.cfg.controller, reward_split=search.cfg.reward_split, episodes=search.episode,
-                excluded_total=sum(r.get('excluded', 0) for r in search.history),
-                failed_total=sum(len(r.get('failed', ())) for r in search.history),
-                modal_code=modal, modal_fraction=modal_fraction, reference=reference)
-    write_final(run_dir, info, search.net.child(arch), search.history)
-    log(f"final architecture {arch.code} ({how}): " + _dice_line(info, search, run_dir))
-    return info
-
-def _dice_line(info:dict, search:Search, run_dir:Path)->str:
-    "The final child's dice beside the maximal and random children's, as the log shows them"
-    def say(d, k): return f"{d[k + '_dice']:.4f}" if k + '_dice' in d else 'out of memory'
-    def mean(k): return f"{np.mean([d[k + '_dice'] for d in info['reference']['random'] if k + '_dice' in d] or [np.nan]):.4f}"
-    parts = [f"{k} dice {say(info, k)} ({n} cases; maximal child {say(info['reference']['max'], k)}, random children {mean(k)})"
-             for k, n in (('val', len(search.data.val)), ('test', len(search.data.test))) if n]
-    return '; '.join(parts) + (f"; `ronas evaluate --run {run_dir} --device cpu` gives what ran out of memory" if 'val_error' in info else '')

@@ -18,6 +18,7 @@ LAYERS = [
     ['distributed', 'infer', 'rundir', 'export'],       # parallel reward; whole-volume prediction; run directory; export
     ['budget'],                                         # the memory budget: which children fit one GPU
     ['search', 'viz'],                                  # the method; its pictures and inspector
+    ['running'],                                        # a search on disk: checkpoints, resume, the lock
     ['compare'],                                        # search against baselines
     ['cli'],                                            # the `ronas` command
     ['entry'],                                          # the console entry point (signals before the heavy imports)

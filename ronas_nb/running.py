@@ -86,7 +86,7 @@ def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False,
         if (run_dir/'checkpoint.pt').exists(): raise RunError(taken)
     check_writable(run_dir)
     created = [*itertools.takewhile(lambda p: not p.exists(), [run_dir, *run_dir.parents])][-1:]   # the top folder it creates
-    par = parallel or start_parallel(cfg.device)   # one process, or the ranks `torchrun` started (11_distributed)
+    par = parallel or start_parallel(cfg.device)   # one process, or the ranks `torchrun` started (05d_distributed)
     def as_read():                                 # what was read before the lock, checked again under it
         if not resume and (run_dir/'checkpoint.pt').exists(): raise RunError(taken)
         if resume and run_stamps(run_dir) != read: raise RunError(f"{run_dir}: another search wrote this run while this one read it; resume it again")

@@ -207,7 +207,7 @@ def train_child(net:SuperNet, arch:Arch|list, cases, opt:torch.optim.Optimizer, 
                 x, y = (t.to(dev, non_blocking=True) for t in next(dl))
                 if fmt: x = x.contiguous(memory_format=torch.channels_last_3d)
                 with autocast(dev, dtype): out = net(x, arch).float()
-            loss = par.dice_loss(out, y, net.cfg.n_classes)   # distributed: the whole batch's loss, see 11_distributed
+            loss = par.dice_loss(out, y, net.cfg.n_classes)   # distributed: the whole batch's loss, see 05d_distributed
             if loss.requires_grad: (loss if scaler is None else scaler.scale(loss)).backward()
             par.reduce_gradients(net.parameters())
             if scaler is None: opt.step()

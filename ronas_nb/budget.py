@@ -41,14 +41,19 @@ class MemoryBudget:
     def __init__(self, net:SuperNet, gib:float, batch_size:int, device='cpu', volumes=()):
         self.net_cfg, self.limit, self.batch_size, self.device = net.cfg, int(gib * GIB), batch_size, torch.device(device)
         weights = sum(t.numel() * t.element_size() for t in net.parameters())
-        self.resident = 3 * weights + sum(b.numel() * b.element_size() for b in net.buffers())  # weights + Adam's 2 moments
-        self.volumes = sorted({tuple(v[1:]) for v in volumes})                                  # spatial sizes of the reward cases
-        self.resident += sum(4 * math.prod(v) + math.prod(v[1:]) for v in volumes)   # ... and the reward cases: float32 image, uint8 label
-        self.grads = weights                                                # alive through the rewards: at most one per weight
+        # weights + Adam's 2 moments
+        self.resident = 3 * weights + sum(b.numel() * b.element_size() for b in net.buffers())
+        # spatial sizes of the reward cases
+        self.volumes = sorted({tuple(v[1:]) for v in volumes})
+        # ... and the reward cases: float32 image, uint8 label
+        self.resident += sum(4 * math.prod(v) + math.prod(v[1:]) for v in volumes)
+        # alive through the rewards: at most one per weight
+        self.grads = weights
         self.train_cache, self.reward_cache = {}, {}
     def train_bytes(self, arch:Arch)->int:
         if arch.code not in self.train_cache:
-            self.train_cache[arch.code] = self.resident + child_step_bytes(self.net_cfg, arch, self.batch_size, self.device)
+            self.train_cache[arch.code] = self.resident + child_step_bytes(self.net_cfg, arch, self.batch_size,
+                                                                           self.device)
         return self.train_cache[arch.code]
     def reward_bytes(self, arch:Arch)->int:
         "0 without reward cases"
@@ -76,8 +81,10 @@ class BudgetError(ValueError):
 def fit_patch(budget:MemoryBudget, space:SearchSpace, arch:Arch)->Arch|None:
     "`arch` with its patch shrunk, one choice at a time, until its training fits `budget`; None if it never does"
     while not budget.fits_training(arch):
-        steps = [a for a in (smaller_choice(space, arch, 'patch_d'), smaller_choice(space, arch, 'patch_hw')) if a is not None]
+        steps = [a for a in (smaller_choice(space, arch, 'patch_d'), smaller_choice(space, arch, 'patch_hw'))
+                 if a is not None]
         if not steps: return None
         fitting = [a for a in steps if budget.fits_training(a)]
-        arch = max(fitting or steps, key=budget.train_bytes)   # the step that gives up the least memory, a fitting one first
+        # the step that gives up the least memory, a fitting one first
+        arch = max(fitting or steps, key=budget.train_bytes)
     return arch

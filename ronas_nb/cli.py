@@ -17,7 +17,8 @@ from .download import progress_wanted
 from .memory import EstimateUnavailable
 from .space import arch_from_code
 from .supernet import total_strides
-from .infer import (evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions, save_probabilities,
+from .infer import (evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions,
+                            save_probabilities,
                             TRAINING_MIRROR_AXES)
 from .export import EXPORT_FORMATS, ExportError, export_child, need_onnx
 from .rundir import RunError, lock_run, lock_holder, read_final, read_run_config
@@ -46,7 +47,8 @@ def _integer(lo:int|None=None, hi:int|None=None):
         try: v = int(s)
         except ValueError: raise argparse.ArgumentTypeError(f'not an integer: {s!r}') from None
         if lo is not None and v < lo or hi is not None and v > hi:
-            raise argparse.ArgumentTypeError(f'must be at least {lo}, got {v}' if hi is None else f'must be in {lo}..{hi}, got {v}')
+            raise argparse.ArgumentTypeError(f'must be at least {lo}, got {v}' if hi is None
+                                             else f'must be in {lo}..{hi}, got {v}')
         return v
     return integer
 
@@ -107,7 +109,8 @@ def environment(**env):
             else: os.environ[k] = v
 
 # %% ../nbs/09_cli.ipynb #e9c525fb
-DATA_ENV, RUNS_ENV = 'RONAS_DATA', 'RONAS_RUNS'   # the folders of task folders and of run directories (the caches': data.CACHE_ENV)
+# the folders of task folders and of run directories (the caches': data.CACHE_ENV)
+DATA_ENV, RUNS_ENV = 'RONAS_DATA', 'RONAS_RUNS'
 
 def data_root()->Path:
     "Where task folders are found and the demo task is written: `$RONAS_DATA`, else `data`"
@@ -142,16 +145,19 @@ def _default(name:str)->str:
     "Help text for a `SearchConfig` setting's default: the demo's, the paper's (with --data) and a preset's where it differs"
     paper = getattr(SearchConfig, name)
     demo = PRESETS['demo'].get(name, paper)
-    other = [f'--preset {k}: {v[name]}' for k, v in sorted(PRESETS.items()) if k != 'demo' and v.get(name, paper) != paper]
+    other = [f'--preset {k}: {v[name]}' for k, v in sorted(PRESETS.items()) if k != 'demo'
+             and v.get(name, paper) != paper]
     said = f'default {paper}' if demo == paper else f'default {demo} for the demo, {paper} with --data'
     return said + ''.join(f'; {o}' for o in other)
 
 # %% ../nbs/09_cli.ipynb #4642be86
 def _add_data_options(p):
     "The options of the commands that read a task folder: where its cache goes, and whether its links may leave it"
-    p.add_argument('--cache-dir', metavar='DIR', help=f'the folder for preprocessing caches (default: ${CACHE_ENV}, else <task>_cache '
+    p.add_argument('--cache-dir', metavar='DIR',
+                   help=f'the folder for preprocessing caches (default: ${CACHE_ENV}, else <task>_cache '
                    'beside the task folder); give the same one to resume or evaluate the run, or the cache is built again')
-    p.add_argument('--follow-links', action='store_true', help='accept case files that are symbolic links to files outside the task '
+    p.add_argument('--follow-links', action='store_true',
+                   help='accept case files that are symbolic links to files outside the task '
                    f'folder (refused by default; {FOLLOW_LINKS_ENV}=1 does the same)')
 
 # %% ../nbs/09_cli.ipynb #22c1f843
@@ -163,46 +169,59 @@ def _add_device_options(p):
     p.add_argument('--amp', choices=('auto', 'off', 'bf16', 'fp16'),
                    help='mixed precision (default auto: bf16 or fp16 on CUDA, off on a CPU; fp16 needs CUDA)')
     p.add_argument('--channels-last', action='store_true', help='channels_last_3d memory layout on CUDA')
-    p.add_argument('--cudnn-benchmark', action='store_true', help='let cuDNN time its algorithms for every new shape (CUDA; '
+    p.add_argument('--cudnn-benchmark', action='store_true',
+                   help='let cuDNN time its algorithms for every new shape (CUDA; '
                    'off by default: a search keeps meeting new shapes)')
     p.add_argument('--threads', type=_integer(1), help='CPU threads for torch (default: torch\'s choice)')
-    p.add_argument('--workers', type=_integer(0), metavar='N', help='DataLoader worker processes for training patches (default 0: '
+    p.add_argument('--workers', type=_integer(0), metavar='N',
+                   help='DataLoader worker processes for training patches (default 0: '
                    'the main process reads the memory-mapped cache, the fastest at the sizes measured)')
 
 # %% ../nbs/09_cli.ipynb #c6c612a1
 def _add_run_options(p):
     "The options `search` and `train` share: data, run directory, budget, device and speed"
-    p.add_argument('--data', help=f'an MSD task folder (with dataset.json), or its name in ${DATA_ENV}; default: the synthetic demo task '
+    p.add_argument('--data',
+        help=f'an MSD task folder (with dataset.json), or its name in ${DATA_ENV}; default: the synthetic demo task '
                    f'under ${DATA_ENV} (default data/)')
-    p.add_argument('--out', help=f'the run directory (default: demo, or <task>_fold<K>, under ${RUNS_ENV}, default runs/); '
+    p.add_argument('--out',
+                   help=f'the run directory (default: demo, or <task>_fold<K>, under ${RUNS_ENV}, default runs/); '
                    f'with --resume, a run directory or its name in ${RUNS_ENV}')
     _add_data_options(p)
-    p.add_argument('--preset', choices=sorted(PRESETS), help='settings of the paper per task, or demo (default: demo without --data, '
+    p.add_argument('--preset', choices=sorted(PRESETS),
+                   help='settings of the paper per task, or demo (default: demo without --data, '
                    'none with it: the paper\'s settings; the defaults below give both)')
     p.add_argument('--episodes', type=_integer(1), help=f"episodes ({_default('episodes')})")
-    p.add_argument('--child-epochs', type=_integer(1), help=f"epochs the child trains per episode ({_default('child_epochs')})")
-    p.add_argument('--upsample', choices=('trilinear', 'nearest'), help="how the network's feature maps grow (default trilinear; "
+    p.add_argument('--child-epochs', type=_integer(1),
+                   help=f"epochs the child trains per episode ({_default('child_epochs')})")
+    p.add_argument('--upsample', choices=('trilinear', 'nearest'),
+                   help="how the network's feature maps grow (default trilinear; "
                    'nearest is cheaper, see 04_supernet)')
     p.add_argument('--fold', type=_integer(), help='the cross-validation fold to search on (default 0)')
     p.add_argument('--folds', type=_integer(2), help='number of folds, at least 2 (default 5)')
-    p.add_argument('--test-fraction', type=float, metavar='F', help="share of the fold's training cases held out as a test set, "
+    p.add_argument('--test-fraction', type=float, metavar='F',
+                   help="share of the fold's training cases held out as a test set, "
                    'never trained on nor rewarded (default 0.2; 0: the paper\'s protocol, no test set)')
     p.add_argument('--seed', type=SEED, help='random seed (default 0); the same seed on a CPU gives the same search')
     _add_device_options(p)
     p.add_argument('--resume', action='store_true', help='continue the run in --out from its checkpoint; it may change '
                    '--episodes, --device, --amp, --gpu-memory, --channels-last, --cudnn-benchmark, --threads and --workers')
-    p.add_argument('--quiet', action='store_true', help='no progress bars, only one line per episode (without a terminal there are no bars anyway)')
+    p.add_argument('--quiet', action='store_true',
+                   help='no progress bars, only one line per episode (without a terminal there are no bars anyway)')
 
 # %% ../nbs/09_cli.ipynb #2d442c2f
 def _run_options(args:argparse.Namespace)->dict:
     "The `SearchConfig` settings given on the command line (None: not given)"
-    device = None if args.resume and args.device is None else _device(args.device)   # a resume keeps the run's device unless asked
-    over = dict(episodes=args.episodes, children=getattr(args, 'children', None), child_epochs=args.child_epochs, fold=args.fold,
+    # a resume keeps the run's device unless asked
+    device = None if args.resume and args.device is None else _device(args.device)
+    over = dict(episodes=args.episodes, children=getattr(args, 'children', None), child_epochs=args.child_epochs,
+                fold=args.fold,
                 folds=args.folds, seed=args.seed, device=device, reward_split=getattr(args, 'reward_split', None),
                 reward_cases=getattr(args, 'reward_cases', None), controller=getattr(args, 'controller', None),
-                final_episodes=getattr(args, 'final_episodes', None), warmup_episodes=getattr(args, 'warmup_episodes', None),
+                final_episodes=getattr(args, 'final_episodes', None),
+                warmup_episodes=getattr(args, 'warmup_episodes', None),
                 child_sampling=getattr(args, 'child_sampling', None), upsample=getattr(args, 'upsample', None),
-                test_fraction=args.test_fraction, gpu_memory=args.gpu_memory, amp=args.amp, channels_last=args.channels_last or None,
+                test_fraction=args.test_fraction, gpu_memory=args.gpu_memory, amp=args.amp,
+                channels_last=args.channels_last or None,
                 cudnn_benchmark=args.cudnn_benchmark or None, num_workers=args.workers)
     return {k: v for k, v in over.items() if v is not None}
 
@@ -266,7 +285,8 @@ def search(args:argparse.Namespace, **more):
         data = data_root()/'demo_heart'
         if not (data/'dataset.json').is_file(): print(f'writing the synthetic demo task to {make_synthetic_task("heart", data, cases=20, seed=0)}')
     suffix = '' if cfg.controller == 'rl' else f'_{cfg.controller}'
-    out = Path(args.out) if args.out else runs_root()/(f'demo{suffix}' if demo else f'{Path(data).name}_fold{cfg.fold}{suffix}')
+    out = Path(args.out) if args.out else runs_root()/(f'demo{suffix}' if demo
+                                                       else f'{Path(data).name}_fold{cfg.fold}{suffix}')
     _not_over(out, data)   # run files inside the task folder would mix with its cases
     _say_device(args, over)
     _search_into(out, data, cfg, progress=progress)
@@ -280,18 +300,25 @@ def add_search(sub):
                                    'export the final child. Without --data: the synthetic demo task and the demo preset.')
     _add_run_options(p)
     p.add_argument('--children', type=_integer(1), help=f"children rewarded per episode ({_default('children')})")
-    p.add_argument('--controller', choices=('rl', 'random'), help='rl: the LSTM controller (paper, default); random: random '
+    p.add_argument('--controller', choices=('rl', 'random'),
+                   help='rl: the LSTM controller (paper, default); random: random '
                    'search with weight sharing, the same training, the best rewarded child as the final one')
-    p.add_argument('--final-episodes', type=_integer(0), metavar='N', help='the last N episodes train the final child alone, '
+    p.add_argument('--final-episodes', type=_integer(0), metavar='N',
+                   help='the last N episodes train the final child alone, '
                    'chosen when they begin, while the controller rests (default 0: the paper; see 06_search)')
-    p.add_argument('--warmup-episodes', type=_integer(0), metavar='N', help='the first N episodes train the maximal child alone '
+    p.add_argument('--warmup-episodes', type=_integer(0), metavar='N',
+                   help='the first N episodes train the maximal child alone '
                    'before the controller learns (default 0: the paper, whose first child is the maximal one; see 06_search)')
-    p.add_argument('--child-sampling', choices=('episode', 'batch'), help='episode: one child trains per episode (paper, default); '
+    p.add_argument('--child-sampling', choices=('episode', 'batch'),
+                   help='episode: one child trains per episode (paper, default); '
                    'batch: a fresh child from the policy for every training step (ENAS; see 06_search)')
-    p.add_argument('--reward-split', choices=('val', 'inner'), help="reward on the fold's validation cases (paper, default) or an inner split of the training cases")
-    p.add_argument('--reward-cases', type=_integer(1), metavar='N', help="reward each episode's children on N of the reward cases, "
+    p.add_argument('--reward-split', choices=('val', 'inner'),
+        help="reward on the fold's validation cases (paper, default) or an inner split of the training cases")
+    p.add_argument('--reward-cases', type=_integer(1), metavar='N',
+                   help="reward each episode's children on N of the reward cases, "
                    'drawn anew each episode (default: all; for tasks with many cases, e.g. MSD brain)')
-    p.add_argument('--config', metavar='RUN', help="start a new run with the settings of another run (a run directory, its name in "
+    p.add_argument('--config', metavar='RUN',
+                   help="start a new run with the settings of another run (a run directory, its name in "
                    f"${RUNS_ENV}, or its config.json) and its task unless --data is given; options given here override them; "
                    "--device follows the rule of a new search")
     p.set_defaults(func=search)
@@ -309,7 +336,8 @@ def add_train(sub):
     p = sub.add_parser('train', help='train one fixed architecture alone (a baseline for the search)',
                        description='Train one architecture alone from scratch, for as many episodes of --child-epochs epochs '
                                    'as a search trains its children, and write a run directory that evaluate and predict read.')
-    p.add_argument('--arch', required=True, help='max (the maximal architecture) or an architecture code, e.g. from architecture.json')
+    p.add_argument('--arch', required=True,
+                   help='max (the maximal architecture) or an architecture code, e.g. from architecture.json')
     _add_run_options(p)
     p.set_defaults(func=train)
 
@@ -323,28 +351,32 @@ def _evaluation_data(args, conf)->tuple:
         raise TaskError(args.data or conf['data'], f"fold {cfg.fold} holds other cases than the run was searched with")
     names = [conf['labels'][str(k)] for k in sorted(map(int, conf['labels']))][1:]
     if [c.name for c in data.test] != conf['split'].get('test', []):
-        raise TaskError(args.data or conf['data'], f"fold {cfg.fold}'s test split holds other cases than the run was searched with")
+        raise TaskError(args.data or conf['data'],
+                        f"fold {cfg.fold}'s test split holds other cases than the run was searched with")
     return cfg, data, names
 
 # %% ../nbs/09_cli.ipynb #304c414b
 def _evaluate(args, conf, child, device, cfg, data, names):
     "Score the child on the validation (and test) cases and write `evaluation.json`"
     child = child.to(device)
-    def scored(cases): return evaluate_cases(child, cases, total_strides(child.arch), len(conf['labels']), mode=args.mode,
+    def scored(cases): return evaluate_cases(child, cases, total_strides(child.arch), len(conf['labels']),
+                                             mode=args.mode,
                                              patch=child.arch.patch, device=device, class_names=names)
     ev = scored(data.val)
     if data.test: ev['test'] = scored(data.test)   # cases neither trained on nor rewarded
     save_evaluation(ev, Path(args.run)/'evaluation.json')
     say = lambda e, what: (f"mean dice {e['mean_dice']:.4f} over {len(e['cases'])} {what} cases of fold {cfg.fold} "
                            f"({', '.join(f'{n} {d:.4f}' for n, d in zip(names, e['per_class']))})")
-    print('; '.join([say(ev, 'validation')] + ([say(ev['test'], 'test')] if data.test else [])) + f"; written to {Path(args.run)/'evaluation.json'}")
+    print('; '.join([say(ev, 'validation')] + ([say(ev['test'], 'test')] if data.test else []))
+          + f"; written to {Path(args.run)/'evaluation.json'}")
 
 # %% ../nbs/09_cli.ipynb #c7528d07
 def evaluate(args:argparse.Namespace):
     "`ronas evaluate`: validation dice of a run's final child, written to evaluation.json"
     device = _device(args.device)
     conf, child = read_final(args.run, SearchConfig)
-    cfg, data, names = _evaluation_data(args, conf)   # every check before the lock: a refused evaluate writes nothing, not even .lock
+    # every check before the lock: a refused evaluate writes nothing, not even .lock
+    cfg, data, names = _evaluation_data(args, conf)
     run = Path(args.run)
     try: lock = lock_run(run)   # a search still writing this run would replace model.pt under us
     except RunError: raise RunError(f"{run}: a search{lock_holder(run/'.lock')} is writing this run; evaluate it when the search has finished") from None
@@ -360,7 +392,8 @@ def add_evaluate(sub):
     p.add_argument('--run', required=True, help=f'a run directory written by ronas search, or its name in ${RUNS_ENV}')
     p.add_argument('--data', help='the task folder (default: the one the run was searched on)')
     _add_data_options(p)
-    p.add_argument('--mode', choices=('oneshot', 'sliding'), default='oneshot', help='whole-volume (paper, default) or sliding-window inference')
+    p.add_argument('--mode', choices=('oneshot', 'sliding'), default='oneshot',
+                   help='whole-volume (paper, default) or sliding-window inference')
     p.add_argument('--device', type=_device_name, help=DEVICE_HELP)
     p.set_defaults(func=evaluate)
 
@@ -376,7 +409,8 @@ def _inputs(path)->list:
     return [path]
 
 # %% ../nbs/09_cli.ipynb #7115e779
-CHANNEL_FILE = re.compile(r'(?P<case>.+)_(?P<channel>\d{4})\.nii(\.gz)?')   # nnU-Net's per-channel image files: CASE_0000.nii.gz
+# nnU-Net's per-channel image files: CASE_0000.nii.gz
+CHANNEL_FILE = re.compile(r'(?P<case>.+)_(?P<channel>\d{4})\.nii(\.gz)?')
 
 def _suffix(path:Path)->str:
     "The extension a prediction keeps: .nii for a .nii input, .nii.gz otherwise"
@@ -391,7 +425,8 @@ def _channel_case(name:str, channels:dict, n_channels:int)->tuple:
         if ch >= n_channels: raise TaskError(fs[0], f'one channel too many for case {name}: {takes}')
     first = channels[min(channels)][0]
     if missing := [c for c in range(n_channels) if c not in channels]:
-        raise TaskError(first.with_name(f'{name}_{missing[0]:04d}{_suffix(first)}'), f'missing: case {name} has no channel {missing[0]:04d}; {takes}')
+        raise TaskError(first.with_name(f'{name}_{missing[0]:04d}{_suffix(first)}'),
+                        f'missing: case {name} has no channel {missing[0]:04d}; {takes}')
     return name, [channels[c][0] for c in range(n_channels)], _suffix(channels[0][0])
 
 # %% ../nbs/09_cli.ipynb #827b86b2
@@ -401,7 +436,8 @@ def _cases(files:list, n_channels:int)->list:
     if not any(is_channel): return [(f.name[:-len(_suffix(f))], f, _suffix(f)) for f in files]
     if not all(is_channel):
         whole, channel = (next(f for f, c in zip(files, is_channel) if c == want) for want in (False, True))
-        raise TaskError(whole, f"is a whole image, but {channel.name} is one channel of a case (nnU-Net's CASE_0000.nii.gz): "
+        raise TaskError(whole,
+                        f"is a whole image, but {channel.name} is one channel of a case (nnU-Net's CASE_0000.nii.gz): "
                                "give the two layouts in separate folders")
     groups = {}
     for f in files:
@@ -412,7 +448,8 @@ def _cases(files:list, n_channels:int)->list:
 def _not_over(out, *inputs):
     "A `UsageError` when the output folder `out` is or lies inside one of the `inputs` folders: outputs would replace or mix with them"
     o = Path(out).resolve()
-    for p in dict.fromkeys(Path(i).resolve() for i in inputs):   # in order, not a set's: the folder it *is* is named first
+    # in order, not a set's: the folder it *is* is named first
+    for p in dict.fromkeys(Path(i).resolve() for i in inputs):
         if o == p or p in o.parents:
             raise UsageError(f"--out {out}: {'is' if o == p else 'lies inside'} {p}, a folder of inputs; its files would be overwritten or mixed with outputs: choose another folder")
 
@@ -421,7 +458,8 @@ def _one_probabilities_file_each(groups:list):
     "A `TaskError` when two inputs (`x.nii` and `x.nii.gz`) would write the same `x.npz`"
     seen = {}
     for name, f, _ in groups:
-        if name in seen: raise TaskError(f if isinstance(f, Path) else f[0], f'its probabilities would replace those of {seen[name]} (both {name}.npz): rename one of them')
+        if name in seen: raise TaskError(f if isinstance(f, Path) else f[0],
+            f'its probabilities would replace those of {seen[name]} (both {name}.npz): rename one of them')
         seen[name] = (f if isinstance(f, Path) else f[0]).name
 
 # %% ../nbs/09_cli.ipynb #75b2c6e3
@@ -433,20 +471,27 @@ def predict(args:argparse.Namespace):
     if out.exists() and not out.is_dir(): raise TaskError(out, 'exists and is not a folder')
     files = _inputs(args.input)
     task = Path(conf['data'])
-    _not_over(out, *([args.input] if Path(args.input).is_dir() else []), task)   # the task folder: its images and labels
-    if out.resolve() == files[0].resolve().parent:   # one input file: its prediction, or another's, would replace a file beside it
+    # the task folder: its images and labels
+    _not_over(out, *([args.input] if Path(args.input).is_dir() else []), task)
+    # one input file: its prediction, or another's, would replace a file beside it
+    if out.resolve() == files[0].resolve().parent:
         raise UsageError(f"--out {out}: is the folder of the input {files[0]}; its files would be overwritten: choose another folder")
     groups = _cases(files, child.cfg.in_channels)
     if args.save_probabilities: _one_probabilities_file_each(groups)
-    cases = [preprocess_image(f, child.cfg.in_channels, crop_nonzero=cfg.crop_nonzero, name=name) for name, f, _ in groups]
+    cases = [preprocess_image(f, child.cfg.in_channels, crop_nonzero=cfg.crop_nonzero, name=name)
+             for name, f, _ in groups]
     codes, spacing = _training_grid(conf, args.run)
-    changes = [_to_training(f if isinstance(f, Path) else f[0], c.meta, codes, spacing) for (_, f, _), c in zip(groups, cases)]
+    changes = [_to_training(f if isinstance(f, Path) else f[0], c.meta, codes, spacing)
+               for (_, f, _), c in zip(groups, cases)]
     child, mirror_axes = child.to(device), TRAINING_MIRROR_AXES if args.tta else ()
     written, labelled = [], 0
     try:
-        for (name, _, suffix), c, (there, back) in zip(groups, cases, changes):   # one case's probabilities at a time: (K, D, H, W) float32 of every case could fill memory
-            probs = predict_case(child, reorient(c.image, there), total_strides(child.arch), mode=args.mode, patch=child.arch.patch, device=device, mirror_axes=mirror_axes)
-            probs = reorient(probs, back)   # onto the input's voxel grid, exactly: axes permuted and flipped, nothing resampled
+        # one case's probabilities at a time: (K, D, H, W) float32 of every case could fill memory
+        for (name, _, suffix), c, (there, back) in zip(groups, cases, changes):
+            probs = predict_case(child, reorient(c.image, there), total_strides(child.arch), mode=args.mode,
+                                 patch=child.arch.patch, device=device, mirror_axes=mirror_axes)
+            # onto the input's voxel grid, exactly: axes permuted and flipped, nothing resampled
+            probs = reorient(probs, back)
             written += write_predictions([c], [probs_to_labels(probs)], out, suffix=suffix); labelled += 1; print(written[-1])
             if args.save_probabilities: written.append(save_probabilities(probs, c.meta, out / f'{name}.npz')); print(written[-1])
     except OSError as e:   # a full disk half-way: say which predictions are there
@@ -464,8 +509,10 @@ def add_predict(sub):
     p.add_argument('--run', required=True, help=f'a run directory written by ronas search, or its name in ${RUNS_ENV}')
     p.add_argument('--input', required=True, help='a NIfTI file or a folder of them')
     p.add_argument('--out', required=True, help='the folder to write the predicted label maps to')
-    p.add_argument('--mode', choices=('oneshot', 'sliding'), default='oneshot', help='whole-volume (paper, default) or sliding-window inference')
-    p.add_argument('--save-probabilities', action='store_true', help="also write each case's softmax as CASE.npz: 'probabilities', float32 (K, D, H, W), as nnU-Net")
+    p.add_argument('--mode', choices=('oneshot', 'sliding'), default='oneshot',
+                   help='whole-volume (paper, default) or sliding-window inference')
+    p.add_argument('--save-probabilities', action='store_true',
+                   help="also write each case's softmax as CASE.npz: 'probabilities', float32 (K, D, H, W), as nnU-Net")
     p.add_argument('--tta', action='store_true', help='test-time mirroring: average over the image and its mirror along W, the axis training flipped (twice the time)')
     p.add_argument('--device', type=_device_name, help=DEVICE_HELP)
     p.set_defaults(func=predict)
@@ -484,10 +531,12 @@ def _to_training(source, meta, codes:str|None, spacing:tuple)->tuple:
     "(there, back): orientation changes from an input to the training `codes` and back; a `TaskError` naming `source` if its orientation is unknown"
     try: found = codes and axis_codes(meta.affine)
     except ValueError as e: raise TaskError(source, f'orientation: expected {codes} (axis codes of the training data), found {e}: reorient or resample it first') from None
-    there, back = (orientation_change(found, codes), orientation_change(codes, found)) if codes else (orientation_change('RAS', 'RAS'),) * 2
+    there, back = (orientation_change(found, codes),
+                   orientation_change(codes, found)) if codes else (orientation_change('RAS', 'RAS'),) * 2
     if spacing_differs(found_spacing := reoriented_spacing(meta.spacing, there), spacing):
         print(printable(f"ronas: warning: {source}: spacing {_mm(found_spacing)} mm (D, H, W in the training orientation) differs from the training median "
-                        f"{_mm(spacing)} mm by more than {SPACING_TOLERANCE:.0%} on an axis; predicting anyway"), file=sys.stderr)
+                        f"{_mm(spacing)} mm by more than {SPACING_TOLERANCE:.0%} on an axis; predicting anyway"),
+              file=sys.stderr)
     return there, back
 
 def _mm(spacing)->str: return '(' + ', '.join(f'{s:.3g}' for s in spacing) + ')'
@@ -548,7 +597,8 @@ class OneLineParser(argparse.ArgumentParser):
 # %% ../nbs/09_cli.ipynb #adbd9287
 def parser()->argparse.ArgumentParser:
     "The `ronas` argument parser with every sub-command"
-    p = OneLineParser(prog='ronas', description='Resource-optimized neural architecture search for 3D medical image segmentation')
+    p = OneLineParser(prog='ronas',
+                      description='Resource-optimized neural architecture search for 3D medical image segmentation')
     p.add_argument('--version', action='version', version=f'ronas {__version__}')
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
     for add in (add_synth, add_search, add_train, add_evaluate, add_predict, add_export): add(sub)
@@ -566,7 +616,8 @@ def _fail(line:str, status:int)->int:
 @contextlib.contextmanager
 def _terminate_as_interrupt():
     "SIGTERM raised as an `Interrupted` (status 143) while the command runs: its files are closed and its run left resumable, as on Ctrl-C"
-    if threading.current_thread() is not threading.main_thread(): yield; return   # only the main thread may handle signals
+    # only the main thread may handle signals
+    if threading.current_thread() is not threading.main_thread(): yield; return
     def terminated(signum, frame):
         signal.signal(signal.SIGTERM, signal.SIG_DFL)   # a second SIGTERM ends the process at once
         raise Interrupted('terminated', 143)
@@ -590,4 +641,5 @@ def main(argv:list|None=None)->int:
     return 0
 
 # %% ../nbs/09_cli.ipynb #79fa596a
-if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())   # `python -m ronas_nb.cli`; not when a notebook runs this cell
+# `python -m ronas_nb.cli`; not when a notebook runs this cell
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

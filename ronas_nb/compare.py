@@ -26,12 +26,17 @@ __all__ = ['METHODS', 'ALL_METHODS', 'PAIRS', 'method_config', 'compare_run', 'r
            'arch_study_summary', 'arch_study_table', 'plot_arch_study', 'fresh_table', 'plot_comparison']
 
 # %% ../nbs/12_does_search_help.ipynb #f37143e5
-METHODS = {'rl': dict(controller='rl'), 'random': dict(controller='random'), 'max': dict(controller='fixed', arch='max'),
-           'rl_final': dict(controller='rl', final_share=.25), 'random_final': dict(controller='random', final_share=.25),
-           'rl_maxpatch': dict(controller='rl', n_patch=1),   # the patch fixed at the largest: the reward cannot rank it
-           'rl_warm': dict(controller='rl', warmup_share=.25, final_share=.25),   # the maximal child first, the chosen one last
+METHODS = {'rl': dict(controller='rl'), 'random': dict(controller='random'),
+           'max': dict(controller='fixed', arch='max'),
+           'rl_final': dict(controller='rl', final_share=.25),
+           'random_final': dict(controller='random', final_share=.25),
+           # the patch fixed at the largest: the reward cannot rank it
+           'rl_maxpatch': dict(controller='rl', n_patch=1),
+           # the maximal child first, the chosen one last
+           'rl_warm': dict(controller='rl', warmup_share=.25, final_share=.25),
            'random_warm': dict(controller='random', warmup_share=.25, final_share=.25),
-           'rl_batch': dict(controller='rl', child_sampling='batch', final_share=.25),   # a fresh child per training step
+           # a fresh child per training step
+           'rl_batch': dict(controller='rl', child_sampling='batch', final_share=.25),
            'random_batch': dict(controller='random', child_sampling='batch', final_share=.25),
            'max_nearest': dict(controller='fixed', arch='max', upsample='nearest')}   # the cheaper growth rule of 04
 
@@ -65,7 +70,8 @@ def run_figures(run, method:str, seed:int)->dict:
                 val_dice=info.get('val_dice'), test_dice=info.get('test_dice'),
                 max_val_dice=ref['max'].get('val_dice'), max_test_dice=ref['max'].get('test_dice'),
                 random_val_dice=mean(ref['random'], 'val_dice'), random_test_dice=mean(ref['random'], 'test_dice'),
-                greedy_val_dice=ref.get('greedy', {}).get('val_dice'), greedy_test_dice=ref.get('greedy', {}).get('test_dice'),
+                greedy_val_dice=ref.get('greedy', {}).get('val_dice'),
+                greedy_test_dice=ref.get('greedy', {}).get('test_dice'),
                 modal_fraction=info['modal_fraction'], last_entropy=hist[-1]['entropy'], episodes=len(hist),
                 seconds=float(wall.read_text()) if wall.is_file() else None)
 
@@ -77,7 +83,8 @@ PAIRS = (('rl', 'random'), ('rl', 'max'), ('rl', 'dynunet'),                  # 
          ('rl_maxpatch', 'rl'), ('rl_maxpatch', 'max'),                        # the largest patch, not searched
          ('rl_warm', 'random_warm'), ('rl_warm', 'max'), ('rl_warm', 'rl_final'),  # a warm-up first
          ('rl_batch', 'random_batch'), ('rl_batch', 'max'), ('rl_batch', 'rl_final'),  # a fresh child per training step
-         ('max_nearest', 'max'))                                                 # nearest-neighbour growth, the same network
+         # nearest-neighbour growth, the same network
+         ('max_nearest', 'max'))
 
 def _sd(xs): return statistics.stdev(xs) if len(xs) > 1 else 0.
 
@@ -99,7 +106,8 @@ def summarise(rows:list)->dict:
 
 def results_table(summary:dict)->str:
     "`summarise`'s numbers as a markdown table"
-    lines = ['| task | method | test dice, mean (sd) | validation dice (reward cases) | seeds | modal share |', '|---|---|---|---|---|---|']
+    lines = ['| task | method | test dice, mean (sd) | validation dice (reward cases) | seeds | modal share |',
+             '|---|---|---|---|---|---|']
     for kind, s in summary.items():
         for m, x in s.items():
             if m in ALL_METHODS: lines.append(f"| {kind} | {m} | {x['test']:.3f} ({x['test_sd']:.3f}) | {x['val']:.3f} ({x['val_sd']:.3f}) | {x['seeds']} | {x['modal']:.2f} |")
@@ -114,11 +122,13 @@ def dynunet_peer(arch:Arch, cfg:NetConfig)->torch.nn.Module:
     c = cfg.out_channels()
     strides = [1, *[(sd, shw, shw) for sd, shw in arch.strides]]
     return DynUNet(3, cfg.in_channels, cfg.n_classes, kernel_size=[3] * len(strides), strides=strides,
-                   upsample_kernel_size=strides[1:], filters=[c[n] for n in (*ENCODER, 'B')], norm_name=('INSTANCE', {'affine': True}))
+                   upsample_kernel_size=strides[1:], filters=[c[n] for n in (*ENCODER, 'B')],
+                   norm_name=('INSTANCE', {'affine': True}))
 
 def case_dice(model, cases:list, strides:tuple, n_classes:int)->list:
     "Patient-wise dice (mean over foreground classes) of `model`'s one-shot whole-volume prediction of each case"
-    return [dice_scores(label_map(oneshot_probs(model, c.image, strides)), torch.from_numpy(np.array(c.label)), n_classes).mean().item()
+    return [dice_scores(label_map(oneshot_probs(model, c.image, strides)), torch.from_numpy(np.array(c.label)),
+                        n_classes).mean().item()
             for c in cases]
 
 def oneshot_dice(model, cases:list, strides:tuple, n_classes:int)->float:
@@ -141,11 +151,14 @@ def compare_dynunet(task, run, seed:int, preset_name:str='demo', **overrides)->d
             ds.set_epoch(epoch)
             for x, y in torch.utils.data.DataLoader(ds, batch_size=cfg.batch_size):
                 opt.zero_grad(set_to_none=True); dice_loss(net(x), y).backward(); opt.step()
-        s = {f'{k}_dice': oneshot_dice(net, cs, total_strides(top), fp.n_classes) for k, cs in (('val', data.val), ('test', data.test)) if cs}
+        s = {f'{k}_dice': oneshot_dice(net, cs, total_strides(top), fp.n_classes)
+             for k, cs in (('val', data.val), ('test', data.test)) if cs}
         run.mkdir(parents=True, exist_ok=True)
-        atomic_write(run/'dynunet.json', json.dumps(dict(code=top.code, seconds=time.perf_counter() - t0, **s), indent=1).encode())
+        atomic_write(run/'dynunet.json',
+                     json.dumps(dict(code=top.code, seconds=time.perf_counter() - t0, **s), indent=1).encode())
     d = json.loads((run/'dynunet.json').read_text())
-    return dict(method='dynunet', seed=seed, code=f"DynUNet, strides of {d['code']}", selection='fixed', val_dice=d.get('val_dice'),
+    return dict(method='dynunet', seed=seed, code=f"DynUNet, strides of {d['code']}", selection='fixed',
+                val_dice=d.get('val_dice'),
                 test_dice=d.get('test_dice'), modal_fraction=1., episodes=cfg.episodes, seconds=d['seconds'])
 
 # %% ../nbs/12_does_search_help.ipynb #2d577b13
@@ -159,16 +172,19 @@ def arch_variants(space:SearchSpace)->dict:
             'avg pool': variant(**{f'pool{k}.type': 'avg' for k in range(1, N_STAGES + 1)}),
             'no skips': variant(**{skip_name(*p): False for p in SKIPS}),
             'lean': variant(**{f'{n}.zero': True for n in NODES if True in space[f'{n}.zero'].options}),
-            'flat depth': variant(**{f'pool{k}.stride_d': min(space[f'pool{k}.stride_d'].options) for k in range(1, N_STAGES + 1)})}
+            'flat depth': variant(**{f'pool{k}.stride_d': min(space[f'pool{k}.stride_d'].options)
+                                     for k in range(1, N_STAGES + 1)})}
 
 def study_architectures(task, n_random:int=12, seed:int=0, preset_name:str='demo', **overrides)->dict:
     "`arch_variants` and `n_random` uniformly random architectures of `task`'s search space (seeded), by name, each once"
     cfg = preset(preset_name, seed=seed, **overrides)
-    space = SearchSpace.from_fingerprint(fingerprint(task, crop_nonzero=cfg.crop_nonzero), n_patch=cfg.n_patch, min_feature=cfg.min_feature)
+    space = SearchSpace.from_fingerprint(fingerprint(task, crop_nonzero=cfg.crop_nonzero), n_patch=cfg.n_patch,
+                                         min_feature=cfg.min_feature)
     drawn = sample_uniform(space, n_random, torch.Generator().manual_seed(seed)) if n_random else []
     named, seen = {}, set()
     for k, code in [*arch_variants(space).items(), *((f'random {i}', a.code) for i, a in enumerate(drawn))]:
-        if code not in seen: named[k] = code; seen.add(code)   # a variant the space does not allow is the maximal one again
+        # a variant the space does not allow is the maximal one again
+        if code not in seen: named[k] = code; seen.add(code)
     return named
 
 # %% ../nbs/12_does_search_help.ipynb #d27905ee
@@ -179,7 +195,8 @@ def oneshot_scores(task, run, codes:list, seed:int=0, preset_name:str='demo', **
     n = search.data.fingerprint.n_classes
     sets = {k: ([torch.from_numpy(np.array(c.image)) for c in cs], [torch.from_numpy(np.array(c.label)) for c in cs])
             for k, cs in (('val', search.data.val), ('test', search.data.test)) if cs}
-    return {c: {f'oneshot_{k}_dice': reward(search.net, search.space.validate(arch_from_code(c)), *s, n) for k, s in sets.items()}
+    return {c: {f'oneshot_{k}_dice': reward(search.net, search.space.validate(arch_from_code(c)), *s, n)
+                for k, s in sets.items()}
             for c in codes}
 
 def fresh_dice(run, task)->list:
@@ -187,7 +204,8 @@ def fresh_dice(run, task)->list:
     run = Path(run)
     cfg = SearchConfig.from_dict(json.loads((run/'config.json').read_text())['config'])
     child = load_child(run/'model.pt')
-    return case_dice(child, preprocess_task(task, crop_nonzero=cfg.crop_nonzero), total_strides(child.arch), child.cfg.n_classes)
+    return case_dice(child, preprocess_task(task, crop_nonzero=cfg.crop_nonzero), total_strides(child.arch),
+                     child.cfg.n_classes)
 
 def kendall_tau(x, y)->float:
     "Kendall's tau-b between two sequences of scores: +1 same order, -1 reversed, about 0 unrelated"
@@ -210,10 +228,12 @@ def paired(a:list, b:list)->tuple:
 def by_architecture(rows:list)->list:
     "One row per architecture (the first name it came with): its stand-alone figures averaged over its training seeds, case by case"
     groups = {}
-    for r in rows: groups.setdefault(r['code'], {}).setdefault(r.get('seed', 0), r)   # a variant that is another's code again counts once
+    # a variant that is another's code again counts once
+    for r in rows: groups.setdefault(r['code'], {}).setdefault(r.get('seed', 0), r)
     out = []
     for seeds in groups.values():
-        rs = sorted(seeds.values(), key=lambda r: 'oneshot_val_dice' not in r)      # the one-shot scores come with one seed's row
+        # the one-shot scores come with one seed's row
+        rs = sorted(seeds.values(), key=lambda r: 'oneshot_val_dice' not in r)
         m = {**rs[0], 'seeds': len(rs)}
         for k in ('alone_val_dice', 'alone_test_dice'):
             if all(k in r for r in rs): m[k] = float(np.mean([r[k] for r in rs]))
@@ -229,9 +249,11 @@ def arch_study_summary(rows:list)->dict:
         t, top = [alone_dice(r) for r in rs], next(r for r in rs if r['name'] == 'max')
         tau = lambda k: kendall_tau([r[k] for r in rs], t) if all(k in r for r in rs) else None
         vs = paired(rs[0]['fresh_dice'], top['fresh_dice']) if 'fresh_dice' in rs[0] and 'fresh_dice' in top else (t[0] - alone_dice(top), float('nan'))
-        out[kind] = dict(archs=len(rs), cases=len(top.get('fresh_dice', ())) or None, seeds=top['seeds'], min=min(t), mean=statistics.mean(t), max=max(t), sd=_sd(t),
+        out[kind] = dict(archs=len(rs), cases=len(top.get('fresh_dice', ())) or None, seeds=top['seeds'], min=min(t),
+                         mean=statistics.mean(t), max=max(t), sd=_sd(t),
                          max_dice=alone_dice(top), max_rank=rs.index(top) + 1, best=rs[0]['name'], best_dice=t[0],
-                         best_vs_max=vs[0], best_vs_max_se=vs[1], tau_reward=tau('oneshot_val_dice'), tau_test=tau('oneshot_test_dice'))
+                         best_vs_max=vs[0], best_vs_max_se=vs[1], tau_reward=tau('oneshot_val_dice'),
+                         tau_test=tau('oneshot_test_dice'))
     return out
 
 def arch_study_table(summary:dict)->str:
@@ -239,9 +261,11 @@ def arch_study_table(summary:dict)->str:
     f = lambda v: 'n/a' if v is None else f'{v:+.2f}'
     se = lambda s: '' if np.isnan(s['best_vs_max_se']) else f" (s.e. {s['best_vs_max_se']:.3f})"
     lines = ['| task | architectures trained alone | scored on | dice min / mean / max (sd) | maximal: dice (rank) | best | '
-             'best - maximal, case by case | Kendall tau, one-shot reward vs alone | one-shot test vs alone |', '|---|---|---|---|---|---|---|---|---|']
+             'best - maximal, case by case | Kendall tau, one-shot reward vs alone | one-shot test vs alone |',
+             '|---|---|---|---|---|---|---|---|---|']
     for kind, s in summary.items():
-        scored = (f"{s['cases']} fresh cases" if s['cases'] else 'the test cases') + (f", {s['seeds']} seeds" if s['seeds'] > 1 else '')
+        scored = (f"{s['cases']} fresh cases" if s['cases']
+                  else 'the test cases') + (f", {s['seeds']} seeds" if s['seeds'] > 1 else '')
         lines.append(f"| {kind} | {s['archs']} | {scored} | "
                      f"{s['min']:.3f} / {s['mean']:.3f} / {s['max']:.3f} ({s['sd']:.3f}) | "
                      f"{s['max_dice']:.3f} ({s['max_rank']} of {s['archs']}) | {s['best']} ({s['best_dice']:.3f}) | "
@@ -259,7 +283,8 @@ def plot_arch_study(rows:list, fig=None):
             named, xy = not r['name'].startswith('random'), (r.get('oneshot_val_dice', np.nan), alone_dice(r))
             ax.scatter(*xy, color='tab:red' if named else 'tab:blue', s=18)
             if named: ax.annotate(r['name'], xy, fontsize=7, xytext=(3, 3), textcoords='offset points')
-        ax.set(xlim=(0, 1), ylim=(0, 1), title=kind, xlabel='one-shot reward (shared weights, validation)', ylabel='dice, trained alone')
+        ax.set(xlim=(0, 1), ylim=(0, 1), title=kind, xlabel='one-shot reward (shared weights, validation)',
+               ylabel='dice, trained alone')
     fig.tight_layout()
     return fig
 
@@ -292,7 +317,8 @@ def plot_comparison(rows:list, fig=None):
             for off, key, c in ((-.18, 'test_dice', 'tab:blue'), (.18, 'val_dice', 'tab:gray')):
                 ys = [r[key] for r in rs]
                 if not ys: continue
-                ax.bar(j + off, np.mean(ys), width=.34, color=c, alpha=.35, label=key.replace('_', ' ') if j == 0 else None)
+                ax.bar(j + off, np.mean(ys), width=.34, color=c, alpha=.35,
+                       label=key.replace('_', ' ') if j == 0 else None)
                 ax.scatter([j + off] * len(ys), ys, color=c, s=14, zorder=3)
         ax.set(xticks=range(len(methods)), xticklabels=methods, ylim=(0, 1), title=kind, ylabel='dice')
         ax.legend(fontsize=7, loc='lower right')

@@ -115,7 +115,8 @@ def sample_uniform(space:SearchSpace, n:int, generator:torch.Generator|None=None
     "`n` architectures drawn uniformly: every decision's allowed choices equally likely (random search's policy)"
     if n < 1: raise ValueError(f"sample_uniform needs n >= 1, got {n}")
     widest = max(len(d.choices) for d in space.decisions)
-    allowed = torch.tensor([list(d.allowed) + [False] * (widest - len(d.choices)) for d in space.decisions], dtype=torch.float)
+    allowed = torch.tensor([list(d.allowed) + [False] * (widest - len(d.choices)) for d in space.decisions],
+                           dtype=torch.float)
     idx = torch.multinomial(allowed, n, replacement=True, generator=generator).T   # (n, decisions)
     return [space.arch_from_indices(i) for i in idx.tolist()]
 

@@ -45,7 +45,8 @@ def _local_source(url:str)->Path|None:
 
 def _copy_counted(src, out, total:int|None, done:int, progress:bool|None, chunk:int):
     "Copy `src` to `out` under a bar in bytes (and their rate) that starts at `done` of `total`"
-    with tqdm(total=total, initial=done, unit='B', unit_scale=True, desc=Path(out.name).name, disable=not progress_wanted(progress)) as bar:
+    with tqdm(total=total, initial=done, unit='B', unit_scale=True, desc=Path(out.name).name,
+              disable=not progress_wanted(progress)) as bar:
         while block := src.read(chunk): out.write(block); bar.update(len(block))
 
 def fetch_resumable(url:str, part:Path, chunk:int=1 << 20, timeout:float=60, progress:bool|None=None)->Path:
@@ -77,7 +78,8 @@ def safe_extract(archive:Path, into:Path):
             for m in tf.getmembers():
                 p = PurePosixPath(m.name)
                 if p.is_absolute() or '..' in p.parts or not (m.isfile() or m.isdir()):
-                    raise TaskError(archive, f'unsafe archive member {m.name!r} (a link, a device, or a path outside the folder)')
+                    raise TaskError(archive,
+                        f'unsafe archive member {m.name!r} (a link, a device, or a path outside the folder)')
                 if not p.name.startswith('._'): members.append(m)      # macOS resource forks in the MSD archives
             tf.extractall(into, members=members, **({'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}))
     except (tarfile.TarError, EOFError) as e: raise TaskError(archive, f'not a readable tar archive ({e})') from None
@@ -101,14 +103,16 @@ def download_msd(task,                    # 'Task02_Heart', 'heart', 2, ...
         part = fetch_resumable(f"{base_url.rstrip('/')}/{name}.tar", dest / f'{name}.tar.part', progress=progress)
         if (got := file_digest(part, 'md5')) != expected:
             part.unlink()
-            raise TaskError(part, f'MD5 {got} does not match the expected {expected}; the partial download was removed, run again')
+            raise TaskError(part,
+                f'MD5 {got} does not match the expected {expected}; the partial download was removed, run again')
         part.rename(archive)
     tmp = Path(tempfile.mkdtemp(prefix=f'.{name}.extract-', dir=dest))
     try:
         safe_extract(archive, tmp)
         if not (tmp / name / 'dataset.json').is_file(): raise TaskError(archive, f'has no {name}/dataset.json')
         try: load_task(tmp / name)
-        except TaskError as e: raise TaskError(archive, f'extracted task is invalid: {Path(e.path).name}: {e.problem}') from None
+        except TaskError as e: raise TaskError(archive,
+                                               f'extracted task is invalid: {Path(e.path).name}: {e.problem}') from None
         (tmp / name).rename(final)
     finally: shutil.rmtree(tmp, ignore_errors=True)
     if not keep_archive: archive.unlink()

@@ -25,4 +25,5 @@ def main()->int:
     finally: signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 # %% ../nbs/09a_entry.ipynb #e7a00009
-if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())   # `python -m ronas_nb.entry`; not when a notebook runs this cell
+# `python -m ronas_nb.entry`; not when a notebook runs this cell
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

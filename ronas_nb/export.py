@@ -59,7 +59,8 @@ def torchscript_program(ep:torch.export.ExportedProgram)->torch.jit.ScriptModule
 def export_metadata(child:ChildNet)->dict:
     "What a user of an exported child needs besides the graph"
     sd, shw = total_strides(child.arch)
-    return {'ronas_nb': __version__, 'arch': child.arch.code, 'in_channels': child.cfg.in_channels, 'n_classes': child.cfg.n_classes,
+    return {'ronas_nb': __version__, 'arch': child.arch.code, 'in_channels': child.cfg.in_channels,
+            'n_classes': child.cfg.n_classes,
             'total_strides': [sd, shw, shw], 'patch': list(child.arch.patch),
             'input': f'image (N, C, D, H, W) float32: C modalities, each z-scored over the image; D, H, W = the NIfTI axes Z, Y, X '
                      f'(reversed); D a multiple of {sd}, H and W of {shw}',
@@ -80,7 +81,8 @@ def onnx_model(ep:torch.export.ExportedProgram, meta:dict)->bytes:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            model = torch.onnx.export(ep, (), input_names=['image'], output_names=['logits'], dynamo=True, verbose=False).model_proto
+            model = torch.onnx.export(ep, (), input_names=['image'], output_names=['logits'], dynamo=True,
+                                      verbose=False).model_proto
     finally: log.setLevel(level)
     model.metadata_props.add(key='ronas_nb', value=json.dumps(meta))
     return model.SerializeToString()
@@ -89,7 +91,8 @@ class OnnxChild:
     "An ONNX Runtime session as inference in this package calls a model: a tensor in, a tensor of logits out"
     def __init__(self, model):
         import onnxruntime
-        self.session = onnxruntime.InferenceSession(model if isinstance(model, bytes) else str(model), providers=['CPUExecutionProvider'])
+        self.session = onnxruntime.InferenceSession(model if isinstance(model, bytes) else str(model),
+                                                    providers=['CPUExecutionProvider'])
     def __call__(self, x:torch.Tensor)->torch.Tensor:
         return torch.from_numpy(self.session.run(None, {'image': x.detach().cpu().float().numpy()})[0]).to(x.device)
 
@@ -120,7 +123,8 @@ def exported_bytes(ep:torch.export.ExportedProgram, fmt:str, meta:dict)->bytes:
     if fmt == 'onnx': return onnx_model(ep, meta)
     buf = io.BytesIO()
     if fmt == 'pt2': torch.export.save(ep, buf, extra_files={'ronas.json': json.dumps(meta)})
-    elif fmt == 'torchscript': torch.jit.save(torchscript_program(ep), buf, _extra_files={'ronas.json': json.dumps(meta)})
+    elif fmt == 'torchscript': torch.jit.save(torchscript_program(ep), buf,
+                                              _extra_files={'ronas.json': json.dumps(meta)})
     else: raise ExportError(f"unknown export format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
     return buf.getvalue()
 
@@ -142,7 +146,8 @@ def export_child(child:ChildNet, path, fmt:str, rtol:float=1e-4, program=None)->
     if fmt not in EXPORT_FORMATS: raise ExportError(f"unknown export format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
     if fmt == 'onnx': need_onnx()   # before the tracing
     child = copy.deepcopy(child).cpu().float().eval()
-    data = exported_bytes(program or export_program(child), fmt, export_metadata(child))   # `program`: the child's, traced before
+    # `program`: the child's, traced before
+    data = exported_bytes(program or export_program(child), fmt, export_metadata(child))
     diff = check_exported(child, load_exported(data, fmt), fmt, rtol)
     atomic_write(path, data)
     return diff

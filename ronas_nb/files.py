@@ -74,10 +74,13 @@ def try_lock(path)->int|None:
     while True:
         try:
             try: fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
-            except PermissionError: fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)   # another user's lock file in a shared folder
+            # another user's lock file in a shared folder
+            except PermissionError: fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         except OSError as e:
             if e.errno != errno.ELOOP: raise
-            raise OSError(e.errno, 'a symbolic link, not a lock file: refusing to follow it (remove it if it is not yours)', str(path)) from None
+            raise OSError(e.errno,
+                          'a symbolic link, not a lock file: refusing to follow it (remove it if it is not yours)',
+                          str(path)) from None
         try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError: os.close(fd); return None
         except BaseException: os.close(fd); raise

@@ -102,6 +102,7 @@ class PatchDataset(torch.utils.data.Dataset):
         k = int(np.random.default_rng([self.seed, self.epoch]).permutation(len(self.cases))[i % len(self.cases)])
         rng, case = np.random.default_rng([self.seed, self.epoch, i]), self.cases[k]
         fg = self.foreground(k) if self.fg_fraction > 0 else None
-        img, lab = extract_patch(case.image, case.label, patch_start(case.shape, self.patch, rng, fg, self.fg_fraction), self.patch)
+        img, lab = extract_patch(case.image, case.label, patch_start(case.shape, self.patch, rng, fg, self.fg_fraction),
+                                 self.patch)
         if rng.random() < self.flip: img, lab = img[..., ::-1], lab[..., ::-1]
         return torch.from_numpy(np.ascontiguousarray(img)), torch.from_numpy(np.ascontiguousarray(lab))

@@ -41,7 +41,8 @@ def pad_to_multiple(x:torch.Tensor, # (N, C, D, H, W) or any tensor whose last t
     before = [(t - s) // 2 for t, s in zip(target, size)]
     crop = (Ellipsis, *(slice(b, b + s) for b, s in zip(before, size)))
     if list(size) == target: return x, crop
-    pads = [p for b, t, s in zip(before[::-1], target[::-1], size[::-1]) for p in (b, t - s - b)]  # F.pad: last axis first
+    # F.pad: last axis first
+    pads = [p for b, t, s in zip(before[::-1], target[::-1], size[::-1]) for p in (b, t - s - b)]
     return F.pad(x, pads), crop
 
 # %% ../nbs/05a_inference.ipynb #feb78752
@@ -89,7 +90,8 @@ def predict_oneshot(model, image, strides=(1, 1), device='cpu') -> np.ndarray:
 # %% ../nbs/05a_inference.ipynb #8108c487
 def gaussian_weights(patch, sigma_scale=1/8, device='cpu') -> torch.Tensor:
     "nnU-Net's importance map: a separable Gaussian with peak 1 at the patch centre, sigma = `sigma_scale` * patch"
-    d, h, w = (torch.exp(-0.5 * ((torch.arange(p, dtype=torch.float32, device=device) - (p - 1) / 2) / (p * sigma_scale))**2)
+    d, h, w = (torch.exp(-0.5 * ((torch.arange(p, dtype=torch.float32, device=device) - (p - 1) / 2)
+                                 / (p * sigma_scale))**2)
                for p in patch)
     return d[:, None, None] * h[None, :, None] * w[None, None, :]
 
@@ -185,10 +187,12 @@ def reward_stages(volume, strides, n_classes:int, in_channels:int=1, device='met
     "(padded input shape `(1, C, D, H, W)`, the stages after the network) of a one-shot reward on a volume of size `volume`"
     padded, crop = pad_to_multiple(torch.empty((1, in_channels, *volume), device='meta'), strides)
     lab = torch.zeros(tuple(volume), dtype=torch.uint8, device=device)   # the reference labels, resident in the search
-    return tuple(padded.shape), [partial(_cropped_softmax, crop=crop), label_map, partial(dice_scores, true=lab, n_classes=n_classes)]
+    return tuple(padded.shape), [partial(_cropped_softmax, crop=crop), label_map,
+                                 partial(dice_scores, true=lab, n_classes=n_classes)]
 
 # %% ../nbs/05a_inference.ipynb #a7d1c002
-TRAINING_MIRROR_AXES = (2,)   # spatial axes (0 = D, 1 = H, 2 = W) the training patches are flipped along (`PatchDataset`: W)
+# spatial axes (0 = D, 1 = H, 2 = W) the training patches are flipped along (`PatchDataset`: W)
+TRAINING_MIRROR_AXES = (2,)
 
 def predict_mirrored(predict,                   # callable: image (C, D, H, W) -> probabilities (K, D, H, W) numpy
                      image,                     # (C, D, H, W) numpy array or tensor
@@ -209,7 +213,8 @@ def predict_case(model, image, strides=(1, 1), mode='oneshot', patch=None, overl
     if mode not in ('oneshot', 'sliding'): raise ValueError(f"mode must be 'oneshot' or 'sliding', got {mode!r}")
     if mode == 'sliding' and patch is None: raise ValueError("sliding-window inference needs a patch size")
     if mode == 'oneshot': predict = partial(predict_oneshot, model, strides=strides, device=device)
-    else: predict = partial(predict_sliding, model, patch=patch, overlap=overlap, strides=strides, batch_size=batch_size, device=device)
+    else: predict = partial(predict_sliding, model, patch=patch, overlap=overlap, strides=strides,
+                            batch_size=batch_size, device=device)
     return predict_mirrored(predict, image, mirror_axes) if mirror_axes else predict(image)
 
 def summarise_cases(cases:dict) -> dict:
@@ -255,7 +260,8 @@ class CVReport:
     per_fold: dict              # {fold: {'per_class', 'mean_dice'}}
     per_class: list             # mean over all patients, per class
     mean_dice: float            # mean over all patients of their mean over classes
-    def to_dict(self) -> dict: return {k: getattr(self, k) for k in ('class_names', 'cases', 'per_fold', 'per_class', 'mean_dice')}
+    def to_dict(self) -> dict: return {k: getattr(self, k)
+                                       for k in ('class_names', 'cases', 'per_fold', 'per_class', 'mean_dice')}
     def table(self) -> str:
         "Markdown table, dice in percent like Table 2"
         fmt = lambda ds, m: ' | '.join(f'{100 * d:.2f}' for d in ds) + f' | **{100 * m:.2f}**'
@@ -273,7 +279,8 @@ def cv_report(evaluations, class_names=None) -> CVReport:
     for i, ev in enumerate(evaluations):
         fold = ev.get('fold', i)
         if fold in per_fold: raise ValueError(f"fold {fold} appears twice")
-        fold_cases = {n: {'dice': [float(v) for v in (c['dice'] if isinstance(c, dict) else c)]} for n, c in ev['cases'].items()}
+        fold_cases = {n: {'dice': [float(v) for v in (c['dice'] if isinstance(c, dict) else c)]}
+                      for n, c in ev['cases'].items()}
         for n, c in fold_cases.items():
             if n in cases: raise ValueError(f"case {n!r} is in the validation set of folds {cases[n]['fold']} and {fold}")
             cases[n] = {'fold': fold, 'dice': c['dice'], 'mean': float(np.mean(c['dice']))}
@@ -310,7 +317,8 @@ def save_probabilities(probs, # (K, D, H, W) probabilities on the preprocessed (
     "Write `probabilities` float32 `(K, D, H, W)` on the case's original grid as a compressed `.npz` (nnU-Net's layout), atomically"
     probs, box = _numpy(probs).astype(np.float32, copy=False), tuple(e - s for s, e in meta.bbox)
     if probs.ndim != 4 or probs.shape[1:] != box: raise ValueError(f"{meta.name}: probabilities {probs.shape} do not match the preprocessed shape (K, {', '.join(map(str, box))})")
-    full = np.concatenate([uncrop(probs[:1], meta.bbox, meta.shape, fill=1), uncrop(probs[1:], meta.bbox, meta.shape, fill=0)])
+    full = np.concatenate([uncrop(probs[:1], meta.bbox, meta.shape, fill=1),
+                           uncrop(probs[1:], meta.bbox, meta.shape, fill=0)])
     try: return atomic_write(path, full, write=lambda f, a: np.savez_compressed(f, probabilities=a))
     except OSError as e: raise cannot_write(Path(path), e) from None
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import copy, gc, itertools, json, math, os, statistics, subprocess, sys, tempfile, time, weakref
 from dataclasses import dataclass
 import torch, torch.nn as nn, torch.nn.functional as F
-try: from torch.utils._python_dispatch import TorchDispatchMode   # private; the estimators need it (see "Without private torch")
+# private; the estimators need it (see "Without private torch")
+try: from torch.utils._python_dispatch import TorchDispatchMode
 except ImportError: TorchDispatchMode = None
 
 # %% auto #0
@@ -27,7 +28,8 @@ class ConvBlock(nn.Sequential):
 class SeparableConvBlock(nn.Sequential):
     "Depth-wise 3x3x3 convolution -> point-wise 1x1x1 convolution -> instance norm -> leaky ReLU"
     def __init__(self, in_channels:int, out_channels:int, dilation:int=1):
-        super().__init__(nn.Conv3d(in_channels, in_channels, 3, padding=dilation, dilation=dilation, groups=in_channels),
+        super().__init__(nn.Conv3d(in_channels, in_channels, 3, padding=dilation, dilation=dilation,
+                                   groups=in_channels),
                          nn.Conv3d(in_channels, out_channels, 1),
                          nn.InstanceNorm3d(out_channels, affine=True), nn.LeakyReLU(0.01))
 
@@ -52,7 +54,8 @@ class UNet3d(nn.Module):
     def __init__(self, in_channels:int=1, n_classes:int=2, base_channels:int=8, n_stages:int=3, block=ConvBlock):
         super().__init__()
         ch = [base_channels * 2**i for i in range(n_stages)]
-        self.encoder = nn.ModuleList(nn.Sequential(block(c_in, c), block(c, c)) for c_in, c in zip([in_channels] + ch, ch))
+        self.encoder = nn.ModuleList(nn.Sequential(block(c_in, c), block(c, c))
+                                     for c_in, c in zip([in_channels] + ch, ch))
         self.decoder = nn.ModuleList(nn.Sequential(block(ch[i+1] + ch[i], ch[i]), block(ch[i], ch[i]))
                                      for i in reversed(range(n_stages - 1)))
         self.head = nn.Conv3d(ch[0], n_classes, 1)
@@ -143,7 +146,8 @@ def measure_training_memory(model:nn.Module, input_shape, batch_size:int=None, d
         sync(); t0 = time.perf_counter(); step(); sync()
         seconds.append(time.perf_counter() - t0); clear()
     return dict(peak_bytes=baseline + added, step_bytes=added, baseline_bytes=baseline,
-                params=sum(p.numel() for p in model.parameters()), seconds=statistics.median(seconds) if seconds else None)
+                params=sum(p.numel() for p in model.parameters()),
+                seconds=statistics.median(seconds) if seconds else None)
 
 # %% ../nbs/02_conv_memory.ipynb #c96dd9fa
 _RSS_STEP = r'''
@@ -164,7 +168,8 @@ def rss_step_bytes(model:nn.Module, input_shape, cold:bool=False) -> int:
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, 'model.pt'); torch.save(model.cpu(), path)
         env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536', OMP_NUM_THREADS=str(torch.get_num_threads()))
-        out = subprocess.run([sys.executable, '-c', _RSS_STEP, path, json.dumps(list(input_shape)), 'cold' if cold else 'warm'],
+        out = subprocess.run([sys.executable, '-c', _RSS_STEP, path, json.dumps(list(input_shape)),
+                              'cold' if cold else 'warm'],
                              capture_output=True, text=True, env=env, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -185,7 +190,8 @@ def uses_mkldnn(x_shape, w_shape, stride, dilation, groups:int, transposed:bool=
     if select is not None:   # the dispatcher's own choice; zero-stride tensors of the right sizes cost no memory
         try:
             x, w = (torch.zeros((), dtype=dtype).expand(*s) for s in (x_shape, w_shape))
-            return 'Mkldnn' in str(select(x, w, None, list(stride), [0] * nd, list(dilation), transposed, [0] * nd, groups, None))
+            return 'Mkldnn' in str(select(x, w, None, list(stride), [0] * nd, list(dilation), transposed, [0] * nd,
+                                          groups, None))
         except (RuntimeError, TypeError): pass
     return _use_mkldnn_rule(x_shape, w_shape, stride, dilation, groups, transposed, dtype)
 
@@ -236,14 +242,16 @@ def _batch_norm(x, *args, **kwargs):
     return torch.empty_like(x), stat, torch.empty_like(stat)
 def _batch_norm_backward(g, x, weight, *args):
     mask = args[-1]; c = x.shape[1]
-    return (torch.empty_like(x) if mask[0] else None, g.new_empty((c,)) if mask[1] else None, g.new_empty((c,)) if mask[2] else None)
+    return (torch.empty_like(x) if mask[0] else None, g.new_empty((c,)) if mask[1] else None,
+            g.new_empty((c,)) if mask[2] else None)
 def _upsample(x, output_size, *args, **kwargs): return x.new_empty((*x.shape[:2], *output_size))
 def _bincount(x, weights=None, minlength=0):   # no `meta` kernel: the length depends on the data; taken as `minlength`
     return x.new_empty((minlength,), dtype=torch.long if weights is None else weights.dtype)
 
 SHAPE_RULES = {_aten.leaky_relu.default: _like, _aten.leaky_relu_backward.default: _like,
                _aten.elu.default: _like, _aten.elu_backward.default: _like,
-               _aten.native_batch_norm.default: _batch_norm, _aten.native_batch_norm_backward.default: _batch_norm_backward,
+               _aten.native_batch_norm.default: _batch_norm,
+               _aten.native_batch_norm_backward.default: _batch_norm_backward,
                _aten.upsample_trilinear3d.default: _upsample, _aten.bincount.default: _bincount}
 
 # %% ../nbs/02_conv_memory.ipynb #ba22e450
@@ -355,7 +363,8 @@ class MemoryCase:
             skip = (AddSkip if self.kind == 'add' else ConcatSkip)(c, (c, 2*c))
             return skip, [(n, c, *s), (n, c, *s), (n, 2*c, *s)], True
         if self.kind.startswith('unet'):
-            return UNet3d(1, 2, c, 3, SeparableConvBlock if self.kind.endswith('depthwise') else ConvBlock), (n, 1, *s), False
+            return UNet3d(1, 2, c, 3,
+                          SeparableConvBlock if self.kind.endswith('depthwise') else ConvBlock), (n, 1, *s), False
         raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
 
 def memory_cases(kinds, channels, shapes, batch_sizes=(1,)) -> list[MemoryCase]:
@@ -388,7 +397,8 @@ class InferenceEstimate:
     "Predicted peak memory of one no-grad forward pass (and the stages after it), in bytes, by part"
     params: int       # parameters and buffers, resident
     inputs: int       # the input batch
-    activations: int  # tensors the pass made that are alive at its peak: features still to be read, outputs, temporaries
+    # tensors the pass made that are alive at its peak: features still to be read, outputs, temporaries
+    activations: int
     workspace: int    # kernel workspace at the peak (CPU convolutions; cuDNN's is not modelled)
     output: int       # what the pass returns, still alive after it
     @property
@@ -417,7 +427,8 @@ def estimate_inference_memory(model:nn.Module, input_shape, batch_size:int=None,
     tracker = LiveBytes(known, _cpu_workspace if device.type == 'cpu' else None)
     with torch.no_grad(), tracker: out = _run_pass(meta, x, forward, _stages(post))
     made = [t for t in tensors_in(out) if t.untyped_storage()._cdata not in known]
-    return InferenceEstimate(params=storage_bytes(itertools.chain(meta.parameters(), meta.buffers())), inputs=storage_bytes(xs),
+    return InferenceEstimate(params=storage_bytes(itertools.chain(meta.parameters(), meta.buffers())),
+                             inputs=storage_bytes(xs),
                              activations=tracker.peak - tracker.peak_workspace, workspace=tracker.peak_workspace,
                              output=storage_bytes(made))
 
@@ -445,4 +456,5 @@ def measure_inference_memory(model:nn.Module, input_shape, batch_size:int=None, 
                 sync(); t0 = time.perf_counter(); run(); sync(); seconds.append(time.perf_counter() - t0)
     finally: model.train(was_training)
     return dict(peak_bytes=baseline + added, pass_bytes=added, baseline_bytes=baseline,
-                params=sum(p.numel() for p in model.parameters()), seconds=statistics.median(seconds) if seconds else None)
+                params=sum(p.numel() for p in model.parameters()),
+                seconds=statistics.median(seconds) if seconds else None)

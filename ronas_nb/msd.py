@@ -66,7 +66,8 @@ def _numbered(d, key:str, where:Path)->dict:
     if not isinstance(d, dict) or not d: raise TaskError(where, f"malformed: {key!r} must be a non-empty object")
     try: out = {int(k): str(v) for k, v in d.items()}
     except ValueError: raise TaskError(where, f"malformed: {key!r} keys must be integers, got {sorted(d)}") from None
-    if sorted(out) != list(range(len(out))): raise TaskError(where, f"malformed: {key!r} keys must be 0..{len(out) - 1}, got {sorted(out)}")
+    if sorted(out) != list(range(len(out))): raise TaskError(where,
+        f"malformed: {key!r} keys must be 0..{len(out) - 1}, got {sorted(out)}")
     return out
 
 FOLLOW_LINKS_ENV = 'RONAS_FOLLOW_LINKS'   # 1: a task's files may be symbolic links that lead outside its folder
@@ -91,7 +92,8 @@ def read_dataset_json(task_dir)->dict:
     _inside_task(task_dir, p)
     try: d = json.loads(p.read_text())
     except UnicodeDecodeError as e: raise TaskError(p, f'malformed: not UTF-8 text ({e.reason})') from None
-    except json.JSONDecodeError as e: raise TaskError(p, f'malformed JSON: {e.msg} at line {e.lineno} column {e.colno}') from None
+    except json.JSONDecodeError as e: raise TaskError(p,
+        f'malformed JSON: {e.msg} at line {e.lineno} column {e.colno}') from None
     if not isinstance(d, dict): raise TaskError(p, 'malformed: the top level must be an object')
     for key in ('modality', 'labels', 'training'):
         if key not in d: raise TaskError(p, f'malformed: missing key {key!r}')
@@ -101,7 +103,8 @@ def read_dataset_json(task_dir)->dict:
 def _case_file(root:Path, entry:dict, key:str, i:int, where:Path)->Path:
     "The checked path of `training[i][key]`: a string inside the task folder naming an existing file that resolves inside it"
     rel = entry.get(key) if isinstance(entry, dict) else None
-    if not isinstance(rel, str) or not rel: raise TaskError(where, f"malformed: training[{i}] needs an 'image' and a 'label' path")
+    if not isinstance(rel, str) or not rel: raise TaskError(where,
+        f"malformed: training[{i}] needs an 'image' and a 'label' path")
     if PurePosixPath(rel).is_absolute() or '..' in PurePosixPath(rel).parts:
         raise TaskError(where, f'malformed: training[{i}] {key} {rel!r} points outside the task folder')
     path = root / rel
@@ -121,7 +124,8 @@ def load_task(task_dir)->Task:
     d, where = read_dataset_json(root), root / 'dataset.json'
     modalities, labels = _numbered(d['modality'], 'modality', where), _numbered(d['labels'], 'labels', where)
     if len(labels) > 256: raise TaskError(where, f'malformed: {len(labels)} labels, at most 256 supported')
-    if not isinstance(d['training'], list) or not d['training']: raise TaskError(where, "malformed: 'training' must be a non-empty list")
+    if not isinstance(d['training'], list) or not d['training']: raise TaskError(where,
+        "malformed: 'training' must be a non-empty list")
     cases, seen = [], set()
     for i, entry in enumerate(d['training']):
         image, label = _case_file(root, entry, 'image', i, where), _case_file(root, entry, 'label', i, where)
@@ -172,7 +176,8 @@ def check_volume_size(path, shape:tuple, itemsize:int):
     "A `TaskError` naming `path` when `shape` voxels of `itemsize` bytes exceed `volume_limit()`"
     need, limit = math.prod(int(n) for n in shape) * itemsize, volume_limit()
     if need > limit:
-        raise TaskError(path, f"header declares {' x '.join(str(int(n)) for n in shape)} voxels, {need / 2**30:.3g} GiB in memory: "
+        raise TaskError(path,
+            f"header declares {' x '.join(str(int(n)) for n in shape)} voxels, {need / 2**30:.3g} GiB in memory: "
                               f"more than the {limit / 2**30:.3g} GiB allowed (set {VOLUME_LIMIT_ENV} to raise it)")
 
 # %% ../nbs/01_msd.ipynb #488eab41
@@ -186,12 +191,15 @@ def _read_nifti(path:Path, dtype=None)->tuple:
     "(data as NIfTI axes, image) of a NIfTI file whose declared size fits `volume_limit()`; a `TaskError` if it cannot be read whole"
     try:
         img = nib.load(str(path))                                      # the header only
-        if not isinstance(img.header, nib.Nifti1Header): raise TaskError(path, f'not a NIfTI file ({type(img).__name__})')
+        if not isinstance(img.header, nib.Nifti1Header): raise TaskError(path,
+                                                                         f'not a NIfTI file ({type(img).__name__})')
         shape = img.header.get_data_shape()
-        if 0 in shape: raise TaskError(path, f"header declares {' x '.join(str(int(n)) for n in shape)} voxels: an empty image")
+        if 0 in shape: raise TaskError(path,
+            f"header declares {' x '.join(str(int(n)) for n in shape)} voxels: an empty image")
         check_volume_size(path, shape, _in_memory_itemsize(img, dtype))
         data = img.get_fdata(dtype=dtype) if dtype is not None else np.asanyarray(img.dataobj)
-        data = data.reshape(shape)                                     # the header's dimensionality, whatever nibabel squeezed
+        # the header's dimensionality, whatever nibabel squeezed
+        data = data.reshape(shape)
     except (TaskError, MemoryError): raise
     except Exception as e:
         msg = str(e).replace(str(path), path.name).splitlines()[0] if str(e) else ''
@@ -216,14 +224,17 @@ def read_image(path, n_channels:int, name:str|None=None)->tuple:
     "Load and check one image: (image (C, D, H, W) float32, `CaseMeta`)"
     path = Path(path)
     data, img = _read_nifti(path, np.float32)
-    if data.ndim not in (3, 4): raise TaskError(path, f'wrong dimensionality: {data.ndim}D image, expected 3D (X, Y, Z) or 4D (X, Y, Z, modality)')
+    if data.ndim not in (3, 4): raise TaskError(path,
+        f'wrong dimensionality: {data.ndim}D image, expected 3D (X, Y, Z) or 4D (X, Y, Z, modality)')
     channels = 1 if data.ndim == 3 else data.shape[3]
-    if channels != n_channels: raise TaskError(path, f"{channels} modalit{'y' if channels == 1 else 'ies'} but {n_channels} expected (dataset.json)")
+    if channels != n_channels: raise TaskError(path,
+        f"{channels} modalit{'y' if channels == 1 else 'ies'} but {n_channels} expected (dataset.json)")
     image = swap_nifti_axes(data if data.ndim == 4 else data[..., None])
     if not np.isfinite(image).all(): raise TaskError(path, f'{int((~np.isfinite(image)).sum())} NaN or infinite voxels')
     spacing = tuple(round(float(s), 6) for s in img.header.get_zooms()[:3][::-1])   # float32 in the header
     shape = image.shape[1:]
-    return image, CaseMeta(name or case_name(path), str(path), img.affine.copy(), img.header.copy(), shape, spacing, tuple((0, n) for n in shape))
+    return image, CaseMeta(name or case_name(path), str(path), img.affine.copy(), img.header.copy(), shape, spacing,
+                           tuple((0, n) for n in shape))
 
 # %% ../nbs/01_msd.ipynb #0d0b4eb9
 GRID_TOLERANCE = dict(axes=1e-3, origin=0.1)   # in image voxels: rounding in headers passes, misalignment does not
@@ -238,7 +249,8 @@ def check_same_grid(image_affine, label_affine, image_name:str, label_path):
     axes, origin = grid_difference(image_affine, label_affine)
     if axes <= GRID_TOLERANCE['axes'] and origin <= GRID_TOLERANCE['origin']: return
     mm = float(np.linalg.norm(np.asarray(label_affine)[:3, 3] - np.asarray(image_affine)[:3, 3]))
-    raise TaskError(label_path, f"its affine puts it off the grid of {image_name}: origin {origin:.3g} voxels ({mm:.3g} mm) away, "
+    raise TaskError(label_path,
+                    f"its affine puts it off the grid of {image_name}: origin {origin:.3g} voxels ({mm:.3g} mm) away, "
                                 f"axes differ by {axes:.3g} (a flip shows as 2; tolerance {GRID_TOLERANCE['axes']} for axes, "
                                 f"{GRID_TOLERANCE['origin']} voxel for the origin): resample or reorient the label onto the image")
 
@@ -250,7 +262,8 @@ def read_case(ref:CaseRef)->tuple:
     if lab.ndim == 4 and lab.shape[3] == 1: lab = lab[..., 0]
     if lab.ndim != 3: raise TaskError(ref.label, f'wrong dimensionality: {lab.ndim}D label, expected 3D (X, Y, Z)')
     if lab.shape[::-1] != image.shape[1:]:
-        raise TaskError(ref.label, f'label shape {lab.shape[::-1]} differs from image shape {image.shape[1:]} of {ref.image.name} (D, H, W)')
+        raise TaskError(ref.label,
+            f'label shape {lab.shape[::-1]} differs from image shape {image.shape[1:]} of {ref.image.name} (D, H, W)')
     check_same_grid(meta.affine, lab_img.affine, ref.image.name, ref.label)
     return image, swap_nifti_axes(_check_label_values(np.asarray(lab), ref.labels, ref.label)), meta
 
@@ -263,10 +276,12 @@ def axis_codes(affine:np.ndarray, none_if_oblique:bool=False)->str|None:
     norms = np.linalg.norm(a, axis=0)
     if not np.isfinite(a).all() or (norms == 0).any() or abs(np.linalg.det(a / norms)) < 1e-6: why = 'no orientation (a degenerate affine)'
     else:
-        tilt = np.degrees(np.arccos(np.clip(np.abs(a / norms).max(axis=0), 0, 1)))   # each voxel axis to its nearest world axis
+        # each voxel axis to its nearest world axis
+        tilt = np.degrees(np.arccos(np.clip(np.abs(a / norms).max(axis=0), 0, 1)))
         codes = nib.aff2axcodes(affine)
         why = (f"oblique (voxel axis {'XYZ'[tilt.argmax()]} lies {tilt.max():.0f} degrees from the nearest world axis, more than {OBLIQUE_DEGREES})"
-               if tilt.max() > OBLIQUE_DEGREES else 'no orientation (two voxel axes share a world axis)' if None in codes else None)
+               if tilt.max() > OBLIQUE_DEGREES else 'no orientation (two voxel axes share a world axis)'
+               if None in codes else None)
     if why is None: return ''.join(codes)
     if none_if_oblique: return None
     raise ValueError(why)

@@ -54,10 +54,12 @@ class PatchSpace:
     def max_patch(self)->tuple[int, int, int]: return (self.depth[0], self.hw[0], self.hw[0])
     @property
     def total_stride(self)->tuple[int, int]: return (total_stride(self.depth_strides), total_stride(self.hw_strides))
-    def to_dict(self)->dict: return {k: [list(o) if isinstance(o, tuple) else o for o in v] for k, v in asdict(self).items()}
+    def to_dict(self)->dict: return {k: [list(o) if isinstance(o, tuple) else o for o in v]
+                                     for k, v in asdict(self).items()}
     @classmethod
     def from_dict(cls, d:dict)->PatchSpace:
-        return cls(tuple(d['depth']), tuple(d['hw']), tuple(map(tuple, d['depth_strides'])), tuple(map(tuple, d['hw_strides'])))
+        return cls(tuple(d['depth']), tuple(d['hw']), tuple(map(tuple, d['depth_strides'])),
+                   tuple(map(tuple, d['hw_strides'])))
 
 # %% ../nbs/01_patch.ipynb #ec178488
 def patch_space(fp,               # fingerprint with `median_shape` and `min_shape` as (D, H, W)
@@ -67,7 +69,8 @@ def patch_space(fp,               # fingerprint with `median_shape` and `min_sha
     "The patch and stride options of a data set, Eq. (1)/(2) with the per-axis stride rule"
     (md, mh, mw), (sd, sh, sw) = fp.median_shape, fp.min_shape
     d_opts, hw_opts = axis_strides(sd, min_feature=min_feature), axis_strides(min(sh, sw), min_feature=min_feature)
-    return PatchSpace(tuple(patch_choices(md, total_stride(d_opts), n)), tuple(patch_choices(max(mh, mw), total_stride(hw_opts), n)),
+    return PatchSpace(tuple(patch_choices(md, total_stride(d_opts), n)),
+                      tuple(patch_choices(max(mh, mw), total_stride(hw_opts), n)),
                       tuple(d_opts), tuple(hw_opts))
 
 # %% ../nbs/01_patch.ipynb #e8de4c60

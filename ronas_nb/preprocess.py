@@ -82,14 +82,16 @@ class Fingerprint:
         t = lambda v: tuple(t(x) for x in v) if isinstance(v, (list, tuple)) else v
         return cls(**{**{k: t(v) for k, v in d.items()}, 'labels': {int(k): v for k, v in d['labels'].items()}})
 
-def fingerprint_of(shapes:list, spacings:list, counts:np.ndarray, n_channels:int, labels:dict, orientations:list=())->Fingerprint:
+def fingerprint_of(shapes:list, spacings:list, counts:np.ndarray, n_channels:int, labels:dict,
+                   orientations:list=())->Fingerprint:
     "A `Fingerprint` from per-case shapes and spacings and per-class voxel counts"
     s = np.sort(np.array(shapes, int), axis=0)
     counts = np.asarray(counts, np.float64)
     return Fingerprint(len(shapes), n_channels, dict(labels), tuple(int(v) for v in s[(len(s) - 1) // 2]),
                        tuple(int(v) for v in s[0]), tuple(int(v) for v in s[-1]),
                        tuple(float(v) for v in np.median(np.array(spacings, float), axis=0)),
-                       tuple(float(v) for v in counts / counts.sum()), tuple(tuple(int(v) for v in sh) for sh in shapes), tuple(orientations))
+                       tuple(float(v) for v in counts / counts.sum()),
+                       tuple(tuple(int(v) for v in sh) for sh in shapes), tuple(orientations))
 
 # %% ../nbs/01b_preprocess.ipynb #211c842c
 CACHE_VERSION = 2   # bump when the cached arrays or their layout change
@@ -99,7 +101,8 @@ CACHE_ENV = 'RONAS_CACHE'   # a folder for the caches of all tasks, as nnU-Net's
 def default_cache_dir(task:Task)->Path:
     "Where a task's cache goes by default: `$RONAS_CACHE/<task>-<hash of its path>`, else `<task folder>_cache` beside the task folder"
     if not (root := os.environ.get(CACHE_ENV)): return task.root.parent / f'{task.name}_cache'
-    return Path(root).absolute() / f"{task.name}-{hashlib.sha256(str(task.root.resolve()).encode()).hexdigest()[:8]}"   # two tasks of one name apart
+    # two tasks of one name apart
+    return Path(root).absolute() / f"{task.name}-{hashlib.sha256(str(task.root.resolve()).encode()).hexdigest()[:8]}"
 
 def task_cache_dir(task:Task, cache_dir=None)->Path:
     "The folder of `task`'s cache: `cache_dir`, else `default_cache_dir`; a `TaskError` if it lies inside the task folder, which is only read"
@@ -146,7 +149,8 @@ def read_channel_files(paths, n_channels:int, name:str|None=None)->tuple:
         ch, m = read_image(p, 1)
         axes, origin = grid_difference(meta.affine, m.affine)
         if ch.shape != image.shape or axes > GRID_TOLERANCE['axes'] or origin > GRID_TOLERANCE['origin']:
-            raise TaskError(p, f'not on the grid of {paths[0].name} (shape {ch.shape[1:]} and {image.shape[1:]} (D, H, W), origin '
+            raise TaskError(p,
+                f'not on the grid of {paths[0].name} (shape {ch.shape[1:]} and {image.shape[1:]} (D, H, W), origin '
                                f'{origin:.3g} voxels away, axes differ by {axes:.3g}): the channels of one case share one grid')
         channels.append(ch)
     return np.concatenate(channels), meta
@@ -179,7 +183,8 @@ def _sweep_builds(parent:Path):
         if fd is None: continue                # a live build
         try:
             dead = d.with_name(d.name + '.dead')
-            os.rename(d, dead)                 # first out of the way: a build that was just starting in it fails to lock it
+            # first out of the way: a build that was just starting in it fails to lock it
+            os.rename(d, dead)
             shutil.rmtree(dead, ignore_errors=True)
         except OSError: pass
         finally: os.close(fd)
@@ -195,11 +200,13 @@ def _build_cache(task:Task, folder:Path, crop_nonzero:bool):
             image, label, meta = preprocess_case(*read_case(ref), crop_nonzero=crop_nonzero)
             for name, arr in ((f'{ref.name}_image.npy', image), (f'{ref.name}_label.npy', label)):
                 try: np.save(tmp / name, arr)
-                except OSError as e: raise cannot_write(folder / name, e, '; the preprocessing cache was not kept') from None
+                except OSError as e: raise cannot_write(folder / name, e,
+                                                        '; the preprocessing cache was not kept') from None
             metas.append(meta.to_dict()); shapes.append(label.shape); spacings.append(meta.spacing); codes.append(axis_codes(meta.affine, none_if_oblique=True))
             counts += np.bincount(label.ravel(), minlength=len(task.labels))
         if not counts[1:].any():             # nothing to segment: every dice would be the empty/empty 1
-            raise TaskError(task.cases[0].label.parent, f'every label map is all background (0) in all {len(task.cases)} cases: nothing to segment')
+            raise TaskError(task.cases[0].label.parent,
+                            f'every label map is all background (0) in all {len(task.cases)} cases: nothing to segment')
         fp = fingerprint_of(shapes, spacings, counts, task.n_channels, task.labels, codes)
         (tmp / 'fingerprint.json').write_text(json.dumps(fp.to_dict(), indent=1))
         (tmp / 'cases.json').write_text(json.dumps({'version': CACHE_VERSION, 'key': folder.name, 'task': task.name,
@@ -280,7 +287,8 @@ def load_cache(folder, task:Task|None=None)->list:
     try: fp = Fingerprint.from_dict(json.loads((folder / 'fingerprint.json').read_text()))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise CacheDamaged(folder / 'fingerprint.json', f'damaged cache file ({first_line(e)})') from None
-    if fp.n_cases != len(metas): raise CacheDamaged(folder / 'fingerprint.json', f'damaged cache file: {fp.n_cases} cases, the index lists {len(metas)}')
+    if fp.n_cases != len(metas): raise CacheDamaged(folder / 'fingerprint.json',
+        f'damaged cache file: {fp.n_cases} cases, the index lists {len(metas)}')
     cases = []
     for m in metas:
         box, files = tuple(e - s for s, e in m.bbox), (folder / f'{m.name}_image.npy', folder / f'{m.name}_label.npy')
@@ -303,7 +311,8 @@ def fingerprint(task,                    # a `Task` or a task folder
     "The task's `Fingerprint`, after preprocessing (builds the cache if needed)"
     task = task if isinstance(task, Task) else load_task(task)
     preprocess_task(task, cache_dir, crop_nonzero)
-    return Fingerprint.from_dict(json.loads((cache_folder(task, cache_dir, crop_nonzero) / 'fingerprint.json').read_text()))
+    return Fingerprint.from_dict(json.loads((cache_folder(task, cache_dir, crop_nonzero)
+                                             / 'fingerprint.json').read_text()))
 
 # %% ../nbs/01b_preprocess.ipynb #5993e728
 def task_record(task)->dict:
@@ -327,7 +336,8 @@ def task_changes(record:dict, task)->list:
     labels = {str(k): v for k, v in task.labels.items()}
     if labels != record['labels']: out.append(f"labels {labels}, were {record['labels']}")
     out += [f'case {n} added' for n in now if n not in was] + [f'case {n} removed' for n in was if n not in now]
-    return out + [f'{n}: {k} changed' for n in was if n in now for k in ('image', 'label') if _changed(getattr(now[n], k), was[n][k])]
+    return out + [f'{n}: {k} changed' for n in was if n in now for k in ('image', 'label')
+                  if _changed(getattr(now[n], k), was[n][k])]
 
 # %% ../nbs/01b_preprocess.ipynb #641a41f0
 def check_task_record(task, record:dict|None, what:str):
@@ -335,7 +345,8 @@ def check_task_record(task, record:dict|None, what:str):
     if record is None: return
     task = task if isinstance(task, Task) else load_task(task)
     try: changes = task_changes(record, task)
-    except (KeyError, TypeError, AttributeError) as e: raise TaskError(task.root, f'cannot be checked: the record of the data {what} is damaged ({first_line(e)})') from None
+    except (KeyError, TypeError, AttributeError) as e: raise TaskError(task.root,
+        f'cannot be checked: the record of the data {what} is damaged ({first_line(e)})') from None
     if changes:
         more = f' and {len(changes) - 4} more' if len(changes) > 4 else ''
         raise TaskError(task.root, f"is not the data {what}: {'; '.join(changes[:4])}{more}")
@@ -354,7 +365,8 @@ def save_prediction(label:np.ndarray, # (D, H, W) integer label map on the prepr
     hdr = meta.header.copy()
     hdr.set_data_shape(full.shape[::-1]); hdr.set_data_dtype(np.uint8); hdr.set_slope_inter(1, 0)
     hdr['cal_min'], hdr['cal_max'] = 0, 0
-    img = (nib.Nifti2Image if isinstance(hdr, nib.Nifti2Header) else nib.Nifti1Image)(swap_nifti_axes(full), meta.affine, hdr)
+    img = (nib.Nifti2Image if isinstance(hdr, nib.Nifti2Header)
+           else nib.Nifti1Image)(swap_nifti_axes(full), meta.affine, hdr)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f'.tmp-{os.getpid()}-{path.name}')
     try: nib.save(img, str(tmp)); os.replace(tmp, path)

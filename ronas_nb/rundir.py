@@ -416,7 +416,8 @@ def plot_search(history:list, path=None, window:int=MODAL_WINDOW):
     _plot_rewards(a2, history)
     searched = search_episodes(history)
     _plot_convergence(a3, searched, window)
-    for phase, label in (('warmup', 'maximal child alone'), ('final', 'final child alone')):   # shaded: the controller rests
+    # shaded: the controller rests
+    for phase, label in (('warmup', 'maximal child alone'), ('final', 'final child alone')):
         eps = [r['episode'] for r in history if r.get('phase') == phase]
         if not eps: continue
         for a in (a1, a2): a.axvspan(eps[0] - .5, eps[-1] + .5, color='#eeeeee', zorder=0, gid=phase)
@@ -431,9 +432,12 @@ def plot_search(history:list, path=None, window:int=MODAL_WINDOW):
 def preprocessing_contract(conf:dict)->dict:
     "What a user of `model.pt` outside ronas must do to an image first, from a run's `config.json`"
     fp = conf.get('fingerprint', {})
-    return dict(axis_order='(C, D, H, W): channels first, then the NIfTI axes X, Y, Z reversed', orientation=training_orientation(fp.get('orientations', ())),
-                spacing=fp.get('median_spacing'), normalisation='z-score per channel, each image by its own mean and standard deviation',
-                crop_nonzero=bool(conf.get('config', {}).get('crop_nonzero', False)), labels=dict(conf.get('labels', {})))
+    return dict(axis_order='(C, D, H, W): channels first, then the NIfTI axes X, Y, Z reversed',
+                orientation=training_orientation(fp.get('orientations', ())),
+                spacing=fp.get('median_spacing'),
+                normalisation='z-score per channel, each image by its own mean and standard deviation',
+                crop_nonzero=bool(conf.get('config', {}).get('crop_nonzero', False)),
+                labels=dict(conf.get('labels', {})))
 
 def write_final(run_dir:Path, info:dict, child, history:list):
     "The end of a search: the child `model.pt` with its `preprocessing_contract`, then `architecture.json` (`info`) and `curves.png`"

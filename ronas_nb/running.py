@@ -16,7 +16,8 @@ from .space import Arch, arch_from_code
 from .budget import BudgetError
 from .controller import sample_uniform
 from .distributed import OneProcess, start as start_parallel
-from .rundir import (RunError, modal_architecture, search_episodes, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, run_config,
+from .rundir import (RunError, modal_architecture, search_episodes, CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
+                             run_config,
     write_config, write_history, write_episode, write_final, lock_run, check_writable, remove_temporaries, run_stamps,
     unmake_run, resume_state, check_resumed_net, record_resume)
 from .search import SearchConfig, Search, fold_data, reward, oom_guarded, final_architecture, time_breakdown
@@ -29,7 +30,8 @@ __all__ = ['REFERENCE_RANDOM', 'run_search']
 @patch
 def state_dict(self:Search)->dict:
     "Everything needed to resume, as tensors and plain values"
-    return dict(format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION, config=self.cfg.to_dict(), net_config=self.net.config(),
+    return dict(format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION, config=self.cfg.to_dict(),
+                net_config=self.net.config(),
                 episode=self.episode, arch=self.arch.to_dict(), history=self.history,
                 supernet=self.net.state_dict(), child_opt=self.opt.state_dict(),
                 controller=self.controller.state_dict(), reinforce=self.reinforce.state_dict(),
@@ -53,7 +55,8 @@ def _moments_problem(name:str, opt:dict, params:list)->str|None:
 @patch
 def _check_state(self:Search, d:dict):
     "A `ValueError` unless every tensor of the state `d` fits this search's networks, checked before any is loaded"
-    problem = (_shapes_problem('supernet', self.net.state_dict(), d['supernet']) or _shapes_problem('controller', self.controller.state_dict(), d['controller'])
+    problem = (_shapes_problem('supernet', self.net.state_dict(), d['supernet'])
+               or _shapes_problem('controller', self.controller.state_dict(), d['controller'])
                or _moments_problem('child_opt', d['child_opt'], list(self.net.parameters()))
                or _moments_problem('reinforce', d['reinforce']['optimizer'], list(self.controller.parameters())))
     if problem: raise ValueError(problem)
@@ -80,26 +83,30 @@ def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False,
         asked = {} if cfg is None else dict(episodes=cfg.episodes) if isinstance(cfg, SearchConfig) else dict(cfg)
         cfg, conf, ck, changes = resume_state(run_dir, asked, SearchConfig)
         data_dir = data_dir or conf['data']
-        check_task_record(data_dir, conf.get('data_record'), f'the run in {run_dir} was searched on')   # an old run has none
+        # an old run has none
+        check_task_record(data_dir, conf.get('data_record'), f'the run in {run_dir} was searched on')
     else:
         cfg, conf, ck, changes = cfg or SearchConfig(), None, None, {}
         if (run_dir/'checkpoint.pt').exists(): raise RunError(taken)
     check_writable(run_dir)
-    created = [*itertools.takewhile(lambda p: not p.exists(), [run_dir, *run_dir.parents])][-1:]   # the top folder it creates
+    # the top folder it creates
+    created = [*itertools.takewhile(lambda p: not p.exists(), [run_dir, *run_dir.parents])][-1:]
     par = parallel or start_parallel(cfg.device)   # one process, or the ranks `torchrun` started (05d_distributed)
     def as_read():                                 # what was read before the lock, checked again under it
         if not resume and (run_dir/'checkpoint.pt').exists(): raise RunError(taken)
         if resume and run_stamps(run_dir) != read: raise RunError(f"{run_dir}: another search wrote this run while this one read it; resume it again")
     lock, held, done = None, False, False
     try:
-        search = _prepared(data_dir, run_dir, cfg, conf, ck, cache_dir, par)   # every other check, before the lock: a refused search leaves even .lock alone
+        # every other check, before the lock: a refused search leaves even .lock alone
+        search = _prepared(data_dir, run_dir, cfg, conf, ck, cache_dir, par)
         refused = None
         if par.main:                               # rank 0 writes the run, so rank 0 holds the lock
             try: lock = lock_run(run_dir, check=as_read); held = True
             except RunError as e: refused = str(e)
         refused = par.broadcast(refused)           # every rank stops, with the same message
         if refused: raise RunError(refused)
-        _search(search, data_dir, run_dir, conf, changes, progress and par.main, log if par.main else (lambda m: None), par)
+        _search(search, data_dir, run_dir, conf, changes, progress and par.main,
+                log if par.main else (lambda m: None), par)
         done = True
         return search
     finally:
@@ -120,7 +127,8 @@ def _prepared(data_dir, run_dir, cfg, conf, ck, cache_dir, par)->Search:
         try: search.load_state_dict(ck)
         except BudgetError: raise
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError) as e:
-            why = str(e) if type(e) is ValueError else first_line(e)   # ours (`_check_state`, `validate`) or the loaders'
+            # ours (`_check_state`, `validate`) or the loaders'
+            why = str(e) if type(e) is ValueError else first_line(e)
             raise RunError(f"{run_dir/'checkpoint.pt'}: damaged checkpoint: {why}") from None
     return search
 
@@ -129,30 +137,36 @@ def _search(search, data_dir, run_dir, conf, changes, progress, log, par)->Searc
     data, cfg = search.data, search.cfg
     if conf is not None:
         if par.main: remove_temporaries(run_dir)
-        if changes and par.main:   # config.json keeps the settings the run began with, and gains what each resume changed
+        # config.json keeps the settings the run began with, and gains what each resume changed
+        if changes and par.main:
             record_resume(run_dir, conf, search.episode, changes)
             log('resumed with ' + ', '.join(f'{k} {new} (was {old})' for k, (old, new) in changes.items()))
     elif par.main:
         run_dir.mkdir(parents=True, exist_ok=True)
         remove_temporaries(run_dir)
-        split = dict(train=[c.name for c in data.train], reward=[c.name for c in data.reward], val=[c.name for c in data.val],
+        split = dict(train=[c.name for c in data.train], reward=[c.name for c in data.reward],
+                     val=[c.name for c in data.val],
                      test=[c.name for c in data.test])
         conf = run_config(str(Path(data_dir).resolve()), cfg.to_dict(), search.net.config(), data.labels,
                           data.fingerprint.to_dict(), split, data_record=task_record(data_dir))
         write_config(run_dir, conf)
-    if par.main: write_history(run_dir, search.history)   # a resumed run's history is the checkpoint's: episodes after it are dropped
+    # a resumed run's history is the checkpoint's: episodes after it are dropped
+    if par.main: write_history(run_dir, search.history)
     log(f"search space: {search.space}; reward on {len(data.reward)} {cfg.reward_split} cases, training on {len(data.train)}")
-    for _ in tqdm(range(search.episode, cfg.episodes), desc='episodes', initial=search.episode, total=cfg.episodes, disable=not progress):
+    for _ in tqdm(range(search.episode, cfg.episodes), desc='episodes', initial=search.episode, total=cfg.episodes,
+                  disable=not progress):
         r = search.run_episode(progress=progress)
         t = time.perf_counter()
-        if par.main: write_episode(run_dir, search.state_dict(), search.history)   # the files are written once, by rank 0
+        # the files are written once, by rank 0
+        if par.main: write_episode(run_dir, search.state_dict(), search.history)
         search.write_seconds = time.perf_counter() - t   # the next episode's record counts it
         loss = 'out of memory' if r['train_loss'] is None else f"{r['train_loss']:.3f}"
         msg = (f"episode {r['episode'] + 1}/{cfg.episodes}  loss {loss}  reward mean {r['mean_reward']:.3f} "
                f"best {r['best_reward']:.3f}  baseline {r['baseline']:.3f}  entropy {r['entropy']:.2f}  {r['seconds']:.1f} s")
         tqdm.write(msg) if progress else log(msg)
     tb = time_breakdown(search.history)
-    if tb: log('seconds per episode: ' + ', '.join(f'{k} {v:.2f}' for k, v in tb['seconds'].items()) + f"; overhead {tb['overhead']:.1%}")
+    if tb: log('seconds per episode: ' + ', '.join(f'{k} {v:.2f}' for k, v in tb['seconds'].items())
+               + f"; overhead {tb['overhead']:.1%}")
     if par.main: _final(search, run_dir, log=log)
     par.barrier()   # the others wait until the run directory is complete
     return search
@@ -165,7 +179,8 @@ def _scores(search:Search, arch:Arch, sets:dict, budgeted:bool=False)->dict:
     if budgeted and search.budget is not None and not search.budget.fits(arch): return {f'{k}_error': 'over the memory budget' for k in sets}
     out = {}
     for name, (images, labels) in sets.items():
-        d, oom = oom_guarded(search.dev, reward, search.net, arch, images, labels, search.data.fingerprint.n_classes, amp=search.amp)
+        d, oom = oom_guarded(search.dev, reward, search.net, arch, images, labels, search.data.fingerprint.n_classes,
+                             amp=search.amp)
         out.update({f'{name}_error': 'out of memory'} if oom else {f'{name}_dice': d})
     return out
 
@@ -173,7 +188,8 @@ def _final(search:Search, run_dir:Path, log=print)->dict:
     "The final child with the shared weights as they are, beside the greedy, maximal and random children: architecture.json, model.pt, curves.png"
     code, how = final_architecture(search.history, search.cfg.controller)
     arch = search.space.validate(arch_from_code(code))
-    sets = dict(val=search._reward_set if search.data.reward is search.data.val else search._to_device(search.data.val))   # paper's split: resident
+    # paper's split: resident
+    sets = dict(val=search._reward_set if search.data.reward is search.data.val else search._to_device(search.data.val))
     if search.data.test: sets['test'] = search._to_device(search.data.test)
     mine, top = _scores(search, arch, sets), search.space.max_arch()
     others = sample_uniform(search.space, REFERENCE_RANDOM, torch.Generator().manual_seed(search.cfg.seed))
@@ -198,4 +214,5 @@ def _dice_line(info:dict, search:Search, run_dir:Path)->str:
     def mean(k): return f"{np.mean([d[k + '_dice'] for d in info['reference']['random'] if k + '_dice' in d] or [np.nan]):.4f}"
     parts = [f"{k} dice {say(info, k)} ({n} cases; maximal child {say(info['reference']['max'], k)}, random children {mean(k)})"
              for k, n in (('val', len(search.data.val)), ('test', len(search.data.test))) if n]
-    return '; '.join(parts) + (f"; `ronas evaluate --run {run_dir} --device cpu` gives what ran out of memory" if 'val_error' in info else '')
+    return '; '.join(parts) + (f"; `ronas evaluate --run {run_dir} --device cpu` gives what ran out of memory"
+                               if 'val_error' in info else '')

@@ -48,13 +48,19 @@ class SearchConfig:
     controller_weight_decay: float = 1e-6
     entropy_weight: float = 1e-4
     hidden: int = 64                # controller LSTM size
-    tanh_constant: float|None = None  # cap the controller's logits at c*tanh(.) (ENAS); None: no cap, as the paper (see 05)
-    controller: str = 'rl'          # 'rl': the LSTM controller (paper); 'random': uniform sampling; 'fixed': train `arch` alone
+    # cap the controller's logits at c*tanh(.) (ENAS); None: no cap, as the paper (see 05)
+    tanh_constant: float|None = None
+    # 'rl': the LSTM controller (paper); 'random': uniform sampling; 'fixed': train `arch` alone
+    controller: str = 'rl'
     arch: str|None = None           # with controller='fixed': 'max' or an architecture's code
-    warmup_episodes: int = 0        # the first N episodes train the maximal child alone (see 'The warm-up'); 0: the paper
-    child_sampling: str = 'episode' # 'episode': one child trains per episode (paper); 'batch': a fresh one per training step (ENAS)
-    final_episodes: int = 0         # the last N episodes train the final child alone (see 'The final phase'); 0: the paper
-    test_fraction: float = 0.2      # share of the fold's training cases held out as a test set (never trained on, never rewarded)
+    # the first N episodes train the maximal child alone (see 'The warm-up'); 0: the paper
+    warmup_episodes: int = 0
+    # 'episode': one child trains per episode (paper); 'batch': a fresh one per training step (ENAS)
+    child_sampling: str = 'episode'
+    # the last N episodes train the final child alone (see 'The final phase'); 0: the paper
+    final_episodes: int = 0
+    # share of the fold's training cases held out as a test set (never trained on, never rewarded)
+    test_fraction: float = 0.2
     width: int = 16                 # channels of E1
     max_width: int = 320
     upsample: str = 'trilinear'     # how the supernet's feature maps grow: 'trilinear' or 'nearest' (see 04)
@@ -65,7 +71,8 @@ class SearchConfig:
     fold: int = 0
     reward_split: str = 'val'       # 'val': the fold's validation cases (paper); 'inner': carved from training cases
     inner_fraction: float = 0.2     # share of training cases held out when reward_split == 'inner'
-    reward_cases: int|None = None   # reward each episode's children on this many reward cases, drawn anew per episode; None: all
+    # reward each episode's children on this many reward cases, drawn anew per episode; None: all
+    reward_cases: int|None = None
     seed: int = 0
     device: str = 'cpu'
     num_workers: int = 0            # DataLoader workers for training patches
@@ -105,7 +112,8 @@ class SearchConfig:
     @classmethod
     def from_dict(cls, d:dict)->SearchConfig:
         known = {f.name for f in fields(cls)}
-        d = {'test_fraction': 0.0, 'upsample': 'trilinear', **d}   # runs written before the test split had none, before the choice trilinear
+        # runs written before the test split had none, before the choice trilinear
+        d = {'test_fraction': 0.0, 'upsample': 'trilinear', **d}
         return cls(**{k: v for k, v in d.items() if k in known})
 
 # %% ../nbs/06_search.ipynb #cf5f7d25
@@ -127,7 +135,8 @@ def check_poolable(task, fp:Fingerprint, min_feature:int=4):
     "A `TaskError` naming the smallest image when the images are too small to pool along any axis"
     if any(e >= 2 * min_feature for e in fp.min_shape): return
     i = int(np.argmin([np.prod(s) for s in fp.shapes]))
-    raise TaskError(task.cases[i].image, f"image of shape {tuple(fp.shapes[i])} (D, H, W) is too small to search on: the smallest "
+    raise TaskError(task.cases[i].image,
+                    f"image of shape {tuple(fp.shapes[i])} (D, H, W) is too small to search on: the smallest "
                     f"extents {tuple(fp.min_shape)} allow no pooling along any axis (that needs {2 * min_feature} voxels)")
 
 # %% ../nbs/06_search.ipynb #905f4e1d
@@ -150,20 +159,23 @@ def held_out_names(names:list, fraction:float, fold:int)->list:
 def fold_data(task_dir, cfg:SearchConfig, cache_dir=None)->FoldData:
     "Load, preprocess and split a task for `cfg.fold`"
     task = load_task(task_dir)
-    if len(task.cases) < cfg.folds: raise TaskError(task.root / 'dataset.json', f"{len(task.cases)} cases cannot make {cfg.folds} folds")
+    if len(task.cases) < cfg.folds: raise TaskError(task.root / 'dataset.json',
+                                                    f"{len(task.cases)} cases cannot make {cfg.folds} folds")
     cases = preprocess_task(task, cache_dir=cache_dir, crop_nonzero=cfg.crop_nonzero)
     fp = fingerprint(task, crop_nonzero=cfg.crop_nonzero, cache_dir=cache_dir)
     check_poolable(task, fp, cfg.min_feature)
     split = task_folds(task, k=cfg.folds, cache_dir=cache_dir)[cfg.fold]  # folds do not depend on the search seed
     by_name = {c.name: c for c in cases}
-    held = set(held_out_names(split['train'], cfg.test_fraction, cfg.fold))  # nor does the test set: every method meets the same cases
+    # nor does the test set: every method meets the same cases
+    held = set(held_out_names(split['train'], cfg.test_fraction, cfg.fold))
     train, val = [by_name[n] for n in split['train'] if n not in held], [by_name[n] for n in split['val']]
     test = [by_name[n] for n in split['train'] if n in held]
     reward = val
     if cfg.reward_split == 'inner':
         n_inner = max(1, round(cfg.inner_fraction * len(train)))
         reward, train = train[-n_inner:], train[:-n_inner]
-    if not train: raise TaskError(task.root / 'dataset.json', f"{len(task.cases)} cases leave no training case in fold {cfg.fold} "
+    if not train: raise TaskError(task.root / 'dataset.json',
+                                  f"{len(task.cases)} cases leave no training case in fold {cfg.fold} "
                                   f"after the test split ({cfg.test_fraction}) and the reward split ({cfg.reward_split})")
     return FoldData(train, reward, val, fp, dict(task.labels), test)
 
@@ -191,12 +203,15 @@ def train_child(net:SuperNet, arch:Arch|list, cases, opt:torch.optim.Optimizer, 
     dev, losses, dtype, fmt, par = torch.device(cfg.device), [], amp_dtype(cfg), channels_last(cfg), par or OneProcess()
     per_step = arch if isinstance(arch, list) else None
     if per_step is not None: arch = per_step[0]
-    ds = cases if isinstance(cases, PatchDataset) else PatchDataset(cases, arch.patch, cfg.patches_per_case * len(cases), seed=cfg.seed)
+    ds = cases if isinstance(cases, PatchDataset) else PatchDataset(cases, arch.patch,
+                                                                    cfg.patches_per_case * len(cases), seed=cfg.seed)
     ds.patch, k = arch.patch, 0
-    workers = 0 if per_step else cfg.num_workers   # each step's patch size is read when its batch is drawn, in this process
+    # each step's patch size is read when its batch is drawn, in this process
+    workers = 0 if per_step else cfg.num_workers
     for e in range(cfg.child_epochs):
         ds.set_epoch(epoch0 + e)
-        steps = par.steps(len(ds), cfg.batch_size)   # one process: consecutive batches; distributed: this rank's share of each
+        # one process: consecutive batches; distributed: this rank's share of each
+        steps = par.steps(len(ds), cfg.batch_size)
         dl = iter(torch.utils.data.DataLoader(ds, batch_sampler=[s for s in steps if s], num_workers=workers,
                                               pin_memory=dev.type == 'cuda'))
         for step in tqdm(steps, desc=f'child epoch {e + 1}/{cfg.child_epochs}', leave=False, disable=not progress):
@@ -226,7 +241,8 @@ def reward(net:SuperNet, arch:Arch, images:list, labels:list, n_classes:int, amp
     with torch.no_grad():
         for img, lab in zip(images, labels):
             lab = (lab if isinstance(lab, torch.Tensor) else torch.from_numpy(np.array(lab))).to(img.device)
-            scores.append(dice_scores(label_map(oneshot_probs(forward, img, strides, device=img.device)), lab, n_classes).mean())
+            scores.append(dice_scores(label_map(oneshot_probs(forward, img, strides, device=img.device)), lab,
+                                      n_classes).mean())
     return torch.stack(scores).mean().item()   # the one synchronisation per child
 
 # %% ../nbs/06_search.ipynb #83738994
@@ -266,7 +282,8 @@ class Search:
         self.cfg, self.data, self.dev, self.par = cfg, data, torch.device(cfg.device), par or OneProcess()
         fp = data.fingerprint
         self.space = SearchSpace.from_fingerprint(fp, n_patch=cfg.n_patch, min_feature=cfg.min_feature)
-        self.net = SuperNet(self.space, fp.n_channels, fp.n_classes, cfg.width, cfg.max_width, upsample=cfg.upsample).to(self.dev)
+        self.net = SuperNet(self.space, fp.n_channels, fp.n_classes, cfg.width, cfg.max_width,
+                            upsample=cfg.upsample).to(self.dev)
         if channels_last(cfg): self.net = self.net.to(memory_format=torch.channels_last_3d)
         self.par.sync_module(self.net)   # distributed: rank 0's initial weights everywhere
         if self.dev.type == 'cuda': torch.backends.cudnn.benchmark = cfg.cudnn_benchmark
@@ -278,9 +295,12 @@ class Search:
                                    entropy_weight=cfg.entropy_weight)
         self.gen = torch.Generator().manual_seed(cfg.seed)
         self.episode, self.history = 0, []
-        self.write_seconds = None   # how long writing the last episode's checkpoint and history took (`run_search` sets it)
-        self.arch = fixed_arch(self.space, cfg.arch) if cfg.controller == 'fixed' else self.space.max_arch()  # paper: the first child is the maximal one
-        self.budget = None if cfg.gpu_memory is None else MemoryBudget(self.net, cfg.gpu_memory, cfg.batch_size, cfg.device,
+        # how long writing the last episode's checkpoint and history took (`run_search` sets it)
+        self.write_seconds = None
+        # paper: the first child is the maximal one
+        self.arch = fixed_arch(self.space, cfg.arch) if cfg.controller == 'fixed' else self.space.max_arch()
+        self.budget = None if cfg.gpu_memory is None else MemoryBudget(self.net, cfg.gpu_memory, cfg.batch_size,
+                                                                       cfg.device,
                                                                          volumes=[np.shape(c.image) for c in data.reward])
         if self.budget is not None: self.arch = self._fitting(self.arch, first=True); self._check_rewards()
         self._reward_set = self._to_device(data.reward)
@@ -297,17 +317,20 @@ class Search:
     def _check_rewards(self):
         "Refuse a budget in which not even the leanest child can be rewarded"
         a = self.space.max_arch().to_dict()
-        lean = self.space.validate({**a, **{skip_name(i, j): False for i, j in SKIPS}, **{f'{n}.zero': True for n in NODES if f'{n}.zero' in a}})
+        lean = self.space.validate({**a, **{skip_name(i, j): False for i, j in SKIPS},
+                                    **{f'{n}.zero': True for n in NODES if f'{n}.zero' in a}})
         need = self.budget.reward_bytes(lean)
         if need > self.budget.limit:
             raise BudgetError(f"gpu_memory={self.cfg.gpu_memory} GiB is too small for the rewards: a one-shot pass over the largest "
                               f"reward case ({'x'.join(map(str, max(self.budget.volumes, key=math.prod)))}) needs {need / GIB:.3g} GiB even for a child without searched skips")
 
     def _smallest(self, arch:Arch)->Arch:
-        return self.space.validate({**arch.to_dict(), 'patch_d': min(self.space['patch_d'].options), 'patch_hw': min(self.space['patch_hw'].options)})
+        return self.space.validate({**arch.to_dict(), 'patch_d': min(self.space['patch_d'].options),
+                                    'patch_hw': min(self.space['patch_hw'].options)})
 
     def _to_device(self, cases):
-        return ([torch.from_numpy(np.array(c.image)).to(self.dev) for c in cases], [torch.from_numpy(np.array(c.label)).to(self.dev) for c in cases])
+        return ([torch.from_numpy(np.array(c.image)).to(self.dev) for c in cases],
+                [torch.from_numpy(np.array(c.label)).to(self.dev) for c in cases])
 
 # %% ../nbs/06_search.ipynb #d0b25ddb
 class PartClock:
@@ -351,7 +374,8 @@ def plot_time_breakdown(history:list, ax=None):
     ep, bottom = [r['episode'] for r in recs], np.zeros(len(recs))
     for name, ys in [*((k, [r['parts'].get(k, 0.) for r in recs]) for k in names), ('other', other)]:
         ax.bar(ep, ys, bottom=bottom, label=name, width=.8); bottom += ys
-    ax.set(xlabel='episode', ylabel='seconds', title=f"where an episode's time goes (overhead {time_breakdown(recs).get('overhead', 0):.1%})")
+    ax.set(xlabel='episode', ylabel='seconds',
+           title=f"where an episode's time goes (overhead {time_breakdown(recs).get('overhead', 0):.1%})")
     ax.legend(fontsize=7, ncol=4)
     return ax
 
@@ -359,7 +383,8 @@ def plot_time_breakdown(history:list, ax=None):
 @patch
 def phase(self:Search)->str:
     "The current episode's phase: 'warmup' (the maximal child alone, first), 'search', or 'final' (the chosen child alone, last)"
-    if self.history and self.history[-1].get('phase') == 'final': return 'final'   # once begun (a resume may add episodes)
+    # once begun (a resume may add episodes)
+    if self.history and self.history[-1].get('phase') == 'final': return 'final'
     if self.cfg.final_episodes > 0 and self.episode >= self.cfg.episodes - self.cfg.final_episodes: return 'final'
     return 'warmup' if self.episode < self.cfg.warmup_episodes else 'search'
 
@@ -383,7 +408,8 @@ def _step_children(self:Search, phase:str)->Arch|list[Arch]:
 @patch
 def _sample_children(self:Search, clock:PartClock|None=None)->tuple[list, list]:
     "`cfg.children` samples that fit the budget (fewer after `MAX_DRAWS` rounds), and those it excluded"
-    if self.cfg.controller == 'fixed' or self.phase() != 'search': return [self.arch], []   # alone: its own reward, for the curves
+    # alone: its own reward, for the curves
+    if self.cfg.controller == 'fixed' or self.phase() != 'search': return [self.arch], []
     fit, excluded, clock = [], [], clock or PartClock()
     def fits(a):
         with clock.part('budget'): return self.budget is None or self.budget.fits(a)
@@ -397,19 +423,22 @@ def _sample_children(self:Search, clock:PartClock|None=None)->tuple[list, list]:
 def _update(self:Search, archs:list, rewards:list)->dict:
     "The controller's REINFORCE step ('rl'); the baselines do not learn, and record the mean reward and their policy's entropy"
     phase = self.phase()
-    if phase == 'final': return dict(baseline=float(np.mean(rewards)), entropy=self.history[-1]['entropy'])   # the policy rests
+    # the policy rests
+    if phase == 'final': return dict(baseline=float(np.mean(rewards)), entropy=self.history[-1]['entropy'])
     if phase == 'warmup':   # the policy has not begun: its entropy along the trained child (no sample drawn)
         with torch.no_grad(): ent = self.controller.max_entropy if self.cfg.controller == 'random' else self.controller.log_prob(archs[:1])[1].item()
         return dict(baseline=float(np.mean(rewards)), entropy=ent)
     if self.cfg.controller == 'rl': return self.reinforce.step(archs, rewards)
-    return dict(baseline=float(np.mean(rewards)), entropy=self.controller.max_entropy if self.cfg.controller == 'random' else 0.)
+    return dict(baseline=float(np.mean(rewards)),
+                entropy=self.controller.max_entropy if self.cfg.controller == 'random' else 0.)
 
 @patch
 def reward_subset(self:Search, episode:int)->list[int]|None:
     "Which reward cases reward `episode`'s children: None for all, else `cfg.reward_cases` of them drawn for that episode"
     n, k = len(self.data.reward), self.cfg.reward_cases
     if k is None or k >= n: return None
-    return sorted(np.random.default_rng([self.cfg.seed, episode]).choice(n, k, replace=False).tolist())   # resumes and ranks agree
+    # resumes and ranks agree
+    return sorted(np.random.default_rng([self.cfg.seed, episode]).choice(n, k, replace=False).tolist())
 
 # %% ../nbs/06_search.ipynb #9d4fa042
 @patch
@@ -418,13 +447,16 @@ def run_episode(self:Search, progress:bool=False)->dict:
     cfg, t0, ep, par, clock = self.cfg, time.perf_counter(), self.episode, self.par, PartClock()
     phase = self.phase()
     if phase == 'final': self.arch = self.space.validate(arch_from_code(final_architecture(self.history, cfg.controller)[0]))
-    with clock.part('sample'): trained = self._step_children(phase)   # the child of each training step, or the episode's one child
-    with clock.part('train'): loss, oom = oom_guarded(self.dev, train_child, self.net, trained, self._patches, self.opt, cfg, epoch0=ep * cfg.child_epochs,
+    # the child of each training step, or the episode's one child
+    with clock.part('sample'): trained = self._step_children(phase)
+    with clock.part('train'): loss, oom = oom_guarded(self.dev, train_child, self.net, trained, self._patches, self.opt,
+                                                      cfg, epoch0=ep * cfg.child_epochs,
                             progress=progress, on_step=lambda: kill_point(f'train@{ep}'), scaler=self.scaler, par=par)
     if oom and par.world > 1: raise torch.OutOfMemoryError(f'rank {par.rank}: out of memory training {self.arch.code}; a distributed search cannot skip it')
     failed = [dict(code=self.arch.code, where='train')] if oom else []
     if oom: self.opt.zero_grad(set_to_none=True)
-    with clock.part('sample'): archs, excluded = par.broadcast(self._sample_children(clock) if par.main else None)   # the controller lives on rank 0
+    # the controller lives on rank 0
+    with clock.part('sample'): archs, excluded = par.broadcast(self._sample_children(clock) if par.main else None)
     images, labels = self._reward_set
     subset = self.reward_subset(ep)
     if subset is not None: images, labels = [images[i] for i in subset], [labels[i] for i in subset]
@@ -432,20 +464,25 @@ def run_episode(self:Search, progress:bool=False)->dict:
     def rewarded(a):
         r, oom = oom_guarded(self.dev, reward, self.net, a, images, labels, n_classes, amp=self.amp)
         kill_point(f'reward@{ep}'); return r, oom
-    with clock.part('rewards'): results = par.map_children(rewarded, tqdm(archs, desc='rewards', leave=False, disable=not progress))
+    with clock.part('rewards'): results = par.map_children(rewarded,
+                                                           tqdm(archs, desc='rewards', leave=False,
+                                                                disable=not progress))
     failed += [dict(code=a.code, where='reward') for a, (_, oom) in zip(archs, results) if oom]
     rewards = [0.0 if oom else r for r, oom in results]
     rec = None
     if par.main:
         learned, first = cfg.controller == 'rl', self.arch
-        with clock.part('controller'): stats = self._update(archs + excluded, rewards + [0.0] * len(excluded))   # the penalty teaches the controller
+        # the penalty teaches the controller
+        with clock.part('controller'): stats = self._update(archs + excluded, rewards + [0.0] * len(excluded))
         with clock.part('sample'):
-            if phase != 'final' and self.episode + 1 >= cfg.warmup_episodes: (self.arch,) = self._draw(1)   # the warm-up keeps the maximal child
+            # the warm-up keeps the maximal child
+            if phase != 'final' and self.episode + 1 >= cfg.warmup_episodes: (self.arch,) = self._draw(1)
         with clock.part('controller'), torch.no_grad():
             greedy, probs = (self.controller.greedy(), self.controller.probabilities()) if learned else (None, None)
         with clock.part('budget'):
             if self.budget is not None: self.arch = self._fitting(self.arch)
-        rec = episode_record(self.episode, first, loss, archs, rewards, stats, search_episodes(self.history), excluded=len(excluded),
+        rec = episode_record(self.episode, first, loss, archs, rewards, stats, search_episodes(self.history),
+                             excluded=len(excluded),
                              failed=failed, greedy=greedy, probabilities=probs)
         if isinstance(trained, list): rec['trained'] = [a.code for a in trained]
         if subset is not None: rec['reward_cases'] = [self.data.reward[i].name for i in subset]
@@ -454,8 +491,10 @@ def run_episode(self:Search, progress:bool=False)->dict:
             rec.update(phase='final', modal_code=last['modal_code'], modal_share=last['modal_share'])
         if phase == 'warmup': rec.update(phase='warmup', modal_code=None, modal_share=None)   # nothing sampled yet
         rec['seconds'] = time.perf_counter() - t0
-        rec['parts'] = {k: round(v, 4) for k, v in {**clock.seconds, 'write': self.write_seconds}.items() if v is not None}
-    self.arch, rec = par.broadcast((self.arch, rec) if par.main else None)   # every rank: the same next child and history
+        rec['parts'] = {k: round(v, 4) for k, v in {**clock.seconds, 'write': self.write_seconds}.items()
+                        if v is not None}
+    # every rank: the same next child and history
+    self.arch, rec = par.broadcast((self.arch, rec) if par.main else None)
     self.history.append(rec)
     self.episode += 1
     return rec
@@ -474,7 +513,8 @@ def final_architecture(history:list, controller:str='rl', window:int=MODAL_WINDO
     if controller == 'random':
         if scored: return max(scored, key=lambda cr: cr[1])[0], f'the best rewarded child of the last {len(recent)} episodes'
         return history[-1]['code'], 'the last trained child (no child was rewarded lately)'
-    trained = {c for h in history for c in [h['code'], *h.get('trained', ())]}   # 'trained': every step's child, when sampled per batch
+    # 'trained': every step's child, when sampled per batch
+    trained = {c for h in history for c in [h['code'], *h.get('trained', ())]}
     counts, rewards = Counter(c for c, _ in scored if c in trained), {}
     for c, r in scored: rewards.setdefault(c, []).append(r)
     if not counts: return history[-1]['code'], 'the last trained child (no trained child was sampled lately)'

@@ -41,7 +41,8 @@ class NetConfig:
     def out_channels(self)->dict:
         "Channels of every node's output"
         c = {f'E{k}': min(self.width * 2**(k-1), self.max_width) for k in range(1, N_STAGES+1)}
-        return {**c, 'B': min(self.width * 2**N_STAGES, self.max_width), **{f'D{k}': c[f'E{k}'] for k in range(N_STAGES, 0, -1)}}
+        return {**c, 'B': min(self.width * 2**N_STAGES, self.max_width),
+                **{f'D{k}': c[f'E{k}'] for k in range(N_STAGES, 0, -1)}}
 
 # %% ../nbs/04_supernet.ipynb #7945634b
 def half(c:int)->int: return max(1, c // 2)
@@ -115,7 +116,8 @@ class InstanceNorm3d(nn.InstanceNorm3d):
         if isinstance(voxels, int) and voxels == 1: return torch.zeros_like(x) + self.bias.view(1, -1, 1, 1, 1)
         # the op under F.instance_norm, without its Python check on the size: an exported child's size is a symbol,
         # so it takes this line even for one voxel, where the op gives the bias up to rounding
-        return torch.instance_norm(x, self.weight, self.bias, None, None, True, 0.0, self.eps, torch.backends.cudnn.enabled)
+        return torch.instance_norm(x, self.weight, self.bias, None, None, True, 0.0, self.eps,
+                                   torch.backends.cudnn.enabled)
 
 # %% ../nbs/04_supernet.ipynb #2cb75d06
 ACTIVATION_FNS = {'relu': F.relu, 'leaky_relu': partial(F.leaky_relu, negative_slope=0.01), 'elu': F.elu}
@@ -160,14 +162,18 @@ class UNetPath(nn.Module):
         if j == 'E1': return x
         if j[0] in 'EB':
             k = NODES.index(j)   # pooling stage k follows E_k
-            return pool(outs[f'E{k}'], arch[f'pool{k}.type'], (arch[f'pool{k}.stride_d'],) + (arch[f'pool{k}.stride_hw'],)*2)
+            return pool(outs[f'E{k}'], arch[f'pool{k}.type'],
+                        (arch[f'pool{k}.stride_d'],) + (arch[f'pool{k}.stride_hw'],)*2)
         e, below = 'E' + j[1], NODES[NODES.index(j) - 1]
-        return torch.cat([resize(outs[below], sizes[e], growth(strides[below], strides[e]), self.cfg.upsample), self.proj[e](outs[e])], 1)
+        return torch.cat([resize(outs[below], sizes[e], growth(strides[below], strides[e]), self.cfg.upsample),
+                          self.proj[e](outs[e])], 1)
 
     def _add_skips_plain(self, j:str, inp, outs:dict, sizes:dict, strides:dict, arch):
         "`inp` plus `match[i_j](out_i)` for every skip into `j` that `arch` turns on, one skip at a time"
         for i in _INTO[j]:
-            if arch[skip_name(i, j)]: inp = inp + self.match[f'{i}_{j}'](outs[i], sizes[j], growth(strides[i], strides[j]), self.cfg.upsample)
+            if arch[skip_name(i, j)]: inp = inp + self.match[f'{i}_{j}'](outs[i], sizes[j],
+                                                                         growth(strides[i], strides[j]),
+                                                                         self.cfg.upsample)
         return inp
 
     def _add_skips(self, j:str, inp, outs:dict, sizes:dict, strides:dict, arch, pooled:dict):
@@ -183,7 +189,8 @@ class UNetPath(nn.Module):
             if plain: inp = self._add_skips_plain(j, inp, outs, sizes, strides, arch)
             else: inp = self._add_skips(j, inp, outs, sizes, strides, arch, pooled)
             outs[j] = self.nodes[j](inp, arch[f'{j}.dilation'], arch[f'{j}.act'], arch[f'{j}.zero'])
-        return sum(resize(self.heads[n](outs[n]), sizes['E1'], growth(strides[n], strides['E1']), self.cfg.upsample) for n in HEADS)
+        return sum(resize(self.heads[n](outs[n]), sizes['E1'], growth(strides[n], strides['E1']), self.cfg.upsample)
+                   for n in HEADS)
 
 # %% ../nbs/04_supernet.ipynb #d6a013a9
 def _build(net:nn.Module, cfg:NetConfig, rates:dict, with_b:dict, skips):
@@ -196,7 +203,8 @@ def _build(net:nn.Module, cfg:NetConfig, rates:dict, with_b:dict, skips):
 
 class SuperNet(UNetPath):
     "Every child of `space` as a path through one set of shared weights"
-    def __init__(self, space:SearchSpace, in_channels:int, n_classes:int, width:int=16, max_width:int=320, shared_dilation:bool=True,
+    def __init__(self, space:SearchSpace, in_channels:int, n_classes:int, width:int=16, max_width:int=320,
+                 shared_dilation:bool=True,
                  upsample:str='trilinear'):
         super().__init__()
         self.space, self.cfg = space, NetConfig(in_channels, n_classes, width, max_width, shared_dilation, upsample)
@@ -222,7 +230,8 @@ def _add_skips(self:UNetPath, j:str, inp, outs:dict, sizes:dict, strides:dict, a
     grown = {}   # sender's stride -> sum of the convolved senders of that size, resized once below
     for i in _INTO[j]:
         if not arch[skip_name(i, j)]: continue
-        conv, src = self.match[f'{i}_{j}'].conv, strides[i]   # a size is named by its stride: a plain int tuple, any input size
+        # a size is named by its stride: a plain int tuple, any input size
+        conv, src = self.match[f'{i}_{j}'].conv, strides[i]
         if prod(strides[j]) > prod(src):   # shrink, then convolve; one pooled copy per (sender, size)
             if (i, strides[j]) not in pooled: pooled[i, strides[j]] = resize(outs[i], sizes[j], growth(src, strides[j]))
             inp = inp + conv(pooled[i, strides[j]])
@@ -263,7 +272,8 @@ def save_child(child:ChildNet, path, contract:dict|None=None):
     "Write `child` (architecture, config, weights, and the preprocessing `contract` its inputs need) to `path` atomically"
     path = Path(path)
     sd = {k: v.detach().cpu() for k, v in child.state_dict().items()}
-    d = {'format': CHILD_FORMAT, 'version': CHILD_VERSION, 'arch': child.arch.to_dict(), 'config': asdict(child.cfg), 'state_dict': sd}
+    d = {'format': CHILD_FORMAT, 'version': CHILD_VERSION, 'arch': child.arch.to_dict(), 'config': asdict(child.cfg),
+         'state_dict': sd}
     if contract is not None: d['contract'] = contract   # plain JSON-like values: `weights_only` loading reads them
     buf = io.BytesIO(); torch.save(d, buf)   # serialise first: an error here never touches the disk
     atomic_write(path, buf.getvalue())

@@ -33,7 +33,8 @@ def smooth_noise(rng:np.random.Generator, shape:tuple, sigma)->np.ndarray:
     sigma = np.broadcast_to(np.asarray(sigma, float), (len(shape),))
     gain = np.exp(-2 * np.pi**2 * sum((f * s)**2 for f, s in zip(freqs, sigma)))
     axes = tuple(range(len(big)))
-    field = np.fft.irfftn(np.fft.rfftn(rng.standard_normal(big), axes=axes) * gain, big, axes=axes)[tuple(slice(n) for n in shape)]
+    field = np.fft.irfftn(np.fft.rfftn(rng.standard_normal(big), axes=axes) * gain, big,
+                          axes=axes)[tuple(slice(n) for n in shape)]
     return (field - field.mean()) / (field.std() + 1e-12)
 
 # %% ../nbs/01a_synthetic.ipynb #17efd907
@@ -113,8 +114,11 @@ def brain_case(rng:np.random.Generator, shape:tuple, spacing:tuple)->tuple:
     "One synthetic brain MRI `(4, D, H, W)` with edema (1), necrosis (2) and enhancing tumour (3)"
     g, rough = shape_grid(shape, spacing), lambda s: smooth_noise(rng, shape, s)
     half_d = g[0].max()
-    brain = ellipsoid(g, (0, 0, 0), (half_d * rng.uniform(0.82, 0.9), rng.uniform(0.78, 0.86), rng.uniform(0.68, 0.78))) + 0.05 * rough(4.0) < 1
-    fluid = sum(ellipsoid(g, (0, -0.05, s * 0.12), (0.25 * half_d, 0.28, 0.07), random_rotation(rng, 0.2)) < 1 for s in (-1, 1))
+    brain = ellipsoid(g, (0, 0, 0),
+                      (half_d * rng.uniform(0.82, 0.9), rng.uniform(0.78, 0.86),
+                       rng.uniform(0.68, 0.78))) + 0.05 * rough(4.0) < 1
+    fluid = sum(ellipsoid(g, (0, -0.05, s * 0.12), (0.25 * half_d, 0.28, 0.07), random_rotation(rng, 0.2)) < 1
+                for s in (-1, 1))
     c = (rng.uniform(-0.3, 0.3) * half_d, rng.uniform(-0.35, 0.35), rng.choice([-1, 1]) * rng.uniform(0.2, 0.35))
     r, rot = rng.uniform(0.22, 0.4, 3), random_rotation(rng)
     core, necrosis = r * rng.uniform(0.45, 0.65), r * rng.uniform(0.2, 0.45)
@@ -124,7 +128,8 @@ def brain_case(rng:np.random.Generator, shape:tuple, spacing:tuple)->tuple:
     label[ellipsoid(g, c, necrosis, rot) + 0.2 * rough(2.0) < 1] = 2
     label[~brain] = 0
     img = np.zeros((4, *shape))
-    for k, m in (('grey', brain), ('white', rough(2.0) > 0.2), ('fluid', fluid > 0), (1, label == 1), (2, label == 2), (3, label == 3)):
+    for k, m in (('grey', brain), ('white', rough(2.0) > 0.2), ('fluid', fluid > 0), (1, label == 1), (2, label == 2),
+                 (3, label == 3)):
         img[:, m & brain] = np.asarray(BRAIN_TISSUE[k])[:, None]
     bias = np.exp(0.2 * np.stack([smooth_noise(rng, shape, np.array(shape) / 3) for _ in range(4)]))
     img = img * (1 + 0.06 * rough(1.5)) * bias + rng.normal(0, 0.08, img.shape)
@@ -146,9 +151,12 @@ class SynthKind:
     make: callable           # (rng, shape, spacing) -> (image (C, D, H, W), label (D, H, W))
 
 SYNTH_KINDS = {
-    'heart':    SynthKind('SynthHeart', ('MRI',), ('background', 'left atrium'), 'la', (24, 32), (48, 64), (1.37, 1.25, 1.25), heart_case),
-    'prostate': SynthKind('SynthProstate', ('T2', 'ADC'), ('background', 'PZ', 'TZ'), 'prostate', (11, 24), (48, 64), (3.6, 0.6, 0.6), prostate_case),
-    'brain':    SynthKind('SynthBrainTumour', ('FLAIR', 'T1w', 't1gd', 'T2w'), ('background', 'edema', 'non-enhancing tumor', 'enhancing tumour'),
+    'heart':    SynthKind('SynthHeart', ('MRI',), ('background', 'left atrium'), 'la', (24, 32), (48, 64),
+                          (1.37, 1.25, 1.25), heart_case),
+    'prostate': SynthKind('SynthProstate', ('T2', 'ADC'), ('background', 'PZ', 'TZ'), 'prostate', (11, 24), (48, 64),
+                          (3.6, 0.6, 0.6), prostate_case),
+    'brain':    SynthKind('SynthBrainTumour', ('FLAIR', 'T1w', 't1gd', 'T2w'),
+                          ('background', 'edema', 'non-enhancing tumor', 'enhancing tumour'),
                           'BRATS', (40, 40), (48, 48), (1.0, 1.0, 1.0), brain_case)}
 
 # %% ../nbs/01a_synthetic.ipynb #fef0ceb9
@@ -166,7 +174,8 @@ def synthetic_case(kind:str, i:int, seed:int=0, shape:tuple|None=None)->tuple:
     if shape is None:
         hw = int(rng.integers(k.hw[0], k.hw[1] + 1))
         shape = (int(rng.integers(k.depth[0], k.depth[1] + 1)), hw, hw)
-    spacing = k.spacing if kind != 'prostate' else (rng.choice([3.6, 4.0], p=[0.75, 0.25]), *[round(rng.uniform(0.6, 0.625), 4)] * 2)
+    spacing = k.spacing if kind != 'prostate' else (rng.choice([3.6, 4.0], p=[0.75, 0.25]),
+                                                    *[round(rng.uniform(0.6, 0.625), 4)] * 2)
     img, lab = k.make(rng, tuple(shape), tuple(float(s) for s in spacing))
     return np.round(np.clip(img, 0, None) * 500).astype(np.int16), lab.astype(np.uint8), tuple(float(s) for s in spacing)
 
@@ -200,7 +209,8 @@ def make_synthetic_task(kind:str,              # 'heart', 'prostate' or 'brain'
     if kind not in SYNTH_KINDS: raise ValueError(f"kind must be one of {', '.join(SYNTH_KINDS)}, got {kind!r}")
     if cases < 1: raise ValueError(f"cases must be positive, got {cases}")
     out, k = Path(out).absolute(), SYNTH_KINDS[kind]
-    if not _replaceable(out): raise TaskError(out, 'exists and is not a synthetic task folder; refusing to overwrite it')
+    if not _replaceable(out): raise TaskError(out,
+                                              'exists and is not a synthetic task folder; refusing to overwrite it')
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_folder(out.parent, f'.{out.name}.tmp-')
     try:

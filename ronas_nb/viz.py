@@ -28,7 +28,8 @@ __all__ = ['HEART_LIKE', 'ToySearch', 'node_positions', 'fmt_size', 'node_label'
            'ArchInspector']
 
 # %% ../nbs/08_viz.ipynb #be8b3b1c
-HEART_LIKE = Fingerprint(n_cases=20, n_channels=1, labels={0: 'background', 1: 'left atrium'}, median_shape=(115, 320, 320),
+HEART_LIKE = Fingerprint(n_cases=20, n_channels=1, labels={0: 'background', 1: 'left atrium'},
+                         median_shape=(115, 320, 320),
                          min_shape=(90, 320, 320), max_shape=(137, 320, 320), median_spacing=(1.37, 1.25, 1.25),
                          class_fractions=(0.994, 0.006))
 
@@ -45,7 +46,8 @@ class ToySearch:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         net = {'space': self.space.to_dict(), **asdict(NetConfig(fp.n_channels, fp.n_classes))}
         write_config(self.run_dir, run_config('toy: reward = agreement with a hidden architecture',
-                                              dict(children=children, seed=seed, controller_lr=lr), net, fp.labels, fp.to_dict(), {}))
+                                              dict(children=children, seed=seed, controller_lr=lr), net, fp.labels,
+                                              fp.to_dict(), {}))
         write_history(self.run_dir, [])
 
 # %% ../nbs/08_viz.ipynb #fe9e3b05
@@ -59,7 +61,8 @@ def run_episode(self:ToySearch)->dict:
     with torch.no_grad():
         (self.arch,), _, _ = self.controller.sample(1, generator=self.gen)
         greedy, probs = self.controller.greedy(), self.controller.probabilities()
-    rec = episode_record(self.episode, trained, None, archs, rewards, stats, self.history, greedy=greedy, probabilities=probs)
+    rec = episode_record(self.episode, trained, None, archs, rewards, stats, self.history, greedy=greedy,
+                         probabilities=probs)
     rec['seconds'] = time.perf_counter() - t0
     self.history.append(rec)
     write_history(self.run_dir, self.history)
@@ -115,7 +118,8 @@ _SKIP_COLORS = ('#1f77b4', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2'
 _ZERO = '#2e7d32'
 
 def _legend(ax):
-    ax.legend(handles=[Line2D([], [], color='#7e57c2', alpha=.6, lw=1.2, label='fixed skip: 1×1×1 conv, ½ channels, concat'),
+    ax.legend(handles=[Line2D([], [], color='#7e57c2', alpha=.6, lw=1.2,
+                              label='fixed skip: 1×1×1 conv, ½ channels, concat'),
                        Line2D([], [], color=_SKIP_COLORS[0], lw=1.2, label='searched skip: 1×1×1 conv + resize, sum'),
                        Line2D([], [], color=_ZERO, lw=1.6, ls=(0, (3, 2)), label='zero operation: conv_b dropped'),
                        Line2D([], [], color='#444444', lw=1.1, label='pooling (type, stride d×h×w), upsampling')],
@@ -131,12 +135,16 @@ def draw_arch(arch:Arch, ax=None, net:NetConfig|None=None, title:str|None=None):
     half = (w / 2 + 0.04, h / 2 + 0.04)
     for n in NODES:
         (x, y), zero = pos[n], arch[f'{n}.zero']
-        ax.add_patch(FancyBboxPatch((x - w/2, y - h/2), w, h, boxstyle='round,pad=0.02,rounding_size=0.08', fc=_FILL[n[0]],
-                                    ec=_ZERO if zero else '#333333', lw=2 if zero else 1, ls=(0, (3, 2)) if zero else '-',
+        ax.add_patch(FancyBboxPatch((x - w/2, y - h/2), w, h, boxstyle='round,pad=0.02,rounding_size=0.08',
+                                    fc=_FILL[n[0]],
+                                    ec=_ZERO if zero else '#333333', lw=2 if zero else 1,
+                                    ls=(0, (3, 2)) if zero else '-',
                                     zorder=3, gid=f'node:{n}'))
-        ax.text(x, y, node_label(arch, n, sizes[n], chans.get(n)), ha='center', va='center', fontsize=7.2, linespacing=1.3,
+        ax.text(x, y, node_label(arch, n, sizes[n], chans.get(n)), ha='center', va='center', fontsize=7.2,
+                linespacing=1.3,
                 zorder=4, gid=f'label:{n}')
-        if zero: ax.text(x + w/2 - 0.02, y + h/2 + 0.02, 'zero', ha='right', va='bottom', fontsize=6.5, color='white', zorder=5,
+        if zero: ax.text(x + w/2 - 0.02, y + h/2 + 0.02, 'zero', ha='right', va='bottom', fontsize=6.5, color='white',
+                         zorder=5,
                          bbox=dict(boxstyle='round,pad=0.15', fc=_ZERO, ec='none'), gid=f'zero:{n}')
     arrow = lambda a, b, **kw: _arrow(ax, pos[a], pos[b], half, half, **kw)
     for k in range(1, N_STAGES + 1):   # pooling down, upsampling up, and the fixed 1x1x1 skip across
@@ -177,7 +185,8 @@ def decision_groups(names=DECISION_NAMES)->dict:
     "Decisions grouped as the probability bars show them"
     node = lambda what: [f'{n}.{what}' for n in NODES]
     return {'patch & pooling': [n for n in names if n.startswith(('patch', 'pool'))], 'dilation': node('dilation'),
-            'activation': node('act'), 'zero op: P(on)': node('zero'), 'searched skips: P(on)': [n for n in names if n.startswith('skip.')]}
+            'activation': node('act'), 'zero op: P(on)': node('zero'),
+            'searched skips: P(on)': [n for n in names if n.startswith('skip.')]}
 
 def _row_label(name:str)->str:
     head, _, what = name.partition('.')
@@ -205,13 +214,16 @@ def plot_probabilities(probs:dict, space:SearchSpace|None=None, arch:Arch|None=N
     for ax, (title, names) in zip(axs, decision_groups().items()):
         for y, n in enumerate(names):
             for i, c, q, left in _segments(probs, n, space):
-                ax.add_patch(Rectangle((left, y - .4), q, .8, fc=_choice_color(c, i), ec='white', lw=.5, gid=f'prob:{n}:{i}'))
+                ax.add_patch(Rectangle((left, y - .4), q, .8, fc=_choice_color(c, i), ec='white', lw=.5,
+                                       gid=f'prob:{n}:{i}'))
                 if q > 0.17 and not title.endswith('P(on)'):
                     ax.text(left + q / 2, y, _choice_text(c), ha='center', va='center', fontsize=6, color='white')
                 if arch is not None and arch[n] == c:
-                    ax.add_patch(Rectangle((left, y - .4), q, .8, fill=False, ec='black', lw=1.3, zorder=3, gid=f'chosen:{n}:{i}'))
+                    ax.add_patch(Rectangle((left, y - .4), q, .8, fill=False, ec='black', lw=1.3, zorder=3,
+                                           gid=f'chosen:{n}:{i}'))
         ax.set_yticks(range(len(names)), [_row_label(n) for n in names], fontsize=6.5)
-        ax.set_ylim(len(names) - 0.5, -0.6); ax.set_xlim(0, 1); ax.set_xticks([0, .5, 1], ['0', '.5', '1'], fontsize=6.5)
+        ax.set_ylim(len(names) - 0.5, -0.6); ax.set_xlim(0, 1); ax.set_xticks([0, .5, 1], ['0', '.5', '1'],
+                                                                              fontsize=6.5)
         ax.set_title(title, fontsize=8.5); ax.tick_params(length=2)
         for s in ('top', 'right'): ax.spines[s].set_visible(False)
     if own: fig.subplots_adjust(left=0.085, right=0.99, top=0.93, bottom=0.06)
@@ -240,7 +252,8 @@ def _bar_html(probs, n, space, arch, text:bool)->str:
     return '<span class="bar">' + ''.join(
         f'<span class="seg{" chosen" * (arch is not None and arch[n] == c)}" data-decision="{n}" data-choice="{i}" '
         f'title="{escape(n)} = {escape(_choice_text(c))}: {q:.3f}" style="width:{100 * q:.2f}%;background:{_choice_color(c, i)}">'
-        f'{escape(_choice_text(c)) if text and q > 0.17 else ""}</span>' for i, c, q, _ in _segments(probs, n, space)) + '</span>'
+        f'{escape(_choice_text(c)) if text and q > 0.17 else ""}</span>'
+        for i, c, q, _ in _segments(probs, n, space)) + '</span>'
 
 def probabilities_html(probs:dict, space:SearchSpace|None=None, arch:Arch|None=None)->str:
     "`plot_probabilities` as HTML: one bar per decision, exact values on hover, `arch`'s choices outlined"
@@ -252,7 +265,8 @@ def probabilities_html(probs:dict, space:SearchSpace|None=None, arch:Arch|None=N
                          + _bar_html(probs, n, space, arch, text=not title.endswith('P(on)')) for n in names[k:k + per])
                  for k in range(0, len(names), per)]
         groups.append(f'<div class="grp" style="flex:{grow} 1 0"><div class="ttl">{escape(title)}</div><div class="cols">'
-                      + ''.join(f'<div class="grid{"" if labels else " nolab"}">{g}</div>' for g in grids) + '</div></div>')
+                      + ''.join(f'<div class="grid{"" if labels else " nolab"}">{g}</div>' for g in grids)
+                      + '</div></div>')
     return _BARS_CSS + f'<div class="rn-probs">{"".join(groups)}</div>'
 
 # %% ../nbs/08_viz.ipynb #cab614bb
@@ -284,10 +298,12 @@ class ArchInspector:
     def __init__(self, run_dir, dpi:int=100):
         self.run_dir, self.dpi = Path(run_dir), dpi
         self._lock, self._quiet, self._watch, self._pngs, self._curves = threading.RLock(), False, None, {}, None
-        self._stamp = self._history_stamp()   # before reading: a line appended in between is read again at the next refresh
+        # before reading: a line appended in between is read again at the next refresh
+        self._stamp = self._history_stamp()
         self.run = read_run(run_dir)
         self.header, self.info, self.bars = W.HTML(), W.HTML(), W.HTML()
-        self.slider = W.IntSlider(value=0, min=0, max=0, description='episode', continuous_update=False, layout=W.Layout(width='440px'))
+        self.slider = W.IntSlider(value=0, min=0, max=0, description='episode', continuous_update=False,
+                                  layout=W.Layout(width='440px'))
         self.play = W.Play(interval=800, min=0, max=0, description='play the episodes')
         W.jslink((self.play, 'value'), (self.slider, 'value')); W.jslink((self.play, 'max'), (self.slider, 'max'))
         self.sample = W.Dropdown(options=[('best sampled child', 'best')], value='best', description='child',
@@ -298,8 +314,10 @@ class ArchInspector:
         self.panel = W.VBox([self.header, W.HBox([self.play, self.slider, self.sample]), self.info, self.drawing,
                              W.HBox([self.curves, self.bars], layout=W.Layout(align_items='flex-start'))],
                             layout=W.Layout(width='100%', max_width='1100px', padding='4px'))
-        for w, c in ((self.panel, 'ronas-inspector'), (self.header, 'rn-header'), (self.info, 'rn-info'), (self.slider, 'rn-episode'),
-                     (self.sample, 'rn-child'), (self.drawing, 'rn-drawing'), (self.curves, 'rn-curves'), (self.bars, 'rn-bars')):
+        for w, c in ((self.panel, 'ronas-inspector'), (self.header, 'rn-header'), (self.info, 'rn-info'),
+                     (self.slider, 'rn-episode'),
+                     (self.sample, 'rn-child'), (self.drawing, 'rn-drawing'), (self.curves, 'rn-curves'),
+                     (self.bars, 'rn-bars')):
             w.add_class(c)   # stable names for the browser test and for custom CSS
         self.slider.observe(lambda _: self._show_episode(), 'value')
         self.sample.observe(lambda _: self.show(), 'value')
@@ -414,12 +432,14 @@ def _make_curves(self:ArchInspector):
     h, fig = self.history, new_figure((3.4, 3.5), detached=True)
     a1, a2 = fig.subplots(2, 1, sharex=True)
     ep = [r['episode'] for r in h]
-    for k, c, ls in (('best_reward', 'tab:green', '-'), ('mean_reward', 'tab:blue', '-'), ('baseline', 'tab:orange', '--')):
+    for k, c, ls in (('best_reward', 'tab:green', '-'), ('mean_reward', 'tab:blue', '-'),
+                     ('baseline', 'tab:orange', '--')):
         a1.plot(ep, [r[k] for r in h], ls, c=c, lw=1, label=k.split('_')[0])
     dots = a1.scatter([], [], s=8, c='#888888', lw=0, zorder=3)
     mark, = a1.plot([], [], 'o', ms=7, mfc='none', mec='black', mew=1.5, zorder=4)
     a2.plot(ep, [r['entropy'] for r in h], c='tab:purple', lw=1.2)
-    a1.set_ylabel('reward', fontsize=8); a1.legend(fontsize=6.5, loc='lower right', ncol=3, handlelength=1.2, columnspacing=0.8)
+    a1.set_ylabel('reward', fontsize=8); a1.legend(fontsize=6.5, loc='lower right', ncol=3, handlelength=1.2,
+                                                   columnspacing=0.8)
     a2.set_ylabel('entropy (nats)', fontsize=8); a2.set_xlabel('episode', fontsize=8)
     cursors = [a.axvline(0, c='#d62728', lw=1, alpha=.6) for a in (a1, a2)]
     for a in (a1, a2): a.tick_params(labelsize=7); a.grid(alpha=.25)
@@ -444,7 +464,8 @@ def _header_html(self:ArchInspector)->str:
     s = f"<b>{escape(self.run_dir.name)}</b> · {n} episode{'s' * (n != 1)}"
     if sp: s += f" · search space of {sp.cardinality:.2g} architectures, patches d {list(sp.patches.depth)}, h/w {list(sp.patches.hw)}"
     if f: s += (f"<br>finished: final architecture <code>{escape(str(f.get('code')))}</code>, validation dice "
-                f"{f.get('val_dice', float('nan')):.3f}" + (f", test dice {f['test_dice']:.3f}" if 'test_dice' in f else ''))
+                f"{f.get('val_dice', float('nan')):.3f}"
+                + (f", test dice {f['test_dice']:.3f}" if 'test_dice' in f else ''))
     return f'<div style="font:13px sans-serif">{s}</div>'
 
 @patch

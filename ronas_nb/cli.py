@@ -18,8 +18,7 @@ from .memory import EstimateUnavailable
 from .space import arch_from_code
 from .supernet import total_strides
 from .infer import (evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions,
-                            save_probabilities,
-                            TRAINING_MIRROR_AXES)
+                            save_probabilities, TRAINING_MIRROR_AXES)
 from .export import EXPORT_FORMATS, ExportError, export_child, need_onnx
 from .rundir import RunError, lock_run, lock_holder, read_final, read_run_config
 from .budget import BudgetError

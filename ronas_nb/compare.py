@@ -158,8 +158,7 @@ def compare_dynunet(task, run, seed:int, preset_name:str='demo', **overrides)->d
                      json.dumps(dict(code=top.code, seconds=time.perf_counter() - t0, **s), indent=1).encode())
     d = json.loads((run/'dynunet.json').read_text())
     return dict(method='dynunet', seed=seed, code=f"DynUNet, strides of {d['code']}", selection='fixed',
-                val_dice=d.get('val_dice'),
-                test_dice=d.get('test_dice'), modal_fraction=1., episodes=cfg.episodes, seconds=d['seconds'])
+                val_dice=d.get('val_dice'), test_dice=d.get('test_dice'), modal_fraction=1., episodes=cfg.episodes, seconds=d['seconds'])
 
 # %% ../nbs/12_does_search_help.ipynb #2d577b13
 def arch_variants(space:SearchSpace)->dict:
@@ -264,8 +263,8 @@ def arch_study_table(summary:dict)->str:
              'best - maximal, case by case | Kendall tau, one-shot reward vs alone | one-shot test vs alone |',
              '|---|---|---|---|---|---|---|---|---|']
     for kind, s in summary.items():
-        scored = (f"{s['cases']} fresh cases" if s['cases']
-                  else 'the test cases') + (f", {s['seeds']} seeds" if s['seeds'] > 1 else '')
+        scored = f"{s['cases']} fresh cases" if s['cases'] else 'the test cases'
+        scored += f", {s['seeds']} seeds" if s['seeds'] > 1 else ''
         lines.append(f"| {kind} | {s['archs']} | {scored} | "
                      f"{s['min']:.3f} / {s['mean']:.3f} / {s['max']:.3f} ({s['sd']:.3f}) | "
                      f"{s['max_dice']:.3f} ({s['max_rank']} of {s['archs']}) | {s['best']} ({s['best_dice']:.3f}) | "

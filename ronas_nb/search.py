@@ -112,7 +112,7 @@ class SearchConfig:
     @classmethod
     def from_dict(cls, d:dict)->SearchConfig:
         known = {f.name for f in fields(cls)}
-        # runs written before the test split had none, before the choice trilinear
+        # runs written before the test split had none; those written before `upsample` grew trilinearly
         d = {'test_fraction': 0.0, 'upsample': 'trilinear', **d}
         return cls(**{k: v for k, v in d.items() if k in known})
 
@@ -299,9 +299,8 @@ class Search:
         self.write_seconds = None
         # paper: the first child is the maximal one
         self.arch = fixed_arch(self.space, cfg.arch) if cfg.controller == 'fixed' else self.space.max_arch()
-        self.budget = None if cfg.gpu_memory is None else MemoryBudget(self.net, cfg.gpu_memory, cfg.batch_size,
-                                                                       cfg.device,
-                                                                         volumes=[np.shape(c.image) for c in data.reward])
+        self.budget = None if cfg.gpu_memory is None else MemoryBudget(
+            self.net, cfg.gpu_memory, cfg.batch_size, cfg.device, volumes=[np.shape(c.image) for c in data.reward])
         if self.budget is not None: self.arch = self._fitting(self.arch, first=True); self._check_rewards()
         self._reward_set = self._to_device(data.reward)
         self._patches = PatchDataset(data.train, self.arch.patch, cfg.patches_per_case * len(data.train), seed=cfg.seed)
@@ -401,8 +400,8 @@ def _step_children(self:Search, phase:str)->Arch|list[Arch]:
     if self.cfg.child_sampling != 'batch' or phase != 'search': return self.arch
     n = self.cfg.child_epochs * len(self.par.steps(len(self._patches), self.cfg.batch_size))
     def draw():
-        fit = (lambda a: self._fitting(a)) if self.budget is not None else (lambda a: a)
-        return [self.arch, *(fit(a) for a in (self._draw(n - 1) if n > 1 else []))]
+        drawn = self._draw(n - 1) if n > 1 else []
+        return [self.arch, *(a if self.budget is None else self._fitting(a) for a in drawn)]
     return self.par.broadcast(draw() if self.par.main else None)   # every rank trains the same children
 
 @patch
@@ -426,7 +425,9 @@ def _update(self:Search, archs:list, rewards:list)->dict:
     # the policy rests
     if phase == 'final': return dict(baseline=float(np.mean(rewards)), entropy=self.history[-1]['entropy'])
     if phase == 'warmup':   # the policy has not begun: its entropy along the trained child (no sample drawn)
-        with torch.no_grad(): ent = self.controller.max_entropy if self.cfg.controller == 'random' else self.controller.log_prob(archs[:1])[1].item()
+        if self.cfg.controller == 'random': ent = self.controller.max_entropy
+        else:
+            with torch.no_grad(): ent = self.controller.log_prob(archs[:1])[1].item()
         return dict(baseline=float(np.mean(rewards)), entropy=ent)
     if self.cfg.controller == 'rl': return self.reinforce.step(archs, rewards)
     return dict(baseline=float(np.mean(rewards)),
@@ -449,9 +450,10 @@ def run_episode(self:Search, progress:bool=False)->dict:
     if phase == 'final': self.arch = self.space.validate(arch_from_code(final_architecture(self.history, cfg.controller)[0]))
     # the child of each training step, or the episode's one child
     with clock.part('sample'): trained = self._step_children(phase)
-    with clock.part('train'): loss, oom = oom_guarded(self.dev, train_child, self.net, trained, self._patches, self.opt,
-                                                      cfg, epoch0=ep * cfg.child_epochs,
-                            progress=progress, on_step=lambda: kill_point(f'train@{ep}'), scaler=self.scaler, par=par)
+    with clock.part('train'):
+        loss, oom = oom_guarded(self.dev, train_child, self.net, trained, self._patches, self.opt, cfg,
+                                epoch0=ep * cfg.child_epochs, progress=progress, on_step=lambda: kill_point(f'train@{ep}'),
+                                scaler=self.scaler, par=par)
     if oom and par.world > 1: raise torch.OutOfMemoryError(f'rank {par.rank}: out of memory training {self.arch.code}; a distributed search cannot skip it')
     failed = [dict(code=self.arch.code, where='train')] if oom else []
     if oom: self.opt.zero_grad(set_to_none=True)
@@ -464,9 +466,8 @@ def run_episode(self:Search, progress:bool=False)->dict:
     def rewarded(a):
         r, oom = oom_guarded(self.dev, reward, self.net, a, images, labels, n_classes, amp=self.amp)
         kill_point(f'reward@{ep}'); return r, oom
-    with clock.part('rewards'): results = par.map_children(rewarded,
-                                                           tqdm(archs, desc='rewards', leave=False,
-                                                                disable=not progress))
+    with clock.part('rewards'):
+        results = par.map_children(rewarded, tqdm(archs, desc='rewards', leave=False, disable=not progress))
     failed += [dict(code=a.code, where='reward') for a, (_, oom) in zip(archs, results) if oom]
     rewards = [0.0 if oom else r for r, oom in results]
     rec = None
@@ -482,8 +483,7 @@ def run_episode(self:Search, progress:bool=False)->dict:
         with clock.part('budget'):
             if self.budget is not None: self.arch = self._fitting(self.arch)
         rec = episode_record(self.episode, first, loss, archs, rewards, stats, search_episodes(self.history),
-                             excluded=len(excluded),
-                             failed=failed, greedy=greedy, probabilities=probs)
+                             excluded=len(excluded), failed=failed, greedy=greedy, probabilities=probs)
         if isinstance(trained, list): rec['trained'] = [a.code for a in trained]
         if subset is not None: rec['reward_cases'] = [self.data.reward[i].name for i in subset]
         if phase == 'final':   # the convergence stays the search's: the final phase samples nothing

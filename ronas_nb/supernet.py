@@ -171,9 +171,8 @@ class UNetPath(nn.Module):
     def _add_skips_plain(self, j:str, inp, outs:dict, sizes:dict, strides:dict, arch):
         "`inp` plus `match[i_j](out_i)` for every skip into `j` that `arch` turns on, one skip at a time"
         for i in _INTO[j]:
-            if arch[skip_name(i, j)]: inp = inp + self.match[f'{i}_{j}'](outs[i], sizes[j],
-                                                                         growth(strides[i], strides[j]),
-                                                                         self.cfg.upsample)
+            if not arch[skip_name(i, j)]: continue
+            inp = inp + self.match[f'{i}_{j}'](outs[i], sizes[j], growth(strides[i], strides[j]), self.cfg.upsample)
         return inp
 
     def _add_skips(self, j:str, inp, outs:dict, sizes:dict, strides:dict, arch, pooled:dict):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy, gc, itertools, json, math, os, statistics, subprocess, sys, tempfile, time, weakref
 from dataclasses import dataclass
 import torch, torch.nn as nn, torch.nn.functional as F
+from fastcore.basics import patch
 # private; the estimators need it (see "Without private torch")
 try: from torch.utils._python_dispatch import TorchDispatchMode
 except ImportError: TorchDispatchMode = None
@@ -22,9 +23,11 @@ __all__ = ['SHAPE_RULES', 'KINDS', 'ConvBlock', 'SeparableConvBlock', 'AddSkip',
 class ConvBlock(nn.Sequential):
     "Normal 3x3x3 convolution -> instance norm -> leaky ReLU"
     def __init__(self, in_channels:int, out_channels:int, dilation:int=1):
-        super().__init__(nn.Conv3d(in_channels, out_channels, 3, padding=dilation, dilation=dilation),
+        super().__init__(nn.Conv3d(in_channels, out_channels, 3, padding=dilation,
+                                   dilation=dilation),
                          nn.InstanceNorm3d(out_channels, affine=True), nn.LeakyReLU(0.01))
 
+# %% ../nbs/02_conv_memory.ipynb #b594a880
 class SeparableConvBlock(nn.Sequential):
     "Depth-wise 3x3x3 convolution -> point-wise 1x1x1 convolution -> instance norm -> leaky ReLU"
     def __init__(self, in_channels:int, out_channels:int, dilation:int=1):
@@ -41,6 +44,7 @@ class AddSkip(nn.Module):
         self.match = nn.ModuleList(nn.Conv3d(c, channels, 1) for c in skip_channels)
     def forward(self, x, *skips): return x + sum(m(s) for m, s in zip(self.match, skips))
 
+# %% ../nbs/02_conv_memory.ipynb #0ff59911
 class ConcatSkip(nn.Module):
     "Common NAS skip: concatenate the receiver's input with the senders, then one 1x1x1 conv"
     def __init__(self, channels:int, skip_channels:tuple):
@@ -51,22 +55,27 @@ class ConcatSkip(nn.Module):
 # %% ../nbs/02_conv_memory.ipynb #e921eb61
 class UNet3d(nn.Module):
     "Small 3D U-Net: two `block`s per stage, max pooling, trilinear upsampling, concat skips"
-    def __init__(self, in_channels:int=1, n_classes:int=2, base_channels:int=8, n_stages:int=3, block=ConvBlock):
+    def __init__(self, in_channels:int=1, n_classes:int=2, base_channels:int=8, n_stages:int=3,
+                 block=ConvBlock):
         super().__init__()
         ch = [base_channels * 2**i for i in range(n_stages)]
         self.encoder = nn.ModuleList(nn.Sequential(block(c_in, c), block(c, c))
                                      for c_in, c in zip([in_channels] + ch, ch))
-        self.decoder = nn.ModuleList(nn.Sequential(block(ch[i+1] + ch[i], ch[i]), block(ch[i], ch[i]))
+        self.decoder = nn.ModuleList(nn.Sequential(block(ch[i+1] + ch[i], ch[i]),
+                                                   block(ch[i], ch[i]))
                                      for i in reversed(range(n_stages - 1)))
         self.head = nn.Conv3d(ch[0], n_classes, 1)
-    def forward(self, x):
-        features = []
-        for i, stage in enumerate(self.encoder):
-            x = stage(x if i == 0 else F.max_pool3d(x, 2)); features.append(x)
-        for stage, skip in zip(self.decoder, reversed(features[:-1])):
-            up = F.interpolate(x, size=skip.shape[2:], mode='trilinear', align_corners=False)
-            x = stage(torch.cat([up, skip], 1))
-        return self.head(x)
+
+# %% ../nbs/02_conv_memory.ipynb #dc48a247
+@patch
+def forward(self:UNet3d, x):
+    features = []
+    for i, stage in enumerate(self.encoder):
+        x = stage(x if i == 0 else F.max_pool3d(x, 2)); features.append(x)
+    for stage, skip in zip(self.decoder, reversed(features[:-1])):
+        up = F.interpolate(x, size=skip.shape[2:], mode='trilinear', align_corners=False)
+        x = stage(torch.cat([up, skip], 1))
+    return self.head(x)
 
 # %% ../nbs/02_conv_memory.ipynb #33258ee7
 class _quiet_stderr:
@@ -76,6 +85,15 @@ class _quiet_stderr:
         os.dup2(null, 2); os.close(null)
     def __exit__(self, *exc): os.dup2(self.saved, 2); os.close(self.saved)
 
+# %% ../nbs/02_conv_memory.ipynb #0dfb2cc0
+def _replay_peak(events) -> tuple[int, int]:
+    "(peak, final) running total of the allocation events' bytes (frees negative), in time order"
+    live = peak = 0
+    for e in sorted(events, key=lambda e: e.start_ns()):
+        live += e.nbytes(); peak = max(peak, live)
+    return peak, live
+
+# %% ../nbs/02_conv_memory.ipynb #b897a19a
 def profiled_peak_bytes(fn) -> tuple[int, int]:
     "Run `fn()` under the CPU profiler; (peak, final) tensor bytes above those alive before"
     from torch.profiler import profile, ProfilerActivity
@@ -86,10 +104,7 @@ def profiled_peak_bytes(fn) -> tuple[int, int]:
         with _quiet_stderr(): prof.stop()
     events = [e for e in prof.profiler.kineto_results.events()
               if e.name() == '[memory]' and e.device_type() == torch.autograd.DeviceType.CPU]
-    live = peak = 0
-    for e in sorted(events, key=lambda e: e.start_ns()):
-        live += e.nbytes(); peak = max(peak, live)
-    return peak, live
+    return _replay_peak(events)
 
 # %% ../nbs/02_conv_memory.ipynb #a2555bf2
 def storage_bytes(tensors) -> int:
@@ -104,13 +119,17 @@ def default_loss(out): return out.float().square().mean()
 
 def default_forward(model, x): return model(*x) if isinstance(x, list) else model(x)
 
-def _inputs(input_shape, batch_size=None, device='cpu', dtype=torch.float32, requires_grad=False, make=torch.randn):
-    "One tensor for a shape, a list of tensors for a list of shapes; `batch_size` prepended if given"
+# %% ../nbs/02_conv_memory.ipynb #0793a894
+def _inputs(input_shape, batch_size=None, device='cpu', dtype=torch.float32, requires_grad=False,
+            make=torch.randn):
+    ("One tensor for a shape, a list of tensors for a list of shapes; "
+     "`batch_size` prepended if given")
     if len(input_shape) and isinstance(input_shape[0], (tuple, list)):
         return [_inputs(s, batch_size, device, dtype, requires_grad, make) for s in input_shape]
     shape = tuple(input_shape) if batch_size is None else (batch_size, *input_shape)
     return make(shape, device=device, dtype=dtype).requires_grad_(requires_grad)
 
+# %% ../nbs/02_conv_memory.ipynb #5ad443fe
 def _optimizer(params, optimizer):
     if optimizer is None: return None
     if optimizer == 'adam': return torch.optim.Adam(params, lr=1e-3, weight_decay=1e-5)
@@ -118,44 +137,78 @@ def _optimizer(params, optimizer):
     raise ValueError(f"optimizer must be 'adam', 'sgd' or None, got {optimizer!r}")
 
 # %% ../nbs/02_conv_memory.ipynb #31536e48
-def measure_training_memory(model:nn.Module, input_shape, batch_size:int=None, dtype=torch.float32,
-                            optimizer='adam', loss_fn=default_loss, forward=default_forward,
-                            requires_grad:bool=False, device='cpu', repeat:int=3) -> dict:
-    "Measured peak memory, parameters and seconds of one training step (CPU: profiler; CUDA: max_memory_allocated)"
-    device = torch.device(device)
-    model = model.to(device=device, dtype=dtype)
-    x = _inputs(input_shape, batch_size, device, dtype, requires_grad)
-    xs = x if isinstance(x, list) else [x]
-    opt = _optimizer(model.parameters(), optimizer)
+def _synchronizer(device:torch.device):
+    "A function that waits for the device's queued work (on the CPU, nothing to wait for)"
+    return (lambda: torch.cuda.synchronize(device)) if device.type == 'cuda' else (lambda: None)
+
+def _added_peak(run, device:torch.device, sync) -> int:
+    "Peak bytes `run()` adds to those alive: CUDA's peak counter, or the CPU profiler's replay"
+    if device.type == 'cuda':
+        sync(); torch.cuda.reset_peak_memory_stats(device)
+        before = torch.cuda.memory_allocated(device)
+        run(); sync(); return torch.cuda.max_memory_allocated(device) - before
+    added, _ = profiled_peak_bytes(run)
+    return added
+
+# %% ../nbs/02_conv_memory.ipynb #5154279d
+def _median_seconds(run, repeat:int, sync, after=lambda: None):
+    "Median wall time of `repeat` calls of `run()` (`None` for none), `after()` after each"
+    seconds = []
+    for _ in range(repeat):
+        sync(); t0 = time.perf_counter(); run(); sync()
+        seconds.append(time.perf_counter() - t0); after()
+    return statistics.median(seconds) if seconds else None
+
+def _measurement(baseline:int, added:int, added_key:str, model:nn.Module, seconds) -> dict:
+    return {'peak_bytes': baseline + added, added_key: added, 'baseline_bytes': baseline,
+            'params': sum(p.numel() for p in model.parameters()), 'seconds': seconds}
+
+# %% ../nbs/02_conv_memory.ipynb #dee59fdd
+def _training_step(model, x, xs, opt, loss_fn, forward) -> tuple:
+    "(step, clear): one forward, loss, backward and optimizer step; setting the gradients to `None`"
     def step():
         loss_fn(forward(model, x)).backward()
         if opt is not None: opt.step()
     def clear():
         model.zero_grad(set_to_none=True)
         for t in xs: t.grad = None
-    sync = (lambda: torch.cuda.synchronize(device)) if device.type == 'cuda' else (lambda: None)
+    return step, clear
+
+def _state_tensors(opt) -> list:
+    "The tensors in an optimizer's state (none without an optimizer)"
+    states = opt.state.values() if opt else []
+    return [v for s in states for v in s.values() if torch.is_tensor(v)]
+
+# %% ../nbs/02_conv_memory.ipynb #5aa88005
+def measure_training_memory(model:nn.Module, input_shape, batch_size:int=None, dtype=torch.float32,
+                            optimizer='adam', loss_fn=default_loss, forward=default_forward,
+                            requires_grad:bool=False, device='cpu', repeat:int=3) -> dict:
+    ("Measured peak memory, parameters and seconds of one training step "
+     "(CPU: profiler; CUDA: max_memory_allocated)")
+    device = torch.device(device)
+    model = model.to(device=device, dtype=dtype)
+    x = _inputs(input_shape, batch_size, device, dtype, requires_grad)
+    xs = x if isinstance(x, list) else [x]
+    opt = _optimizer(model.parameters(), optimizer)
+    step, clear = _training_step(model, x, xs, opt, loss_fn, forward)
+    sync = _synchronizer(device)
     step(); clear(); gc.collect()
-    state = [v for s in (opt.state.values() if opt else []) for v in s.values() if torch.is_tensor(v)]
-    baseline = storage_bytes(itertools.chain(model.parameters(), model.buffers(), state, xs))
-    if device.type == 'cuda':
-        sync(); torch.cuda.reset_peak_memory_stats(device); before = torch.cuda.memory_allocated(device)
-        step(); sync(); added = torch.cuda.max_memory_allocated(device) - before
-    else: added, _ = profiled_peak_bytes(step)
-    clear(); seconds = []
-    for _ in range(repeat):
-        sync(); t0 = time.perf_counter(); step(); sync()
-        seconds.append(time.perf_counter() - t0); clear()
-    return dict(peak_bytes=baseline + added, step_bytes=added, baseline_bytes=baseline,
-                params=sum(p.numel() for p in model.parameters()),
-                seconds=statistics.median(seconds) if seconds else None)
+    baseline = storage_bytes(itertools.chain(model.parameters(), model.buffers(),
+                                             _state_tensors(opt), xs))
+    added = _added_peak(step, device, sync)
+    clear()
+    seconds = _median_seconds(step, repeat, sync, clear)
+    return _measurement(baseline, added, 'step_bytes', model, seconds)
 
 # %% ../nbs/02_conv_memory.ipynb #c96dd9fa
 _RSS_STEP = r'''
 import gc, json, os, sys, torch
 from ronas_nb.memory import *  # the model's classes, also when pickled from a notebook's __main__
 from ronas_nb.memory import _inputs, _optimizer
-def status(key): return [int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith(key)][0]
-model = torch.load(sys.argv[1], weights_only=False); shape = json.loads(sys.argv[2]); cold = sys.argv[3] == "cold"
+def status(key):
+    return [int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith(key)][0]
+model = torch.load(sys.argv[1], weights_only=False)
+shape = json.loads(sys.argv[2]); cold = sys.argv[3] == "cold"
 x = _inputs(shape); opt = _optimizer(model.parameters(), "adam")
 def step(): default_loss(model(x)).backward(); opt.step(); opt.zero_grad(set_to_none=True)
 if not cold: step()
@@ -163,18 +216,21 @@ gc.collect(); open("/proc/self/clear_refs", "w").write("5"); before = status("Vm
 step(); print(json.dumps(status("VmHWM") - before))
 '''
 
+# %% ../nbs/02_conv_memory.ipynb #645f8c7b
 def rss_step_bytes(model:nn.Module, input_shape, cold:bool=False) -> int:
     "Peak growth of resident memory during one training step, in a fresh process (Linux)"
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, 'model.pt'); torch.save(model.cpu(), path)
-        env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536', OMP_NUM_THREADS=str(torch.get_num_threads()))
+        env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536',
+                   OMP_NUM_THREADS=str(torch.get_num_threads()))
         out = subprocess.run([sys.executable, '-c', _RSS_STEP, path, json.dumps(list(input_shape)),
                               'cold' if cold else 'warm'],
                              capture_output=True, text=True, env=env, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 # %% ../nbs/02_conv_memory.ipynb #95d78526
-def _use_mkldnn_rule(x_shape, w_shape, stride, dilation, groups:int, transposed:bool, dtype) -> bool:
+def _use_mkldnn_rule(x_shape, w_shape, stride, dilation, groups:int, transposed:bool,
+                     dtype) -> bool:
     "PyTorch 2.x's `ConvParams::use_mkldnn`, replayed"
     if not (torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled): return False
     if dtype != torch.float32 or transposed: return False
@@ -184,21 +240,48 @@ def _use_mkldnn_rule(x_shape, w_shape, stride, dilation, groups:int, transposed:
     big = groups > 1 or (k[-1] > 3 and k[-2] > 3) or n > 1 or math.prod(x_shape[:4]) > 20480
     return worth_it and big
 
-def uses_mkldnn(x_shape, w_shape, stride, dilation, groups:int, transposed:bool=False, dtype=torch.float32) -> bool:
-    "Whether PyTorch's CPU convolution picks oneDNN (else native im2col): asked of PyTorch where it can say, else its rule replayed"
+# %% ../nbs/02_conv_memory.ipynb #349bc7cd
+def uses_mkldnn(x_shape, w_shape, stride, dilation, groups:int, transposed:bool=False,
+                dtype=torch.float32) -> bool:
+    ("Whether PyTorch's CPU convolution picks oneDNN (else native im2col): "
+     "asked of PyTorch where it can say, else its rule replayed")
     select, nd = getattr(torch._C, '_select_conv_backend', None), len(x_shape) - 2
-    if select is not None:   # the dispatcher's own choice; zero-stride tensors of the right sizes cost no memory
+    # the dispatcher's own choice; zero-stride tensors of the right sizes cost no memory
+    if select is not None:
         try:
             x, w = (torch.zeros((), dtype=dtype).expand(*s) for s in (x_shape, w_shape))
-            return 'Mkldnn' in str(select(x, w, None, list(stride), [0] * nd, list(dilation), transposed, [0] * nd,
-                                          groups, None))
+            return 'Mkldnn' in str(select(x, w, None, list(stride), [0] * nd, list(dilation),
+                                          transposed, [0] * nd, groups, None))
         except (RuntimeError, TypeError): pass
     return _use_mkldnn_rule(x_shape, w_shape, stride, dilation, groups, transposed, dtype)
 
+# %% ../nbs/02_conv_memory.ipynb #ab39fd55
 def _pad16(c): return -(-c // 16) * 16
 
-def cpu_conv_workspace(x, w_shape, out_shape, stride, padding, dilation, groups:int, transposed:bool=False,
-                       output_mask=None) -> int:
+# %% ../nbs/02_conv_memory.ipynb #cea7037c
+def _mkldnn_workspace(n, c_in, c_out, v_in, v_out, k, size, groups:int, forward:bool) -> int:
+    "oneDNN's blocked input and output (channels padded to 16 unless grouped), beside the output"
+    if forward and groups == 1:   # the blocked input is freed before the plain output exists
+        c_blk = _pad16(c_in) if c_in >= 16 else c_in   # fewer than 16 input channels: read in place
+        in_blk = n * c_blk * v_in * size if c_in >= 16 else 0
+        w_blk, out_blk = _pad16(c_out) * c_blk * k * size, n * _pad16(c_out) * v_out * size
+        return max(in_blk + w_blk + out_blk - n * c_out * v_out * size, out_blk)
+    pad = (lambda c: c) if groups > 1 else _pad16
+    return n * (pad(c_in) * v_in + pad(c_out) * v_out) * size
+
+# %% ../nbs/02_conv_memory.ipynb #d62eb2f4
+def _native_workspace(n, c_in, c_out, v_in, v_out, k, size, stride, padding, output_mask) -> int:
+    "The native kernel's im2col columns; none for a plain 1x1x1 convolution's forward"
+    if k == 1 and all(s == 1 for s in stride) and all(p == 0 for p in padding):
+        if output_mask is None: return 0  # a plain matrix product, no columns
+        # backward: an input-sized buffer for the input gradient,
+        # an output-sized one for the weights'
+        return n * max(c_in * v_in * output_mask[0], c_out * v_out * output_mask[1]) * size
+    return n * c_in * k * v_out * size
+
+# %% ../nbs/02_conv_memory.ipynb #82c6ad63
+def cpu_conv_workspace(x, w_shape, out_shape, stride, padding, dilation, groups:int,
+                       transposed:bool=False, output_mask=None) -> int:
     "Bytes a CPU convolution allocates inside its kernel (forward, or backward with `output_mask`)"
     n, c_in, c_out, size = x.shape[0], x.shape[1], out_shape[1], x.element_size()
     v_in, v_out = math.prod(x.shape[2:]), math.prod(out_shape[2:])
@@ -206,18 +289,10 @@ def cpu_conv_workspace(x, w_shape, out_shape, stride, padding, dilation, groups:
     if transposed: return copy_in  # not used in this project; not modelled
     k = math.prod(w_shape[2:])
     if uses_mkldnn(x.shape, w_shape, stride, dilation, groups, transposed, x.dtype):
-        if output_mask is None and groups == 1:   # forward: the blocked input is freed before the plain output exists
-            c_blk = _pad16(c_in) if c_in >= 16 else c_in   # fewer than 16 input channels: read in place
-            in_blk = n * c_blk * v_in * size if c_in >= 16 else 0
-            w_blk, out_blk = _pad16(c_out) * c_blk * k * size, n * _pad16(c_out) * v_out * size
-            return copy_in + max(in_blk + w_blk + out_blk - n * c_out * v_out * size, out_blk)
-        pad = (lambda c: c) if groups > 1 else _pad16
-        return copy_in + n * (pad(c_in) * v_in + pad(c_out) * v_out) * size
-    if k == 1 and all(s == 1 for s in stride) and all(p == 0 for p in padding):
-        if output_mask is None: return copy_in  # a plain matrix product, no columns
-        # backward: an input-sized buffer for the input gradient, an output-sized one for the weights'
-        return copy_in + n * max(c_in * v_in * output_mask[0], c_out * v_out * output_mask[1]) * size
-    return copy_in + n * c_in * k * v_out * size
+        forward = output_mask is None
+        return copy_in + _mkldnn_workspace(n, c_in, c_out, v_in, v_out, k, size, groups, forward)
+    return copy_in + _native_workspace(n, c_in, c_out, v_in, v_out, k, size, stride, padding,
+                                       output_mask)
 
 # %% ../nbs/02_conv_memory.ipynb #695df020
 @dataclass
@@ -228,24 +303,33 @@ class MemoryEstimate:
     optimizer_state: int    # e.g. Adam's two moments
     inputs: int             # the input batch
     saved_activations: int  # tensors autograd saves for backward, de-duplicated by storage
-    transient: int          # the rest of the step's peak: activation gradients, temporaries, kernel workspace
-    @property
-    def step_bytes(self) -> int: return self.saved_activations + self.grads + self.transient
-    @property
-    def total(self) -> int: return self.params + self.optimizer_state + self.inputs + self.step_bytes
+    # the rest of the step's peak: activation gradients, temporaries, kernel workspace
+    transient: int
+
+# %% ../nbs/02_conv_memory.ipynb #d5cb0c89
+@patch(as_prop=True)
+def step_bytes(self:MemoryEstimate) -> int:
+    return self.saved_activations + self.grads + self.transient
+
+@patch(as_prop=True)
+def total(self:MemoryEstimate) -> int:
+    return self.params + self.optimizer_state + self.inputs + self.step_bytes
 
 # %% ../nbs/02_conv_memory.ipynb #cc990b2e
 _aten = torch.ops.aten
 def _like(t, *_, **__): return torch.empty_like(t)
 def _batch_norm(x, *args, **kwargs):
-    stat = x.new_empty((x.shape[1],), dtype=torch.float32 if x.dtype in (torch.half, torch.bfloat16) else x.dtype)
+    stat = x.new_empty((x.shape[1],),
+                       dtype=torch.float32 if x.dtype in (torch.half, torch.bfloat16) else x.dtype)
     return torch.empty_like(x), stat, torch.empty_like(stat)
 def _batch_norm_backward(g, x, weight, *args):
     mask = args[-1]; c = x.shape[1]
     return (torch.empty_like(x) if mask[0] else None, g.new_empty((c,)) if mask[1] else None,
             g.new_empty((c,)) if mask[2] else None)
+
+# %% ../nbs/02_conv_memory.ipynb #c4552fae
 def _upsample(x, output_size, *args, **kwargs): return x.new_empty((*x.shape[:2], *output_size))
-def _bincount(x, weights=None, minlength=0):   # no `meta` kernel: the length depends on the data; taken as `minlength`
+def _bincount(x, weights=None, minlength=0):   # no `meta` kernel: the length depends on the data
     return x.new_empty((minlength,), dtype=torch.long if weights is None else weights.dtype)
 
 SHAPE_RULES = {_aten.leaky_relu.default: _like, _aten.leaky_relu_backward.default: _like,
@@ -259,44 +343,62 @@ def _cpu_workspace(func, args, out) -> int:
     "Kernel workspace of a CPU convolution op seen on `meta` (forward or backward)"
     if func is _aten.convolution.default:
         x, w, _, stride, padding, dilation, transposed, _, groups = args[:9]
-        return cpu_conv_workspace(x, w.shape, out.shape, stride, padding, dilation, groups, transposed)
+        return cpu_conv_workspace(x, w.shape, out.shape, stride, padding, dilation, groups,
+                                  transposed)
     if func is _aten.convolution_backward.default:
         g, x, w, _, stride, padding, dilation, transposed, _, groups, mask = args[:11]
-        return cpu_conv_workspace(x, w.shape, g.shape, stride, padding, dilation, groups, transposed, mask)
+        return cpu_conv_workspace(x, w.shape, g.shape, stride, padding, dilation, groups,
+                                  transposed, mask)
     return 0
 
+# %% ../nbs/02_conv_memory.ipynb #6e82717e
 class EstimateUnavailable(RuntimeError):
     "This torch lacks what the memory estimators are built on"
 
 def tensors_in(x)->list:
-    "The tensors in nested tuples, lists and dicts (the leaves `torch.utils._pytree.tree_flatten` gives, without the private module)"
+    ("The tensors in nested tuples, lists and dicts "
+     "(the leaves `torch.utils._pytree.tree_flatten` gives, without the private module)")
     if isinstance(x, (list, tuple)): return [t for v in x for t in tensors_in(v)]
     if isinstance(x, dict): return [t for v in x.values() for t in tensors_in(v)]
     return [x] if isinstance(x, torch.Tensor) else []
 
+# %% ../nbs/02_conv_memory.ipynb #e488479f
+def _need_dispatch_mode(mode):
+    if TorchDispatchMode is None or not issubclass(type(mode), TorchDispatchMode):
+        raise EstimateUnavailable(
+            'memory estimates need torch.utils._python_dispatch.TorchDispatchMode, '
+            f'which torch {torch.__version__} lacks: run without a memory budget (--gpu-memory)')
+
 class LiveBytes(TorchDispatchMode or object):
-    "Follows every storage created under it until it is freed; `peak` is the high-water mark, `peak_workspace` the kernel workspace in it"
+    ("Follows every storage created under it until it is freed; "
+     "`peak` is the high-water mark, `peak_workspace` the kernel workspace in it")
     def __init__(self, known=(), workspace=None):
-        if TorchDispatchMode is None or not issubclass(type(self), TorchDispatchMode):
-            raise EstimateUnavailable(f'memory estimates need torch.utils._python_dispatch.TorchDispatchMode, which torch {torch.__version__} '
-                                      'lacks: run without a memory budget (--gpu-memory)')
+        _need_dispatch_mode(self)
         super().__init__()
-        self.live, self.peak, self.peak_workspace, self.keys, self.workspace = 0, 0, 0, set(known), workspace
-    def _free(self, key, nbytes): self.live -= nbytes; self.keys.discard(key)
+        self.live, self.peak, self.peak_workspace = 0, 0, 0
+        self.keys, self.workspace = set(known), workspace
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         rule = SHAPE_RULES.get(func)
         out = rule(*args, **(kwargs or {})) if rule else func(*args, **(kwargs or {}))
-        shared = None
-        for t in tensors_in(out):
-            storage = t.untyped_storage(); key = storage._cdata
-            if key in self.keys: continue  # a view or in-place result: no new memory
-            if shared is None: shared = {a.untyped_storage()._cdata for a in tensors_in((args, kwargs))}
-            if key in shared: continue     # the same, of a storage made before tracking began
-            self.keys.add(key); self.live += storage.nbytes()
-            weakref.finalize(storage, self._free, key, storage.nbytes())
+        self._track(out, args, kwargs)
         ws = self.workspace(func, args, out) if self.workspace else 0
         if self.live + ws > self.peak: self.peak, self.peak_workspace = self.live + ws, ws
         return out
+
+# %% ../nbs/02_conv_memory.ipynb #85d32ab2
+@patch
+def _free(self:LiveBytes, key, nbytes): self.live -= nbytes; self.keys.discard(key)
+
+@patch
+def _track(self:LiveBytes, out, args, kwargs):
+    shared = None
+    for t in tensors_in(out):
+        storage = t.untyped_storage(); key = storage._cdata
+        if key in self.keys: continue  # a view or in-place result: no new memory
+        if shared is None: shared = {a.untyped_storage()._cdata for a in tensors_in((args, kwargs))}
+        if key in shared: continue     # the same, of a storage made before tracking began
+        self.keys.add(key); self.live += storage.nbytes()
+        weakref.finalize(storage, self._free, key, storage.nbytes())
 
 # %% ../nbs/02_conv_memory.ipynb #f5322edd
 def _meta_copy(model:nn.Module, dtype) -> nn.Module:
@@ -307,39 +409,67 @@ def _meta_copy(model:nn.Module, dtype) -> nn.Module:
         memo[id(t)] = nn.Parameter(m, t.requires_grad) if isinstance(t, nn.Parameter) else m
     return copy.deepcopy(model, memo)
 
+# %% ../nbs/02_conv_memory.ipynb #34e0e6e6
 def _adam_step_temporaries(params, foreach:bool) -> int:
-    "Adam's temporaries (decayed gradient, denominator): all at once with `foreach`, else per parameter"
+    ("Adam's temporaries (decayed gradient, denominator): "
+     "all at once with `foreach`, else per parameter")
     sizes = [p.numel() * p.element_size() for p in params] or [0]
     return 2 * (sum(sizes) if foreach else max(sizes))
 
 # %% ../nbs/02_conv_memory.ipynb #54f1bfbd
-def estimate_training_memory(model:nn.Module, input_shape, batch_size:int=None, dtype=torch.float32,
-                             optimizer='adam', loss_fn=default_loss, forward=default_forward,
-                             requires_grad:bool=False, device=None) -> MemoryEstimate:
-    "Peak memory of one training step, predicted on the `meta` device without computing anything"
-    device = torch.device(device or next(itertools.chain(model.parameters(), [torch.empty(0)])).device)
+def _model_device(model:nn.Module, device) -> torch.device:
+    "`device`, else that of the model's first parameter (the CPU for a model without any)"
+    return torch.device(device
+                        or next(itertools.chain(model.parameters(), [torch.empty(0)])).device)
+
+def _storage_keys(tensors) -> set:
+    "Identities of the storages behind `tensors` (also on `meta`, where every `data_ptr()` is 0)"
+    return {t.untyped_storage()._cdata for t in tensors}
+
+# %% ../nbs/02_conv_memory.ipynb #1d87cd22
+def _on_meta(model:nn.Module, input_shape, batch_size, dtype, requires_grad:bool=False) -> tuple:
+    "(meta copy of the model, its input(s), inputs as a list, storage keys of weights and inputs)"
     meta = _meta_copy(model, dtype)
     x = _inputs(input_shape, batch_size, 'meta', dtype, requires_grad, make=torch.empty)
     xs = x if isinstance(x, list) else [x]
-    params = [p for p in meta.parameters() if p.requires_grad]
-    known = {t.untyped_storage()._cdata for t in itertools.chain(meta.parameters(), meta.buffers(), xs)}
-    saved = {}
+    return meta, x, xs, _storage_keys(itertools.chain(meta.parameters(), meta.buffers(), xs))
+
+# %% ../nbs/02_conv_memory.ipynb #631a8b1f
+def _saved_packer(known:set, saved:dict):
+    "A `saved_tensors_hooks` pack function: records the bytes of each saved storage not in `known`"
     def pack(t):
         key = t.untyped_storage()._cdata
         if key not in known: saved[key] = t.untyped_storage().nbytes()
         return t
+    return pack
+
+def _optimizer_bytes(params, grads:int, optimizer, foreach:bool) -> tuple:
+    "(optimizer state, peak of the optimizer step) in bytes"
+    if optimizer != 'adam': return 0, grads
+    # Adam: two moments per parameter and a float32 step counter per parameter tensor
+    state = 2 * storage_bytes(params) + 4 * len(params)
+    return state, grads + _adam_step_temporaries(params, foreach)
+
+# %% ../nbs/02_conv_memory.ipynb #4768f877
+def estimate_training_memory(model:nn.Module, input_shape, batch_size:int=None, dtype=torch.float32,
+                             optimizer='adam', loss_fn=default_loss, forward=default_forward,
+                             requires_grad:bool=False, device=None) -> MemoryEstimate:
+    "Peak memory of one training step, predicted on the `meta` device without computing anything"
+    device = _model_device(model, device)
+    meta, x, xs, known = _on_meta(model, input_shape, batch_size, dtype, requires_grad)
+    params = [p for p in meta.parameters() if p.requires_grad]
+    saved = {}
     tracker = LiveBytes(known, _cpu_workspace if device.type == 'cpu' else None)
     with tracker:
-        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        with torch.autograd.graph.saved_tensors_hooks(_saved_packer(known, saved), lambda t: t):
             loss = loss_fn(forward(meta, x))
         saved_bytes = sum(saved.values())
         loss.backward(); del loss
     grads = storage_bytes(p.grad for p in params)
-    # Adam: two moments per parameter and a float32 step counter per parameter tensor
-    state = 2 * storage_bytes(params) + 4 * len(params) if optimizer == 'adam' else 0
-    opt_step = grads + (_adam_step_temporaries(params, device.type == 'cuda') if optimizer == 'adam' else 0)
-    return MemoryEstimate(params=storage_bytes(itertools.chain(meta.parameters(), meta.buffers())), grads=grads,
-                          optimizer_state=state, inputs=storage_bytes(xs), saved_activations=saved_bytes,
+    state, opt_step = _optimizer_bytes(params, grads, optimizer, device.type == 'cuda')
+    return MemoryEstimate(params=storage_bytes(itertools.chain(meta.parameters(), meta.buffers())),
+                          grads=grads, optimizer_state=state, inputs=storage_bytes(xs),
+                          saved_activations=saved_bytes,
                           transient=max(tracker.peak, opt_step) - saved_bytes - grads)
 
 # %% ../nbs/02_conv_memory.ipynb #b06e0039
@@ -353,23 +483,29 @@ class MemoryCase:
     shape: tuple         # (D, H, W)
     batch_size: int = 1
     @property
-    def name(self) -> str: return f"{self.kind} c{self.channels} {'x'.join(map(str, self.shape))} b{self.batch_size}"
-    def build(self) -> tuple:
-        "(model, input_shape, requires_grad) of this case"
-        c, n, s = self.channels, self.batch_size, tuple(self.shape)
-        if self.kind == 'normal': return ConvBlock(c, c), (n, c, *s), True
-        if self.kind == 'depthwise': return SeparableConvBlock(c, c), (n, c, *s), True
-        if self.kind in ('add', 'concat'):
-            skip = (AddSkip if self.kind == 'add' else ConcatSkip)(c, (c, 2*c))
-            return skip, [(n, c, *s), (n, c, *s), (n, 2*c, *s)], True
-        if self.kind.startswith('unet'):
-            return UNet3d(1, 2, c, 3,
-                          SeparableConvBlock if self.kind.endswith('depthwise') else ConvBlock), (n, 1, *s), False
-        raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+    def name(self) -> str:
+        return f"{self.kind} c{self.channels} {'x'.join(map(str, self.shape))} b{self.batch_size}"
 
+# %% ../nbs/02_conv_memory.ipynb #8d486c84
+@patch
+def build(self:MemoryCase) -> tuple:
+    "(model, input_shape, requires_grad) of this case"
+    c, n, s = self.channels, self.batch_size, tuple(self.shape)
+    if self.kind == 'normal': return ConvBlock(c, c), (n, c, *s), True
+    if self.kind == 'depthwise': return SeparableConvBlock(c, c), (n, c, *s), True
+    if self.kind in ('add', 'concat'):
+        skip = (AddSkip if self.kind == 'add' else ConcatSkip)(c, (c, 2*c))
+        return skip, [(n, c, *s), (n, c, *s), (n, 2*c, *s)], True
+    if self.kind.startswith('unet'):
+        block = SeparableConvBlock if self.kind.endswith('depthwise') else ConvBlock
+        return UNet3d(1, 2, c, 3, block), (n, 1, *s), False
+    raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+
+# %% ../nbs/02_conv_memory.ipynb #0532bd22
 def memory_cases(kinds, channels, shapes, batch_sizes=(1,)) -> list[MemoryCase]:
     "Every combination, kinds innermost so that compared kinds sit side by side"
-    return [MemoryCase(k, c, tuple(s), n) for n, s, c, k in itertools.product(batch_sizes, shapes, channels, kinds)]
+    return [MemoryCase(k, c, tuple(s), n)
+            for n, s, c, k in itertools.product(batch_sizes, shapes, channels, kinds)]
 
 # %% ../nbs/02_conv_memory.ipynb #dae46340
 def run_case(case:MemoryCase, device='cpu', repeat:int=3, seed:int=0) -> dict:
@@ -377,18 +513,25 @@ def run_case(case:MemoryCase, device='cpu', repeat:int=3, seed:int=0) -> dict:
     torch.manual_seed(seed)
     model, shape, requires_grad = case.build()
     est = estimate_training_memory(model, shape, requires_grad=requires_grad, device=device)
-    meas = measure_training_memory(model, shape, requires_grad=requires_grad, device=device, repeat=repeat)
-    return dict(case=case.name, kind=case.kind, channels=case.channels, shape=case.shape, batch_size=case.batch_size,
-                measured=meas['peak_bytes'], estimated=est.total, error=est.total / meas['peak_bytes'] - 1,
-                step_measured=meas['step_bytes'], step_estimated=est.step_bytes, saved=est.saved_activations,
-                params=meas['params'], ms=1000 * meas['seconds'] if meas['seconds'] else float('nan'))
+    meas = measure_training_memory(model, shape, requires_grad=requires_grad, device=device,
+                                   repeat=repeat)
+    return dict(case=case.name, kind=case.kind, channels=case.channels, shape=case.shape,
+                batch_size=case.batch_size,
+                measured=meas['peak_bytes'], estimated=est.total,
+                error=est.total / meas['peak_bytes'] - 1,
+                step_measured=meas['step_bytes'], step_estimated=est.step_bytes,
+                saved=est.saved_activations,
+                params=meas['params'],
+                ms=1000 * meas['seconds'] if meas['seconds'] else float('nan'))
 
+# %% ../nbs/02_conv_memory.ipynb #6ec58c0a
 def format_rows(rows) -> str:
     "A fixed-width table of `run_case` rows (MiB, %, ms)"
-    lines = [f"{'case':28s} {'measured':>10s} {'estimated':>10s} {'error':>7s} {'saved':>8s} {'params':>8s} {'ms/step':>8s}"]
+    lines = [f"{'case':28s} {'measured':>10s} {'estimated':>10s} {'error':>7s} {'saved':>8s} "
+             f"{'params':>8s} {'ms/step':>8s}"]
     for r in rows:
-        lines.append(f"{r['case']:28s} {r['measured']/2**20:9.1f}M {r['estimated']/2**20:9.1f}M {r['error']:+7.1%} "
-                     f"{r['saved']/2**20:7.1f}M {r['params']:8d} {r['ms']:8.1f}")
+        lines.append(f"{r['case']:28s} {r['measured']/2**20:9.1f}M {r['estimated']/2**20:9.1f}M "
+                     f"{r['error']:+7.1%} {r['saved']/2**20:7.1f}M {r['params']:8d} {r['ms']:8.1f}")
     return '\n'.join(lines)
 
 # %% ../nbs/02_conv_memory.ipynb #d17a7413
@@ -397,64 +540,67 @@ class InferenceEstimate:
     "Predicted peak memory of one no-grad forward pass (and the stages after it), in bytes, by part"
     params: int       # parameters and buffers, resident
     inputs: int       # the input batch
-    # tensors the pass made that are alive at its peak: features still to be read, outputs, temporaries
+    # tensors the pass made that are alive at its peak: features still to be read, outputs,
+    # temporaries
     activations: int
     workspace: int    # kernel workspace at the peak (CPU convolutions; cuDNN's is not modelled)
     output: int       # what the pass returns, still alive after it
-    @property
-    def pass_bytes(self) -> int: return self.activations + self.workspace
-    @property
-    def total(self) -> int: return self.params + self.inputs + self.pass_bytes
 
+# %% ../nbs/02_conv_memory.ipynb #5dbf0dec
+@patch(as_prop=True)
+def pass_bytes(self:InferenceEstimate) -> int: return self.activations + self.workspace
+
+@patch(as_prop=True)
+def total(self:InferenceEstimate) -> int: return self.params + self.inputs + self.pass_bytes
+
+# %% ../nbs/02_conv_memory.ipynb #ee48c71a
 def _stages(post) -> tuple:
     if post is None: return ()
     return tuple(post) if isinstance(post, (list, tuple)) else (post,)
 
 def _run_pass(model, x, forward, stages):
-    "`forward(model, x)`, then each stage on the previous result: a stage's input dies when it returns"
+    ("`forward(model, x)`, then each stage on the previous result: "
+     "a stage's input dies when it returns")
     y = forward(model, x)
     for stage in stages: y = stage(y)
     return y
 
-def estimate_inference_memory(model:nn.Module, input_shape, batch_size:int=None, dtype=torch.float32,
-                              forward=default_forward, post=None, device=None) -> InferenceEstimate:
-    "Peak memory of one no-grad forward pass in eval mode, then `post`'s stages, predicted on `meta`"
-    device = torch.device(device or next(itertools.chain(model.parameters(), [torch.empty(0)])).device)
-    meta = _meta_copy(model, dtype).eval()
-    x = _inputs(input_shape, batch_size, 'meta', dtype, make=torch.empty)
-    xs = x if isinstance(x, list) else [x]
-    known = {t.untyped_storage()._cdata for t in itertools.chain(meta.parameters(), meta.buffers(), xs)}
+# %% ../nbs/02_conv_memory.ipynb #32a9fa1c
+def estimate_inference_memory(model:nn.Module, input_shape, batch_size:int=None,
+                              dtype=torch.float32, forward=default_forward, post=None,
+                              device=None) -> InferenceEstimate:
+    ("Peak memory of one no-grad forward pass in eval mode, then `post`'s stages, "
+     "predicted on `meta`")
+    device = _model_device(model, device)
+    meta, x, xs, known = _on_meta(model, input_shape, batch_size, dtype)
+    meta.eval()
     tracker = LiveBytes(known, _cpu_workspace if device.type == 'cpu' else None)
     with torch.no_grad(), tracker: out = _run_pass(meta, x, forward, _stages(post))
     made = [t for t in tensors_in(out) if t.untyped_storage()._cdata not in known]
-    return InferenceEstimate(params=storage_bytes(itertools.chain(meta.parameters(), meta.buffers())),
+    weights = storage_bytes(itertools.chain(meta.parameters(), meta.buffers()))
+    return InferenceEstimate(params=weights,
                              inputs=storage_bytes(xs),
-                             activations=tracker.peak - tracker.peak_workspace, workspace=tracker.peak_workspace,
-                             output=storage_bytes(made))
+                             activations=tracker.peak - tracker.peak_workspace,
+                             workspace=tracker.peak_workspace, output=storage_bytes(made))
 
 # %% ../nbs/02_conv_memory.ipynb #040a184f
-def measure_inference_memory(model:nn.Module, input_shape, batch_size:int=None, dtype=torch.float32,
-                             forward=default_forward, post=None, device='cpu', repeat:int=3) -> dict:
-    "Measured peak memory, parameters and seconds of one no-grad forward pass in eval mode, then `post`'s stages"
+def measure_inference_memory(model:nn.Module, input_shape, batch_size:int=None,
+                             dtype=torch.float32, forward=default_forward, post=None,
+                             device='cpu', repeat:int=3) -> dict:
+    ("Measured peak memory, parameters and seconds of one no-grad forward pass in eval mode, "
+     "then `post`'s stages")
     device = torch.device(device)
     model = model.to(device=device, dtype=dtype)
     x = _inputs(input_shape, batch_size, device, dtype)
     xs, stages = (x if isinstance(x, list) else [x]), _stages(post)
     run = lambda: _run_pass(model, x, forward, stages)
-    sync = (lambda: torch.cuda.synchronize(device)) if device.type == 'cuda' else (lambda: None)
+    sync = _synchronizer(device)
     was_training = model.training; model.eval()
     try:
         with torch.no_grad():
             run(); gc.collect()   # warm-up: one-time allocations are not the pass's
             baseline = storage_bytes(itertools.chain(model.parameters(), model.buffers(), xs))
-            if device.type == 'cuda':
-                sync(); torch.cuda.reset_peak_memory_stats(device); before = torch.cuda.memory_allocated(device)
-                run(); sync(); added = torch.cuda.max_memory_allocated(device) - before
-            else: added, _ = profiled_peak_bytes(run)
-            seconds = []
-            for _ in range(repeat):
-                sync(); t0 = time.perf_counter(); run(); sync(); seconds.append(time.perf_counter() - t0)
+            added = _added_peak(run, device, sync)
+            seconds = _median_seconds(run, repeat, sync)
     finally: model.train(was_training)
-    return dict(peak_bytes=baseline + added, pass_bytes=added, baseline_bytes=baseline,
-                params=sum(p.numel() for p in model.parameters()),
-                seconds=statistics.median(seconds) if seconds else None)
+    return _measurement(baseline, added, 'pass_bytes', model, seconds)

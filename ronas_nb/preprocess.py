@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import nibabel as nib
-from .files import first_line, cannot_write, temporary_folder, try_lock, make_dirs, remove_made_dirs, file_digest
-from .msd import (TaskError, Task, CaseMeta, load_task, read_case, read_image, swap_nifti_axes, grid_difference,
-    GRID_TOLERANCE, axis_codes, training_orientation)
+from fastcore.basics import patch
+from .files import (first_line, cannot_write, temporary_folder, try_lock, make_dirs,
+                            remove_made_dirs, file_digest)
+from .msd import (TaskError, Task, CaseMeta, load_task, read_case, read_image,
+                          swap_nifti_axes, grid_difference, GRID_TOLERANCE, axis_codes,
+                          training_orientation)
 
 # %% auto #0
 __all__ = ['CACHE_VERSION', 'CACHE_ENV', 'zscore', 'nonzero_bbox', 'crop', 'uncrop', 'preprocess_case', 'Fingerprint',
            'fingerprint_of', 'default_cache_dir', 'task_cache_dir', 'cache_key', 'Case', 'read_channel_files',
-           'preprocess_image', 'preprocess_task', 'cache_folder', 'CacheDamaged', 'load_cache', 'fingerprint',
+           'preprocess_image', 'cache_folder', 'CacheDamaged', 'load_cache', 'preprocess_task', 'fingerprint',
            'task_record', 'task_changes', 'check_task_record', 'save_prediction']
 
 # %% ../nbs/01b_preprocess.ipynb #49eb5366
@@ -31,7 +34,8 @@ def zscore(image:np.ndarray)->np.ndarray:
 
 # %% ../nbs/01b_preprocess.ipynb #002a56d7
 def nonzero_bbox(image:np.ndarray)->tuple:
-    "((d0, d1), (h0, h1), (w0, w1)): the box of voxels non-zero in any channel (whole image if none)"
+    ("((d0, d1), (h0, h1), (w0, w1)): "
+     "the box of voxels non-zero in any channel (whole image if none)")
     mask = (np.asarray(image) != 0).any(axis=0)
     if not mask.any(): return tuple((0, n) for n in mask.shape)
     box = []
@@ -40,10 +44,12 @@ def nonzero_bbox(image:np.ndarray)->tuple:
         box.append((int(hit[0]), int(hit[-1]) + 1))
     return tuple(box)
 
+# %% ../nbs/01b_preprocess.ipynb #7400a45f
 def crop(a:np.ndarray, bbox:tuple)->np.ndarray:
     "The part of `(..., D, H, W)` inside `bbox`"
     return a[(..., *[slice(s, e) for s, e in bbox])]
 
+# %% ../nbs/01b_preprocess.ipynb #d202f877
 def uncrop(a:np.ndarray, bbox:tuple, shape:tuple, fill=0)->np.ndarray:
     "Paste `(..., d, h, w)` cropped at `bbox` back into `shape` (D, H, W), `fill` elsewhere"
     out = np.full((*a.shape[:-3], *shape), fill, dtype=a.dtype)
@@ -51,10 +57,12 @@ def uncrop(a:np.ndarray, bbox:tuple, shape:tuple, fill=0)->np.ndarray:
     return out
 
 # %% ../nbs/01b_preprocess.ipynb #733aed8e
-def preprocess_case(image:np.ndarray, label:np.ndarray, meta:CaseMeta, crop_nonzero:bool=False)->tuple:
+def preprocess_case(image:np.ndarray, label:np.ndarray, meta:CaseMeta,
+                    crop_nonzero:bool=False)->tuple:
     "The paper's preprocessing of one case: optional non-zero crop, then z-score per channel"
     bbox = nonzero_bbox(image) if crop_nonzero else tuple((0, n) for n in label.shape)
-    return zscore(crop(image, bbox)), np.ascontiguousarray(crop(label, bbox)), dataclasses.replace(meta, bbox=bbox)
+    return (zscore(crop(image, bbox)), np.ascontiguousarray(crop(label, bbox)),
+            dataclasses.replace(meta, bbox=bbox))
 
 # %% ../nbs/01b_preprocess.ipynb #3fa3a7d5
 @dataclass(frozen=True)
@@ -69,25 +77,36 @@ class Fingerprint:
     median_spacing: tuple   # (D, H, W) mm
     class_fractions: tuple  # voxel fraction of each label value
     shapes: tuple = ()      # every case's (D, H, W)
-    orientations: tuple = ()  # every case's axis codes ('LPS', `axis_codes`); empty in caches of older versions
-    @property
-    def n_classes(self)->int: return len(self.labels)
-    @property
-    def orientation(self)->str|None: return training_orientation(self.orientations)
-    def to_dict(self)->dict:
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        return {**d, 'labels': {str(k): v for k, v in self.labels.items()}}
-    @classmethod
-    def from_dict(cls, d:dict)->Fingerprint:
-        t = lambda v: tuple(t(x) for x in v) if isinstance(v, (list, tuple)) else v
-        return cls(**{**{k: t(v) for k, v in d.items()}, 'labels': {int(k): v for k, v in d['labels'].items()}})
+    # every case's axis codes ('LPS', `axis_codes`); empty in caches of older versions
+    orientations: tuple = ()
 
+# %% ../nbs/01b_preprocess.ipynb #403ab6de
+@patch(as_prop=True)
+def n_classes(self:Fingerprint)->int: return len(self.labels)
+
+@patch(as_prop=True)
+def orientation(self:Fingerprint)->str|None: return training_orientation(self.orientations)
+
+# %% ../nbs/01b_preprocess.ipynb #c8dfbf75
+@patch
+def to_dict(self:Fingerprint)->dict:
+    d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+    return {**d, 'labels': {str(k): v for k, v in self.labels.items()}}
+
+@patch(cls_method=True)
+def from_dict(cls:Fingerprint, d:dict)->Fingerprint:
+    t = lambda v: tuple(t(x) for x in v) if isinstance(v, (list, tuple)) else v
+    labels = {int(k): v for k, v in d['labels'].items()}
+    return cls(**{**{k: t(v) for k, v in d.items()}, 'labels': labels})
+
+# %% ../nbs/01b_preprocess.ipynb #563b752c
 def fingerprint_of(shapes:list, spacings:list, counts:np.ndarray, n_channels:int, labels:dict,
                    orientations:list=())->Fingerprint:
     "A `Fingerprint` from per-case shapes and spacings and per-class voxel counts"
     s = np.sort(np.array(shapes, int), axis=0)
     counts = np.asarray(counts, np.float64)
-    return Fingerprint(len(shapes), n_channels, dict(labels), tuple(int(v) for v in s[(len(s) - 1) // 2]),
+    return Fingerprint(len(shapes), n_channels, dict(labels),
+                       tuple(int(v) for v in s[(len(s) - 1) // 2]),
                        tuple(int(v) for v in s[0]), tuple(int(v) for v in s[-1]),
                        tuple(float(v) for v in np.median(np.array(spacings, float), axis=0)),
                        tuple(float(v) for v in counts / counts.sum()),
@@ -99,18 +118,24 @@ CACHE_VERSION = 2   # bump when the cached arrays or their layout change
 CACHE_ENV = 'RONAS_CACHE'   # a folder for the caches of all tasks, as nnU-Net's nnUNet_preprocessed
 
 def default_cache_dir(task:Task)->Path:
-    "Where a task's cache goes by default: `$RONAS_CACHE/<task>-<hash of its path>`, else `<task folder>_cache` beside the task folder"
+    ("Where a task's cache goes by default: `$RONAS_CACHE/<task>-<hash of its path>`, "
+     "else `<task folder>_cache` beside the task folder")
     if not (root := os.environ.get(CACHE_ENV)): return task.root.parent / f'{task.name}_cache'
     # two tasks of one name apart
-    return Path(root).absolute() / f"{task.name}-{hashlib.sha256(str(task.root.resolve()).encode()).hexdigest()[:8]}"
+    path_hash = hashlib.sha256(str(task.root.resolve()).encode()).hexdigest()[:8]
+    return Path(root).absolute() / f"{task.name}-{path_hash}"
 
+# %% ../nbs/01b_preprocess.ipynb #27c6807a
 def task_cache_dir(task:Task, cache_dir=None)->Path:
-    "The folder of `task`'s cache: `cache_dir`, else `default_cache_dir`; a `TaskError` if it lies inside the task folder, which is only read"
+    ("The folder of `task`'s cache: `cache_dir`, else `default_cache_dir`; "
+     "a `TaskError` if it lies inside the task folder, which is only read")
     d = Path(cache_dir or default_cache_dir(task)).absolute()
     if d.resolve().is_relative_to(task.root.resolve()):
-        raise TaskError(d, f'lies inside the task folder {task.root}, which is only read: choose another cache folder ({CACHE_ENV} or --cache-dir)')
+        raise TaskError(d, f'lies inside the task folder {task.root}, which is only read: '
+                           f'choose another cache folder ({CACHE_ENV} or --cache-dir)')
     return d
 
+# %% ../nbs/01b_preprocess.ipynb #6721f0f5
 def cache_key(task:Task, crop_nonzero:bool=False)->str:
     "Hash of what the cached arrays depend on: format, dataset.json, file sizes and mtimes, options"
     def stat(p): s = p.stat(); return [str(p.relative_to(task.root)), s.st_size, s.st_mtime_ns]
@@ -131,54 +156,76 @@ class Case:
 
     @property
     def shape(self)->tuple: return tuple(self.image.shape[1:])
-    def __getstate__(self):
-        # pickle a cached case as its file names, so DataLoader workers re-open the memory maps
-        return {**self.__dict__, 'image': None, 'label': None} if self.files else self.__dict__
-    def __setstate__(self, d):
-        self.__dict__.update(d)
-        if self.files: self.image, self.label = (np.load(f, mmap_mode='r') for f in self.files)
+
+# %% ../nbs/01b_preprocess.ipynb #5c2836cf
+@patch
+def __getstate__(self:Case):
+    # pickle a cached case as its file names, so DataLoader workers re-open the memory maps
+    return {**self.__dict__, 'image': None, 'label': None} if self.files else self.__dict__
+
+@patch
+def __setstate__(self:Case, d):
+    self.__dict__.update(d)
+    if self.files: self.image, self.label = (np.load(f, mmap_mode='r') for f in self.files)
 
 # %% ../nbs/01b_preprocess.ipynb #83abd9f6
+def _check_on_grid(p:Path, ch:np.ndarray, m:CaseMeta, first:Path, image:np.ndarray, meta:CaseMeta):
+    "A `TaskError` unless channel file `p` lies on the voxel grid of the first channel's"
+    axes, origin = grid_difference(meta.affine, m.affine)
+    if (ch.shape != image.shape or axes > GRID_TOLERANCE['axes']
+            or origin > GRID_TOLERANCE['origin']):
+        raise TaskError(p,
+            f'not on the grid of {first.name} '
+            f'(shape {ch.shape[1:]} and {image.shape[1:]} (D, H, W), '
+            f'origin {origin:.3g} voxels away, axes differ by {axes:.3g}): '
+            'the channels of one case share one grid')
+
+# %% ../nbs/01b_preprocess.ipynb #fa4e05df
 def read_channel_files(paths, n_channels:int, name:str|None=None)->tuple:
-    "Load and check one image given as nnU-Net's per-channel 3D files, in channel order: (image (C, D, H, W) float32, `CaseMeta` of the first)"
+    ("Load and check one image given as nnU-Net's per-channel 3D files, in channel order: "
+     "(image (C, D, H, W) float32, `CaseMeta` of the first)")
     paths = [Path(p) for p in paths]
-    if len(paths) != n_channels: raise TaskError(paths[-1], f'{len(paths)} channel files but {n_channels} expected')
+    if len(paths) != n_channels:
+        raise TaskError(paths[-1], f'{len(paths)} channel files but {n_channels} expected')
     image, meta = read_image(paths[0], 1, name)
     channels = [image]
     for p in paths[1:]:
         ch, m = read_image(p, 1)
-        axes, origin = grid_difference(meta.affine, m.affine)
-        if ch.shape != image.shape or axes > GRID_TOLERANCE['axes'] or origin > GRID_TOLERANCE['origin']:
-            raise TaskError(p,
-                f'not on the grid of {paths[0].name} (shape {ch.shape[1:]} and {image.shape[1:]} (D, H, W), origin '
-                               f'{origin:.3g} voxels away, axes differ by {axes:.3g}): the channels of one case share one grid')
+        _check_on_grid(p, ch, m, paths[0], image, meta)
         channels.append(ch)
     return np.concatenate(channels), meta
 
+# %% ../nbs/01b_preprocess.ipynb #98920df5
 def preprocess_image(path, n_channels:int, crop_nonzero:bool=False, name:str|None=None)->Case:
-    "Read, check and preprocess one unlabelled image as in training: a NIfTI file, or a list of per-channel files"
+    ("Read, check and preprocess one unlabelled image as in training: "
+     "a NIfTI file, or a list of per-channel files")
     one_file = isinstance(path, (str, os.PathLike))
-    image, meta = read_image(path, n_channels, name) if one_file else read_channel_files(path, n_channels, name)
+    image, meta = (read_image(path, n_channels, name) if one_file
+                   else read_channel_files(path, n_channels, name))
     bbox = nonzero_bbox(image) if crop_nonzero else tuple((0, n) for n in meta.shape)
     return Case(meta.name, zscore(crop(image, bbox)), None, dataclasses.replace(meta, bbox=bbox))
 
 # %% ../nbs/01b_preprocess.ipynb #a7d3e9f2
 def _new_build(parent:Path)->tuple:
-    "A new temporary build folder in `parent` and the descriptor holding its `.lock` (None without `flock`)"
+    ("A new temporary build folder in `parent` "
+     "and the descriptor holding its `.lock` (None without `flock`)")
     while True:
         tmp = temporary_folder(parent, '.tmp-')
         if fcntl is None: return tmp, None
         try: fd = try_lock(tmp / '.lock')
-        except FileNotFoundError: continue     # a sweep took it, not yet locked, for a dead build's and moved it away
+        # a sweep took it, not yet locked, for a dead build's and moved it away
+        except FileNotFoundError: continue
         if fd is not None: return tmp, fd
         # a sweep holds its lock, and removes it
 
+# %% ../nbs/01b_preprocess.ipynb #b23cae42
 def _sweep_builds(parent:Path):
     "Remove the temporary folders in `parent` of builds that died: those whose `.lock` is free"
-    if fcntl is None: return                   # no flock: a dead build cannot be told from a live one
+    if fcntl is None: return   # no flock: a dead build cannot be told from a live one
     for d in list(parent.glob('.tmp-*')):
         if d.is_symlink() or not d.is_dir(): continue
-        try: fd = try_lock(d / '.lock')        # created if missing: a folder left by a build without locks
+        # created if missing: a folder left by a build without locks
+        try: fd = try_lock(d / '.lock')
         except OSError: continue               # gone meanwhile, or not ours to lock
         if fd is None: continue                # a live build
         try:
@@ -189,119 +236,191 @@ def _sweep_builds(parent:Path):
         except OSError: pass
         finally: os.close(fd)
 
+# %% ../nbs/01b_preprocess.ipynb #6329de8e
+def _save_arrays(tmp:Path, folder:Path, name:str, image:np.ndarray, label:np.ndarray):
+    "A case's image and label as `.npy` in the build `tmp`; a failed write names `folder`'s file"
+    for fname, arr in ((f'{name}_image.npy', image), (f'{name}_label.npy', label)):
+        try: np.save(tmp / fname, arr)
+        except OSError as e: raise cannot_write(folder / fname, e,
+                                                '; the preprocessing cache was not kept') from None
+
+# %% ../nbs/01b_preprocess.ipynb #c5ba7399
+def _preprocess_into(task:Task, tmp:Path, folder:Path, crop_nonzero:bool)->tuple:
+    ("Preprocess every case into the build `tmp`: "
+     "(index entries, shapes, spacings, axis codes, class counts)")
+    metas, shapes, spacings, codes, counts = [], [], [], [], np.zeros(len(task.labels), np.int64)
+    for ref in task.cases:
+        image, label, meta = preprocess_case(*read_case(ref), crop_nonzero=crop_nonzero)
+        _save_arrays(tmp, folder, ref.name, image, label)
+        metas.append(meta.to_dict()); shapes.append(label.shape); spacings.append(meta.spacing)
+        codes.append(axis_codes(meta.affine, none_if_oblique=True))
+        counts += np.bincount(label.ravel(), minlength=len(task.labels))
+    return metas, shapes, spacings, codes, counts
+
+# %% ../nbs/01b_preprocess.ipynb #5a986471
+def _check_foreground(task:Task, counts:np.ndarray):
+    "A `TaskError` if no case has a voxel of any class but background"
+    if not counts[1:].any():             # nothing to segment: every dice would be the empty/empty 1
+        raise TaskError(task.cases[0].label.parent,
+                        f'every label map is all background (0) in all {len(task.cases)} cases: '
+                        'nothing to segment')
+
+# %% ../nbs/01b_preprocess.ipynb #18ebda8a
+def _write_index(tmp:Path, folder:Path, task:Task, crop_nonzero:bool, metas:list, fp:Fingerprint):
+    "The build's `fingerprint.json` and its index `cases.json`"
+    (tmp / 'fingerprint.json').write_text(json.dumps(fp.to_dict(), indent=1))
+    (tmp / 'cases.json').write_text(json.dumps({'version': CACHE_VERSION, 'key': folder.name,
+                                                'task': task.name,
+                                                'options': {'crop_nonzero': bool(crop_nonzero)},
+                                                'cases': metas}))
+
+def _publish(tmp:Path, folder:Path):
+    "Rename the finished build `tmp` to `folder`, unless another process finished it first"
+    try: tmp.rename(folder)              # with its lock still held: a sweep never sees it unlocked
+    except OSError:                      # another process finished the same cache first
+        if not (folder / 'cases.json').is_file(): raise
+        shutil.rmtree(tmp)
+    else: (folder / '.lock').unlink(missing_ok=True)
+
+# %% ../nbs/01b_preprocess.ipynb #8ec130d1
 def _build_cache(task:Task, folder:Path, crop_nonzero:bool):
     "Preprocess every case of `task` into `folder`, via a temporary folder renamed at the end"
     created = make_dirs(folder.parent)
     _sweep_builds(folder.parent)
     tmp, lock = _new_build(folder.parent)
     try:
-        metas, shapes, spacings, codes, counts = [], [], [], [], np.zeros(len(task.labels), np.int64)
-        for ref in task.cases:
-            image, label, meta = preprocess_case(*read_case(ref), crop_nonzero=crop_nonzero)
-            for name, arr in ((f'{ref.name}_image.npy', image), (f'{ref.name}_label.npy', label)):
-                try: np.save(tmp / name, arr)
-                except OSError as e: raise cannot_write(folder / name, e,
-                                                        '; the preprocessing cache was not kept') from None
-            metas.append(meta.to_dict()); shapes.append(label.shape); spacings.append(meta.spacing); codes.append(axis_codes(meta.affine, none_if_oblique=True))
-            counts += np.bincount(label.ravel(), minlength=len(task.labels))
-        if not counts[1:].any():             # nothing to segment: every dice would be the empty/empty 1
-            raise TaskError(task.cases[0].label.parent,
-                            f'every label map is all background (0) in all {len(task.cases)} cases: nothing to segment')
+        metas, shapes, spacings, codes, counts = _preprocess_into(task, tmp, folder, crop_nonzero)
+        _check_foreground(task, counts)
         fp = fingerprint_of(shapes, spacings, counts, task.n_channels, task.labels, codes)
-        (tmp / 'fingerprint.json').write_text(json.dumps(fp.to_dict(), indent=1))
-        (tmp / 'cases.json').write_text(json.dumps({'version': CACHE_VERSION, 'key': folder.name, 'task': task.name,
-            'options': {'crop_nonzero': bool(crop_nonzero)}, 'cases': metas}))
-        try: tmp.rename(folder)              # with its lock still held: a sweep never sees it unlocked
-        except OSError:                      # another process finished the same cache first
-            if not (folder / 'cases.json').is_file(): raise
-            shutil.rmtree(tmp)
-        else: (folder / '.lock').unlink(missing_ok=True)
+        _write_index(tmp, folder, task, crop_nonzero, metas, fp)
+        _publish(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        if created is not None: remove_made_dirs(folder.parent, created)   # if empty: another process may build in them
+        # if empty: another process may build in them
+        if created is not None: remove_made_dirs(folder.parent, created)
         raise
     finally:
         if lock is not None: os.close(lock)
 
+# %% ../nbs/01b_preprocess.ipynb #5186cec2
 def _remove_stale(cache_dir:Path, keep:Path, options:dict):
     "Remove cache subfolders built with the same options from older data"
     for d in cache_dir.iterdir():
-        if d == keep or d.name.startswith('.tmp-') or not (d / 'cases.json').is_file(): continue   # not another build's
+        # not another build's
+        if d == keep or d.name.startswith('.tmp-') or not (d / 'cases.json').is_file(): continue
         try: stale = json.loads((d / 'cases.json').read_text()).get('options') == options
         except (OSError, ValueError): stale = False
         if stale: shutil.rmtree(d, ignore_errors=True)
 
 # %% ../nbs/01b_preprocess.ipynb #2379ab07
-def preprocess_task(task,                    # a `Task` or a task folder
-                    cache_dir=None,          # default: `<task folder>_cache` beside the task folder
-                    crop_nonzero:bool=False, # crop to the non-zero bounding box (the paper does for brain)
-                    log=print,               # where the line that a damaged cache is rebuilt goes
-                   )->list:
-    "The task's preprocessed `Case`s, memory-mapped from the `.npy` cache (built or rebuilt as needed)"
-    task = task if isinstance(task, Task) else load_task(task)
-    folder = cache_folder(task, cache_dir, crop_nonzero)
-    if folder.exists():
-        try: return load_cache(folder, task)
-        except CacheDamaged as e:              # once: a cache that is damaged again after its rebuild is reported
-            log(f'{e}; rebuilding the preprocessing cache')
-            _discard(folder)
-    _build_cache(task, folder, crop_nonzero)
-    _remove_stale(folder.parent, folder, {'crop_nonzero': bool(crop_nonzero)})
-    return load_cache(folder, task)
-
 def cache_folder(task:Task, cache_dir=None, crop_nonzero:bool=False)->Path:
     "The cache subfolder for `task` with these options: `<cache_dir>/<crop|full>-<key>`"
-    return task_cache_dir(task, cache_dir) / f"{'crop' if crop_nonzero else 'full'}-{cache_key(task, crop_nonzero)[:16]}"
+    options = 'crop' if crop_nonzero else 'full'
+    return task_cache_dir(task, cache_dir) / f"{options}-{cache_key(task, crop_nonzero)[:16]}"
 
 # %% ../nbs/01b_preprocess.ipynb #badd3f9c
 class CacheDamaged(TaskError):
     "A cache file that disagrees with the cache's index: the cache is rebuilt, never used"
 
-def _open_npy(path:Path, dtype, shape:tuple)->np.memmap:
-    "The `.npy` at `path`, memory-mapped, if its header says `dtype` and `shape` and the file holds exactly that many bytes"
-    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+# %% ../nbs/01b_preprocess.ipynb #a2a53c63
+def _npy_header(path:Path)->tuple:
+    ("(shape, Fortran order, dtype, file size, size the header promises) of a `.npy`; "
+     "else `CacheDamaged`")
+    readers = {(1, 0): np.lib.format.read_array_header_1_0,
+               (2, 0): np.lib.format.read_array_header_2_0}
     try:
         with open(path, 'rb') as f:
             version = np.lib.format.read_magic(f)
             if version not in readers: raise ValueError(f'.npy format version {version}')
             got_shape, fortran, got_dtype = readers[version](f)
-            size, need = os.fstat(f.fileno()).st_size, f.tell() + math.prod(got_shape) * got_dtype.itemsize
-    except (OSError, ValueError) as e: raise CacheDamaged(path, f'damaged cache file ({first_line(e)})') from None
+            size = os.fstat(f.fileno()).st_size
+            need = f.tell() + math.prod(got_shape) * got_dtype.itemsize
+    except (OSError, ValueError) as e:
+        raise CacheDamaged(path, f'damaged cache file ({first_line(e)})') from None
+    return got_shape, fortran, got_dtype, size, need
+
+# %% ../nbs/01b_preprocess.ipynb #0c9325c7
+def _open_npy(path:Path, dtype, shape:tuple)->np.memmap:
+    ("The `.npy` at `path`, memory-mapped, if its header says `dtype` and `shape` "
+     "and the file holds exactly that many bytes")
+    got_shape, fortran, got_dtype, size, need = _npy_header(path)
     if (got_dtype, tuple(got_shape), fortran) != (np.dtype(dtype), tuple(shape), False):
-        raise CacheDamaged(path, f'damaged cache file: holds {got_dtype} {tuple(got_shape)}, the index says {np.dtype(dtype)} {tuple(shape)}')
-    if size != need: raise CacheDamaged(path, f'damaged cache file: {size} bytes, its header promises {need}')
+        raise CacheDamaged(path, f'damaged cache file: holds {got_dtype} {tuple(got_shape)}, '
+                                 f'the index says {np.dtype(dtype)} {tuple(shape)}')
+    if size != need:
+        raise CacheDamaged(path, f'damaged cache file: {size} bytes, its header promises {need}')
     return np.load(path, mmap_mode='r')
 
 # %% ../nbs/01b_preprocess.ipynb #e821b560
-def load_cache(folder, task:Task|None=None)->list:
-    "The `Case`s of a built cache subfolder, memory-mapped, each file checked against the index (and `task`'s cases); else `CacheDamaged`"
-    folder, where = Path(folder), Path(folder) / 'cases.json'
+def _read_index(folder:Path, task:Task|None)->list:
+    "The `CaseMeta`s of a cache's index, listing `task`'s cases in order; else `CacheDamaged`"
+    where = folder / 'cases.json'
     try:
         index = json.loads(where.read_text())
-        if index.get('version') != CACHE_VERSION: raise ValueError(f"cache format {index.get('version')}, expected {CACHE_VERSION}")
+        if index.get('version') != CACHE_VERSION:
+            raise ValueError(f"cache format {index.get('version')}, expected {CACHE_VERSION}")
         metas = [CaseMeta.from_dict(m) for m in index['cases']]
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise CacheDamaged(where, f'damaged cache index ({first_line(e)})') from None
     if task is not None and [m.name for m in metas] != [c.name for c in task.cases]:
         raise CacheDamaged(where, "damaged cache index: its cases are not the task's")
-    try: fp = Fingerprint.from_dict(json.loads((folder / 'fingerprint.json').read_text()))
+    return metas
+
+# %% ../nbs/01b_preprocess.ipynb #069ff88c
+def _read_fingerprint(folder:Path, n_cases:int)->Fingerprint:
+    "The cache's `Fingerprint`, which must count `n_cases` cases; else `CacheDamaged`"
+    where = folder / 'fingerprint.json'
+    try: fp = Fingerprint.from_dict(json.loads(where.read_text()))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        raise CacheDamaged(folder / 'fingerprint.json', f'damaged cache file ({first_line(e)})') from None
-    if fp.n_cases != len(metas): raise CacheDamaged(folder / 'fingerprint.json',
-        f'damaged cache file: {fp.n_cases} cases, the index lists {len(metas)}')
+        raise CacheDamaged(where, f'damaged cache file ({first_line(e)})') from None
+    if fp.n_cases != n_cases: raise CacheDamaged(where,
+        f'damaged cache file: {fp.n_cases} cases, the index lists {n_cases}')
+    return fp
+
+# %% ../nbs/01b_preprocess.ipynb #3f571323
+def load_cache(folder, task:Task|None=None)->list:
+    ("The `Case`s of a built cache subfolder, memory-mapped, each file checked against the index "
+     "(and `task`'s cases); else `CacheDamaged`")
+    folder = Path(folder)
+    metas = _read_index(folder, task)
+    fp = _read_fingerprint(folder, len(metas))
     cases = []
     for m in metas:
-        box, files = tuple(e - s for s, e in m.bbox), (folder / f'{m.name}_image.npy', folder / f'{m.name}_label.npy')
-        arrays = _open_npy(files[0], np.float32, (fp.n_channels, *box)), _open_npy(files[1], np.uint8, box)
+        box = tuple(e - s for s, e in m.bbox)
+        files = (folder / f'{m.name}_image.npy', folder / f'{m.name}_label.npy')
+        arrays = (_open_npy(files[0], np.float32, (fp.n_channels, *box)),
+                  _open_npy(files[1], np.uint8, box))
         cases.append(Case(m.name, *arrays, m, tuple(map(str, files))))
     return cases
 
+# %% ../nbs/01b_preprocess.ipynb #efce820b
 def _discard(folder:Path):
-    "Move a damaged cache subfolder out of the way (a temporary name: a killed removal is swept later), then remove it"
+    ("Move a damaged cache subfolder out of the way "
+     "(a temporary name: a killed removal is swept later), then remove it")
     dead = folder.with_name(f'.tmp-{folder.name}.damaged-{os.getpid()}')
     try: os.rename(folder, dead)
     except FileNotFoundError: return       # another process discarded it first
     shutil.rmtree(dead, ignore_errors=True)
+
+# %% ../nbs/01b_preprocess.ipynb #1443b6d0
+def preprocess_task(task,                    # a `Task` or a task folder
+                    cache_dir=None,          # default: `<task folder>_cache` beside the task folder
+                    crop_nonzero:bool=False, # crop to the non-zero box (the paper does for brain)
+                    log=print,               # where the line that a damaged cache is rebuilt goes
+                   )->list:
+    ("The task's preprocessed `Case`s, memory-mapped from the `.npy` cache "
+     "(built or rebuilt as needed)")
+    task = task if isinstance(task, Task) else load_task(task)
+    folder = cache_folder(task, cache_dir, crop_nonzero)
+    if folder.exists():
+        try: return load_cache(folder, task)
+        # once: a cache that is damaged again after its rebuild is reported
+        except CacheDamaged as e:
+            log(f'{e}; rebuilding the preprocessing cache')
+            _discard(folder)
+    _build_cache(task, folder, crop_nonzero)
+    _remove_stale(folder.parent, folder, {'crop_nonzero': bool(crop_nonzero)})
+    return load_cache(folder, task)
 
 # %% ../nbs/01b_preprocess.ipynb #9d4c5d49
 def fingerprint(task,                    # a `Task` or a task folder
@@ -315,33 +434,45 @@ def fingerprint(task,                    # a `Task` or a task folder
                                              / 'fingerprint.json').read_text()))
 
 # %% ../nbs/01b_preprocess.ipynb #5993e728
-def task_record(task)->dict:
-    "What a run is made from: modalities, labels, and each case's image and label as size, mtime and SHA-256 (JSON-able)"
-    task = task if isinstance(task, Task) else load_task(task)
-    def file(p): s = p.stat(); return {'size': s.st_size, 'mtime_ns': s.st_mtime_ns, 'sha256': file_digest(p)}
-    return {'modalities': list(task.modalities), 'labels': {str(k): v for k, v in task.labels.items()},
-            'cases': {c.name: {'image': file(c.image), 'label': file(c.label)} for c in task.cases}}
+def _file_record(p:Path)->dict:
+    s = p.stat(); return {'size': s.st_size, 'mtime_ns': s.st_mtime_ns, 'sha256': file_digest(p)}
 
+def task_record(task)->dict:
+    ("What a run is made from: modalities, labels, and each case's image and label "
+     "as size, mtime and SHA-256 (JSON-able)")
+    task = task if isinstance(task, Task) else load_task(task)
+    return {'modalities': list(task.modalities),
+            'labels': {str(k): v for k, v in task.labels.items()},
+            'cases': {c.name: {'image': _file_record(c.image), 'label': _file_record(c.label)}
+                      for c in task.cases}}
+
+# %% ../nbs/01b_preprocess.ipynb #019a5f1d
 def _changed(p:Path, was:dict)->bool:
-    "Whether file `p` differs from its record: the same size and mtime are trusted, else the bytes' digest decides"
+    ("Whether file `p` differs from its record: "
+     "the same size and mtime are trusted, else the bytes' digest decides")
     s = p.stat()
     if (s.st_size, s.st_mtime_ns) == (was['size'], was['mtime_ns']): return False
     return s.st_size != was['size'] or file_digest(p) != was['sha256']
 
+# %% ../nbs/01b_preprocess.ipynb #f6a16b20
 def task_changes(record:dict, task)->list:
-    "How `task` differs from its `record` (from `task_record`), one phrase each: 'case la_021 added', 'la_003: image changed'"
+    ("How `task` differs from its `record` (from `task_record`), one phrase each: "
+     "'case la_021 added', 'la_003: image changed'")
     task = task if isinstance(task, Task) else load_task(task)
     now, was = {c.name: c for c in task.cases}, record['cases']
-    out = [f"modalities {list(task.modalities)}, were {record['modalities']}"] if list(task.modalities) != record['modalities'] else []
+    out = ([f"modalities {list(task.modalities)}, were {record['modalities']}"]
+           if list(task.modalities) != record['modalities'] else [])
     labels = {str(k): v for k, v in task.labels.items()}
     if labels != record['labels']: out.append(f"labels {labels}, were {record['labels']}")
-    out += [f'case {n} added' for n in now if n not in was] + [f'case {n} removed' for n in was if n not in now]
+    out += ([f'case {n} added' for n in now if n not in was]
+            + [f'case {n} removed' for n in was if n not in now])
     return out + [f'{n}: {k} changed' for n in was if n in now for k in ('image', 'label')
                   if _changed(getattr(now[n], k), was[n][k])]
 
 # %% ../nbs/01b_preprocess.ipynb #641a41f0
 def check_task_record(task, record:dict|None, what:str):
-    "A `TaskError` naming the task folder and what changed, unless `task` is the data of `record` (None: not recorded, not checked)"
+    ("A `TaskError` naming the task folder and what changed, unless `task` is the data of `record` "
+     "(None: not recorded, not checked)")
     if record is None: return
     task = task if isinstance(task, Task) else load_task(task)
     try: changes = task_changes(record, task)
@@ -352,21 +483,35 @@ def check_task_record(task, record:dict|None, what:str):
         raise TaskError(task.root, f"is not the data {what}: {'; '.join(changes[:4])}{more}")
 
 # %% ../nbs/01b_preprocess.ipynb #4964eae6
-def save_prediction(label:np.ndarray, # (D, H, W) integer label map on the preprocessed (cropped) grid
+def _check_prediction(lab:np.ndarray, meta:CaseMeta):
+    "A `ValueError` unless `lab` has the preprocessed shape and values that fit uint8"
+    box = tuple(e - s for s, e in meta.bbox)
+    if lab.shape != box:
+        raise ValueError(f'{meta.name}: prediction shape {lab.shape} '
+                         f'differs from the preprocessed shape {box}')
+    if lab.min(initial=0) < 0 or lab.max(initial=0) > 255:
+        raise ValueError(f'{meta.name}: label values must be in 0..255')
+
+# %% ../nbs/01b_preprocess.ipynb #889916f5
+def _prediction_image(lab:np.ndarray, meta:CaseMeta):
+    ("The label map on the case's original grid as a NIfTI image "
+     "with its affine and header (uint8, unscaled)")
+    full = uncrop(lab.astype(np.uint8), meta.bbox, meta.shape)
+    hdr = meta.header.copy()
+    hdr.set_data_shape(full.shape[::-1]); hdr.set_data_dtype(np.uint8); hdr.set_slope_inter(1, 0)
+    hdr['cal_min'], hdr['cal_max'] = 0, 0
+    return (nib.Nifti2Image if isinstance(hdr, nib.Nifti2Header)
+            else nib.Nifti1Image)(swap_nifti_axes(full), meta.affine, hdr)
+
+# %% ../nbs/01b_preprocess.ipynb #6faeccd0
+def save_prediction(label:np.ndarray, # (D, H, W) integer label map, preprocessed (cropped) grid
                     meta:CaseMeta,    # the case's `CaseMeta` (from `read_case` or a cached `Case`)
                     path,             # output file, .nii.gz or .nii
                    )->Path:
     "Write a predicted label map as NIfTI on the case's original grid, with its affine and header"
     lab, path = np.asarray(label), Path(path)
-    box = tuple(e - s for s, e in meta.bbox)
-    if lab.shape != box: raise ValueError(f'{meta.name}: prediction shape {lab.shape} differs from the preprocessed shape {box}')
-    if lab.min(initial=0) < 0 or lab.max(initial=0) > 255: raise ValueError(f'{meta.name}: label values must be in 0..255')
-    full = uncrop(lab.astype(np.uint8), meta.bbox, meta.shape)
-    hdr = meta.header.copy()
-    hdr.set_data_shape(full.shape[::-1]); hdr.set_data_dtype(np.uint8); hdr.set_slope_inter(1, 0)
-    hdr['cal_min'], hdr['cal_max'] = 0, 0
-    img = (nib.Nifti2Image if isinstance(hdr, nib.Nifti2Header)
-           else nib.Nifti1Image)(swap_nifti_axes(full), meta.affine, hdr)
+    _check_prediction(lab, meta)
+    img = _prediction_image(lab, meta)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f'.tmp-{os.getpid()}-{path.name}')
     try: nib.save(img, str(tmp)); os.replace(tmp, path)

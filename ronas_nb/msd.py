@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 import numpy as np
 import nibabel as nib
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['FOLLOW_LINKS_ENV', 'VOLUME_LIMIT_ENV', 'GRID_TOLERANCE', 'OBLIQUE_DEGREES', 'SPACING_TOLERANCE', 'TaskError',
@@ -21,7 +22,7 @@ __all__ = ['FOLLOW_LINKS_ENV', 'VOLUME_LIMIT_ENV', 'GRID_TOLERANCE', 'OBLIQUE_DE
 class TaskError(ValueError):
     "Bad input: the message names the file and the problem, on one line"
     def __init__(self, path, problem=None):
-        if problem is None: path, problem = '', path           # TaskError('file: problem') also works
+        if problem is None: path, problem = '', path   # TaskError('file: problem') also works
         self.path, self.problem = str(path), ' '.join(str(problem).split())
         super().__init__(f"{self.path}: {self.problem}" if self.path else self.problem)
 
@@ -49,6 +50,7 @@ class CaseRef:
     n_channels: int
     labels: tuple          # the declared label values
 
+# %% ../nbs/01_msd.ipynb #efc5925f
 @dataclass(frozen=True)
 class Task:
     "An MSD task folder whose `dataset.json` has been checked"
@@ -63,27 +65,36 @@ class Task:
 # %% ../nbs/01_msd.ipynb #1d54e5c0
 def _numbered(d, key:str, where:Path)->dict:
     "dataset.json's `key`: a non-empty object numbered '0'..'n-1', as {int: str}"
-    if not isinstance(d, dict) or not d: raise TaskError(where, f"malformed: {key!r} must be a non-empty object")
+    if not isinstance(d, dict) or not d:
+        raise TaskError(where, f"malformed: {key!r} must be a non-empty object")
     try: out = {int(k): str(v) for k, v in d.items()}
-    except ValueError: raise TaskError(where, f"malformed: {key!r} keys must be integers, got {sorted(d)}") from None
+    except ValueError:
+        raise TaskError(where,
+                        f"malformed: {key!r} keys must be integers, got {sorted(d)}") from None
     if sorted(out) != list(range(len(out))): raise TaskError(where,
         f"malformed: {key!r} keys must be 0..{len(out) - 1}, got {sorted(out)}")
     return out
 
-FOLLOW_LINKS_ENV = 'RONAS_FOLLOW_LINKS'   # 1: a task's files may be symbolic links that lead outside its folder
+# %% ../nbs/01_msd.ipynb #82951145
+# 1: a task's files may be symbolic links that lead outside its folder
+FOLLOW_LINKS_ENV = 'RONAS_FOLLOW_LINKS'
 
 def follow_links()->bool:
     "Whether a task's files may resolve outside its folder (`RONAS_FOLLOW_LINKS=1`)"
     return os.environ.get(FOLLOW_LINKS_ENV, '') not in ('', '0')
 
+# %% ../nbs/01_msd.ipynb #719062f0
 def _inside_task(root:Path, path:Path)->Path:
-    "`path`, a file of the task folder `root`, unless a symbolic link leads it outside `root` and `follow_links()` is off"
+    ("`path`, a file of the task folder `root`, unless a symbolic link leads it outside `root` "
+     "and `follow_links()` is off")
     real = path.resolve()
     if not real.is_relative_to(Path(root).resolve()) and not follow_links():
-        raise TaskError(path, f'leads by a symbolic link to {real}, outside the task folder: refusing to follow it '
+        raise TaskError(path, f'leads by a symbolic link to {real}, outside the task folder: '
+                              'refusing to follow it '
                               f'(--follow-links or {FOLLOW_LINKS_ENV}=1 allows it)')
     return path
 
+# %% ../nbs/01_msd.ipynb #c8fffcce
 def read_dataset_json(task_dir)->dict:
     "The parsed `dataset.json` of `task_dir`, with its required keys checked"
     p = Path(task_dir) / 'dataset.json'
@@ -91,7 +102,8 @@ def read_dataset_json(task_dir)->dict:
     if not p.is_file(): raise TaskError(p, 'missing dataset.json: not an MSD task folder')
     _inside_task(task_dir, p)
     try: d = json.loads(p.read_text())
-    except UnicodeDecodeError as e: raise TaskError(p, f'malformed: not UTF-8 text ({e.reason})') from None
+    except UnicodeDecodeError as e:
+        raise TaskError(p, f'malformed: not UTF-8 text ({e.reason})') from None
     except json.JSONDecodeError as e: raise TaskError(p,
         f'malformed JSON: {e.msg} at line {e.lineno} column {e.colno}') from None
     if not isinstance(d, dict): raise TaskError(p, 'malformed: the top level must be an object')
@@ -101,16 +113,21 @@ def read_dataset_json(task_dir)->dict:
 
 # %% ../nbs/01_msd.ipynb #d635239c
 def _case_file(root:Path, entry:dict, key:str, i:int, where:Path)->Path:
-    "The checked path of `training[i][key]`: a string inside the task folder naming an existing file that resolves inside it"
+    ("The checked path of `training[i][key]`: a string inside the task folder "
+     "naming an existing file that resolves inside it")
     rel = entry.get(key) if isinstance(entry, dict) else None
     if not isinstance(rel, str) or not rel: raise TaskError(where,
         f"malformed: training[{i}] needs an 'image' and a 'label' path")
     if PurePosixPath(rel).is_absolute() or '..' in PurePosixPath(rel).parts:
-        raise TaskError(where, f'malformed: training[{i}] {key} {rel!r} points outside the task folder')
+        raise TaskError(where,
+                        f'malformed: training[{i}] {key} {rel!r} points outside the task folder')
     path = root / rel
-    if not path.is_file(): raise TaskError(path, f'missing: listed in dataset.json (training[{i}] {key}) but not found')
+    if not path.is_file():
+        raise TaskError(path,
+                        f'missing: listed in dataset.json (training[{i}] {key}) but not found')
     return _inside_task(root, path)
 
+# %% ../nbs/01_msd.ipynb #56aa2ad3
 def case_name(path)->str:
     "A case's name: its file name without `.nii.gz` / `.nii`"
     n = Path(path).name
@@ -118,22 +135,33 @@ def case_name(path)->str:
         if n.endswith(ext): return n[:-len(ext)]
     return n
 
+# %% ../nbs/01_msd.ipynb #e577ebbd
+def _case_refs(root:Path, training:list, where:Path, n_channels:int, labels:dict)->tuple:
+    "A `CaseRef` for each entry of dataset.json's `training`, each case listed once"
+    cases, seen = [], set()
+    for i, entry in enumerate(training):
+        image = _case_file(root, entry, 'image', i, where)
+        label = _case_file(root, entry, 'label', i, where)
+        name = case_name(image)
+        if name in seen: raise TaskError(where, f'malformed: case {name!r} is listed twice')
+        seen.add(name)
+        cases.append(CaseRef(name, image, label, n_channels, tuple(labels)))
+    return tuple(cases)
+
+# %% ../nbs/01_msd.ipynb #650bcea0
 def load_task(task_dir)->Task:
     "Read and check an MSD task folder's `dataset.json` and the presence of its training files"
     root = Path(task_dir).absolute()
     d, where = read_dataset_json(root), root / 'dataset.json'
-    modalities, labels = _numbered(d['modality'], 'modality', where), _numbered(d['labels'], 'labels', where)
-    if len(labels) > 256: raise TaskError(where, f'malformed: {len(labels)} labels, at most 256 supported')
+    modalities = _numbered(d['modality'], 'modality', where)
+    labels = _numbered(d['labels'], 'labels', where)
+    if len(labels) > 256:
+        raise TaskError(where, f'malformed: {len(labels)} labels, at most 256 supported')
     if not isinstance(d['training'], list) or not d['training']: raise TaskError(where,
         "malformed: 'training' must be a non-empty list")
-    cases, seen = [], set()
-    for i, entry in enumerate(d['training']):
-        image, label = _case_file(root, entry, 'image', i, where), _case_file(root, entry, 'label', i, where)
-        name = case_name(image)
-        if name in seen: raise TaskError(where, f'malformed: case {name!r} is listed twice')
-        seen.add(name)
-        cases.append(CaseRef(name, image, label, len(modalities), tuple(labels)))
-    return Task(root, root.name, tuple(modalities[i] for i in range(len(modalities))), labels, tuple(cases))
+    cases = _case_refs(root, d['training'], where, len(modalities), labels)
+    return Task(root, root.name, tuple(modalities[i] for i in range(len(modalities))), labels,
+                cases)
 
 # %% ../nbs/01_msd.ipynb #b78d9c92
 @dataclass(eq=False)
@@ -147,55 +175,74 @@ class CaseMeta:
     spacing: tuple         # (D, H, W) mm
     bbox: tuple            # ((d0, d1), (h0, h1), (w0, w1)): the crop inside the original grid
 
-    def to_dict(self)->dict:
-        "JSON-able form (the header as base64 of its 348/540 bytes; extensions are dropped)"
-        return {'name': self.name, 'image': self.image, 'affine': self.affine.tolist(),
-                'header': base64.b64encode(self.header.binaryblock).decode(),
-                'nifti2': isinstance(self.header, nib.Nifti2Header), 'shape': list(self.shape),
-                'spacing': list(self.spacing), 'bbox': [list(b) for b in self.bbox]}
-    @classmethod
-    def from_dict(cls, d:dict)->CaseMeta:
-        hdr = (nib.Nifti2Header if d['nifti2'] else nib.Nifti1Header)(binaryblock=base64.b64decode(d['header']))
-        return cls(d['name'], d['image'], np.array(d['affine'], float), hdr, tuple(d['shape']),
-                   tuple(d['spacing']), tuple(tuple(b) for b in d['bbox']))
+# %% ../nbs/01_msd.ipynb #86cb735c
+@patch
+def to_dict(self:CaseMeta)->dict:
+    "JSON-able form (the header as base64 of its 348/540 bytes; extensions are dropped)"
+    return {'name': self.name, 'image': self.image, 'affine': self.affine.tolist(),
+            'header': base64.b64encode(self.header.binaryblock).decode(),
+            'nifti2': isinstance(self.header, nib.Nifti2Header), 'shape': list(self.shape),
+            'spacing': list(self.spacing), 'bbox': [list(b) for b in self.bbox]}
+
+@patch(cls_method=True)
+def from_dict(cls:CaseMeta, d:dict)->CaseMeta:
+    header_type = nib.Nifti2Header if d['nifti2'] else nib.Nifti1Header
+    hdr = header_type(binaryblock=base64.b64decode(d['header']))
+    return cls(d['name'], d['image'], np.array(d['affine'], float), hdr, tuple(d['shape']),
+               tuple(d['spacing']), tuple(tuple(b) for b in d['bbox']))
 
 # %% ../nbs/01_msd.ipynb #72eb27a2
-VOLUME_LIMIT_ENV = 'RONAS_MAX_VOLUME_GB'   # GiB one volume may take in memory; default: a quarter of physical memory
+# GiB one volume may take in memory; default: a quarter of physical memory
+VOLUME_LIMIT_ENV = 'RONAS_MAX_VOLUME_GB'
 
 def volume_limit()->int:
-    "Bytes one volume may take in memory: `RONAS_MAX_VOLUME_GB` GiB if set, else a quarter of the physical memory"
+    ("Bytes one volume may take in memory: `RONAS_MAX_VOLUME_GB` GiB if set, "
+     "else a quarter of the physical memory")
     if (gb := os.environ.get(VOLUME_LIMIT_ENV)) is not None:
         try: v = float(gb)
         except ValueError: v = math.nan
-        if not 0 < v < math.inf: raise TaskError(VOLUME_LIMIT_ENV, f'must be a positive number of GiB, got {gb!r}')
+        if not 0 < v < math.inf:
+            raise TaskError(VOLUME_LIMIT_ENV, f'must be a positive number of GiB, got {gb!r}')
         return int(v * 2**30)
     try: return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 4
-    except (AttributeError, ValueError, OSError): return 2**62   # no sysconf (Windows): no limit known
+    # no sysconf (Windows): no limit known
+    except (AttributeError, ValueError, OSError): return 2**62
 
+# %% ../nbs/01_msd.ipynb #e84a5eb8
 def check_volume_size(path, shape:tuple, itemsize:int):
     "A `TaskError` naming `path` when `shape` voxels of `itemsize` bytes exceed `volume_limit()`"
     need, limit = math.prod(int(n) for n in shape) * itemsize, volume_limit()
     if need > limit:
         raise TaskError(path,
-            f"header declares {' x '.join(str(int(n)) for n in shape)} voxels, {need / 2**30:.3g} GiB in memory: "
-                              f"more than the {limit / 2**30:.3g} GiB allowed (set {VOLUME_LIMIT_ENV} to raise it)")
+            f"header declares {' x '.join(str(int(n)) for n in shape)} voxels, "
+            f"{need / 2**30:.3g} GiB in memory: "
+            f"more than the {limit / 2**30:.3g} GiB allowed (set {VOLUME_LIMIT_ENV} to raise it)")
 
 # %% ../nbs/01_msd.ipynb #488eab41
 def _in_memory_itemsize(img, dtype)->int:
-    "Bytes per voxel of `img`'s data once read: `dtype`'s, or the stored type's (float64 when scaled)"
+    ("Bytes per voxel of `img`'s data once read: "
+     "`dtype`'s, or the stored type's (float64 when scaled)")
     if dtype is not None: return np.dtype(dtype).itemsize
     scaled = getattr(img.dataobj, 'slope', 1) != 1 or getattr(img.dataobj, 'inter', 0) != 0
     return 8 if scaled else img.get_data_dtype().itemsize
 
+# %% ../nbs/01_msd.ipynb #32379569
+def _declared_shape(path:Path, img)->tuple:
+    "The shape the header of `img` declares; a `TaskError` if it is not NIfTI or empty"
+    if not isinstance(img.header, nib.Nifti1Header):
+        raise TaskError(path, f'not a NIfTI file ({type(img).__name__})')
+    shape = img.header.get_data_shape()
+    if 0 in shape: raise TaskError(path,
+        f"header declares {' x '.join(str(int(n)) for n in shape)} voxels: an empty image")
+    return shape
+
+# %% ../nbs/01_msd.ipynb #87c665fa
 def _read_nifti(path:Path, dtype=None)->tuple:
-    "(data as NIfTI axes, image) of a NIfTI file whose declared size fits `volume_limit()`; a `TaskError` if it cannot be read whole"
+    ("(data as NIfTI axes, image) of a NIfTI file whose declared size fits `volume_limit()`; "
+     "a `TaskError` if it cannot be read whole")
     try:
         img = nib.load(str(path))                                      # the header only
-        if not isinstance(img.header, nib.Nifti1Header): raise TaskError(path,
-                                                                         f'not a NIfTI file ({type(img).__name__})')
-        shape = img.header.get_data_shape()
-        if 0 in shape: raise TaskError(path,
-            f"header declares {' x '.join(str(int(n)) for n in shape)} voxels: an empty image")
+        shape = _declared_shape(path, img)
         check_volume_size(path, shape, _in_memory_itemsize(img, dtype))
         data = img.get_fdata(dtype=dtype) if dtype is not None else np.asanyarray(img.dataobj)
         # the header's dimensionality, whatever nibabel squeezed
@@ -210,49 +257,69 @@ def _read_nifti(path:Path, dtype=None)->tuple:
 def _check_label_values(lab:np.ndarray, declared:tuple, path:Path)->np.ndarray:
     "`lab` as uint8, if its values are finite integers declared in dataset.json"
     if lab.dtype.kind == 'f':
-        if not np.isfinite(lab).all(): raise TaskError(path, f'{int((~np.isfinite(lab)).sum())} NaN or infinite voxels')
+        if not np.isfinite(lab).all():
+            raise TaskError(path, f'{int((~np.isfinite(lab)).sum())} NaN or infinite voxels')
         if (lab != np.round(lab)).any(): raise TaskError(path, 'non-integer label values')
     top = max(declared)
-    outside = (lab < 0) | (lab > top)      # found before counting: a voxel of 4e9 would size `bincount` at 4e9
-    values = np.unique(lab[outside]) if outside.any() else np.flatnonzero(np.bincount(lab.ravel().astype(np.int64), minlength=top + 1))
+    # found before counting: a voxel of 4e9 would size `bincount` at 4e9
+    outside = (lab < 0) | (lab > top)
+    values = (np.unique(lab[outside]) if outside.any()
+              else np.flatnonzero(np.bincount(lab.ravel().astype(np.int64), minlength=top + 1)))
     bad = sorted(set(int(v) for v in values) - set(declared))
-    if bad: raise TaskError(path, f'label values {bad[:8]} not declared in dataset.json labels {list(declared)}')
+    if bad: raise TaskError(path, f'label values {bad[:8]} not declared in dataset.json labels '
+                                  f'{list(declared)}')
     return lab.astype(np.uint8)
 
 # %% ../nbs/01_msd.ipynb #df3e21dd
+def _check_channels(path:Path, data:np.ndarray, n_channels:int):
+    "A `TaskError` unless `data` (NIfTI axes) is a 3D image or a 4D one of `n_channels` modalities"
+    if data.ndim not in (3, 4): raise TaskError(path,
+        f'wrong dimensionality: {data.ndim}D image, '
+        'expected 3D (X, Y, Z) or 4D (X, Y, Z, modality)')
+    channels = 1 if data.ndim == 3 else data.shape[3]
+    if channels != n_channels: raise TaskError(path,
+        f"{channels} modalit{'y' if channels == 1 else 'ies'} "
+        f"but {n_channels} expected (dataset.json)")
+
+# %% ../nbs/01_msd.ipynb #22bb1cc5
 def read_image(path, n_channels:int, name:str|None=None)->tuple:
     "Load and check one image: (image (C, D, H, W) float32, `CaseMeta`)"
     path = Path(path)
     data, img = _read_nifti(path, np.float32)
-    if data.ndim not in (3, 4): raise TaskError(path,
-        f'wrong dimensionality: {data.ndim}D image, expected 3D (X, Y, Z) or 4D (X, Y, Z, modality)')
-    channels = 1 if data.ndim == 3 else data.shape[3]
-    if channels != n_channels: raise TaskError(path,
-        f"{channels} modalit{'y' if channels == 1 else 'ies'} but {n_channels} expected (dataset.json)")
+    _check_channels(path, data, n_channels)
     image = swap_nifti_axes(data if data.ndim == 4 else data[..., None])
-    if not np.isfinite(image).all(): raise TaskError(path, f'{int((~np.isfinite(image)).sum())} NaN or infinite voxels')
-    spacing = tuple(round(float(s), 6) for s in img.header.get_zooms()[:3][::-1])   # float32 in the header
+    if not np.isfinite(image).all():
+        raise TaskError(path, f'{int((~np.isfinite(image)).sum())} NaN or infinite voxels')
+    # float32 in the header
+    spacing = tuple(round(float(s), 6) for s in img.header.get_zooms()[:3][::-1])
     shape = image.shape[1:]
-    return image, CaseMeta(name or case_name(path), str(path), img.affine.copy(), img.header.copy(), shape, spacing,
-                           tuple((0, n) for n in shape))
+    return image, CaseMeta(name or case_name(path), str(path), img.affine.copy(), img.header.copy(),
+                           shape, spacing, tuple((0, n) for n in shape))
 
 # %% ../nbs/01_msd.ipynb #0d0b4eb9
-GRID_TOLERANCE = dict(axes=1e-3, origin=0.1)   # in image voxels: rounding in headers passes, misalignment does not
+# in image voxels: rounding in headers passes, misalignment does not
+GRID_TOLERANCE = dict(axes=1e-3, origin=0.1)
 
 def grid_difference(image_affine:np.ndarray, label_affine:np.ndarray)->tuple:
     "(axes, origin): how far the label's voxel grid lies from the image's, in image voxels"
-    d = np.linalg.solve(np.asarray(image_affine, float), np.asarray(label_affine, float))   # label voxel -> image voxel
+    # label voxel -> image voxel
+    d = np.linalg.solve(np.asarray(image_affine, float), np.asarray(label_affine, float))
     return float(np.abs(d[:3, :3] - np.eye(3)).max()), float(np.abs(d[:3, 3]).max())
 
+# %% ../nbs/01_msd.ipynb #5783b6ac
 def check_same_grid(image_affine, label_affine, image_name:str, label_path):
-    "A `TaskError` naming `label_path` unless its affine puts it on the image's voxel grid (`GRID_TOLERANCE`)"
+    ("A `TaskError` naming `label_path` unless its affine puts it on the image's voxel grid "
+     "(`GRID_TOLERANCE`)")
     axes, origin = grid_difference(image_affine, label_affine)
     if axes <= GRID_TOLERANCE['axes'] and origin <= GRID_TOLERANCE['origin']: return
     mm = float(np.linalg.norm(np.asarray(label_affine)[:3, 3] - np.asarray(image_affine)[:3, 3]))
     raise TaskError(label_path,
-                    f"its affine puts it off the grid of {image_name}: origin {origin:.3g} voxels ({mm:.3g} mm) away, "
-                                f"axes differ by {axes:.3g} (a flip shows as 2; tolerance {GRID_TOLERANCE['axes']} for axes, "
-                                f"{GRID_TOLERANCE['origin']} voxel for the origin): resample or reorient the label onto the image")
+                    f"its affine puts it off the grid of {image_name}: "
+                    f"origin {origin:.3g} voxels ({mm:.3g} mm) away, "
+                    f"axes differ by {axes:.3g} (a flip shows as 2; "
+                    f"tolerance {GRID_TOLERANCE['axes']} for axes, "
+                    f"{GRID_TOLERANCE['origin']} voxel for the origin): "
+                    "resample or reorient the label onto the image")
 
 # %% ../nbs/01_msd.ipynb #415e22f3
 def read_case(ref:CaseRef)->tuple:
@@ -260,56 +327,70 @@ def read_case(ref:CaseRef)->tuple:
     image, meta = read_image(ref.image, ref.n_channels, ref.name)
     lab, lab_img = _read_nifti(ref.label)
     if lab.ndim == 4 and lab.shape[3] == 1: lab = lab[..., 0]
-    if lab.ndim != 3: raise TaskError(ref.label, f'wrong dimensionality: {lab.ndim}D label, expected 3D (X, Y, Z)')
-    if lab.shape[::-1] != image.shape[1:]:
+    if lab.ndim != 3:
         raise TaskError(ref.label,
-            f'label shape {lab.shape[::-1]} differs from image shape {image.shape[1:]} of {ref.image.name} (D, H, W)')
+                        f'wrong dimensionality: {lab.ndim}D label, expected 3D (X, Y, Z)')
+    if lab.shape[::-1] != image.shape[1:]:
+        raise TaskError(ref.label, f'label shape {lab.shape[::-1]} differs from image shape '
+                                   f'{image.shape[1:]} of {ref.image.name} (D, H, W)')
     check_same_grid(meta.affine, lab_img.affine, ref.image.name, ref.label)
     return image, swap_nifti_axes(_check_label_values(np.asarray(lab), ref.labels, ref.label)), meta
 
 # %% ../nbs/01_msd.ipynb #a15d0002
-OBLIQUE_DEGREES = 25   # a voxel axis further than this from every world axis has no trustworthy axis code
+# a voxel axis further than this from every world axis has no trustworthy axis code
+OBLIQUE_DEGREES = 25
 
-def axis_codes(affine:np.ndarray, none_if_oblique:bool=False)->str|None:
-    "nibabel's axis codes of the voxel axes (X, Y, Z) of `affine` ('LPS'); a `ValueError` saying why when oblique past `OBLIQUE_DEGREES` or degenerate"
+def _no_codes_why(affine:np.ndarray)->str|None:
+    "Why the voxel axes of `affine` have no trustworthy axis codes; None when they have"
     a = np.asarray(affine, float)[:3, :3]
     norms = np.linalg.norm(a, axis=0)
-    if not np.isfinite(a).all() or (norms == 0).any() or abs(np.linalg.det(a / norms)) < 1e-6: why = 'no orientation (a degenerate affine)'
-    else:
-        # each voxel axis to its nearest world axis
-        tilt = np.degrees(np.arccos(np.clip(np.abs(a / norms).max(axis=0), 0, 1)))
-        codes = nib.aff2axcodes(affine)
-        why = (f"oblique (voxel axis {'XYZ'[tilt.argmax()]} lies {tilt.max():.0f} degrees from the nearest world axis, more than {OBLIQUE_DEGREES})"
-               if tilt.max() > OBLIQUE_DEGREES else 'no orientation (two voxel axes share a world axis)'
-               if None in codes else None)
-    if why is None: return ''.join(codes)
+    if not np.isfinite(a).all() or (norms == 0).any() or abs(np.linalg.det(a / norms)) < 1e-6:
+        return 'no orientation (a degenerate affine)'
+    # each voxel axis to its nearest world axis
+    tilt = np.degrees(np.arccos(np.clip(np.abs(a / norms).max(axis=0), 0, 1)))
+    codes = nib.aff2axcodes(affine)
+    if tilt.max() > OBLIQUE_DEGREES:
+        return (f"oblique (voxel axis {'XYZ'[tilt.argmax()]} lies {tilt.max():.0f} degrees "
+                f"from the nearest world axis, more than {OBLIQUE_DEGREES})")
+    return 'no orientation (two voxel axes share a world axis)' if None in codes else None
+
+# %% ../nbs/01_msd.ipynb #d302c3f5
+def axis_codes(affine:np.ndarray, none_if_oblique:bool=False)->str|None:
+    ("nibabel's axis codes of the voxel axes (X, Y, Z) of `affine` ('LPS'); "
+     "a `ValueError` saying why when oblique past `OBLIQUE_DEGREES` or degenerate")
+    why = _no_codes_why(affine)
+    if why is None: return ''.join(nib.aff2axcodes(affine))
     if none_if_oblique: return None
     raise ValueError(why)
 
+# %% ../nbs/01_msd.ipynb #2257ec9d
 def training_orientation(orientations)->str|None:
     "The axis codes most training cases share (the first of a tie); None when none is known"
     known = [o for o in orientations if o]
     return max(known, key=known.count) if known else None
 
-
 # %% ../nbs/01_msd.ipynb #a15d0005
 def orientation_change(found:str, expected:str)->np.ndarray:
-    "nibabel's orientation transform taking voxel axes with codes `found` ('RAS') to codes `expected`"
+    ("nibabel's orientation transform taking voxel axes with codes `found` ('RAS') "
+     "to codes `expected`")
     o = nib.orientations
     return o.ornt_transform(o.axcodes2ornt(tuple(found)), o.axcodes2ornt(tuple(expected)))
 
 def reorient(a:np.ndarray, change:np.ndarray)->np.ndarray:
-    "`a` `(D, H, W)` or `(C, D, H, W)` with its voxel axes permuted and flipped by `change` (NIfTI axes, `orientation_change`)"
+    ("`a` `(D, H, W)` or `(C, D, H, W)` with its voxel axes permuted and flipped by `change` "
+     "(NIfTI axes, `orientation_change`)")
     return swap_nifti_axes(nib.orientations.apply_orientation(swap_nifti_axes(a), change))
 
+# %% ../nbs/01_msd.ipynb #92517d11
 def reoriented_spacing(spacing:tuple, change:np.ndarray)->tuple:
     "The `(D, H, W)` `spacing` of a grid after `reorient` by `change`"
     xyz = np.empty(3); xyz[change[:, 0].astype(int)] = spacing[::-1]
     return tuple(float(s) for s in xyz[::-1])
 
-SPACING_TOLERANCE = 0.20   # relative difference per axis from the training median spacing past which predict warns
+# %% ../nbs/01_msd.ipynb #215b2fd5
+# relative difference per axis from the training median spacing past which predict warns
+SPACING_TOLERANCE = 0.20
 
 def spacing_differs(found:tuple, expected:tuple, tolerance:float=SPACING_TOLERANCE)->bool:
     "Whether any axis of `found` spacing is more than `tolerance` (relative) from `expected`"
     return any(abs(f / e - 1) > tolerance for f, e in zip(found, expected))
-

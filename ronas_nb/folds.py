@@ -8,6 +8,7 @@ import hashlib, json
 from pathlib import Path
 import numpy as np
 import torch
+from fastcore.basics import patch
 from .files import atomic_write
 from .msd import TaskError, Task, load_task
 from .preprocess import task_cache_dir
@@ -20,7 +21,8 @@ __all__ = ['make_folds', 'write_splits', 'read_splits', 'task_folds', 'extract_p
 def make_folds(names, k:int=5, seed:int=0)->list:
     "k folds of case `names`: a list of `dict(train=[...], val=[...])`, the same on every machine"
     names = sorted(set(names))
-    if not 2 <= k <= len(names): raise ValueError(f'k must be between 2 and the number of cases ({len(names)}), got {k}')
+    if not 2 <= k <= len(names):
+        raise ValueError(f'k must be between 2 and the number of cases ({len(names)}), got {k}')
     ranked = sorted(names, key=lambda n: hashlib.sha256(f'{seed}:{n}'.encode()).hexdigest())
     folds = []
     for i in range(k):
@@ -28,6 +30,7 @@ def make_folds(names, k:int=5, seed:int=0)->list:
         folds.append({'train': [n for n in names if n not in val], 'val': val})
     return folds
 
+# %% ../nbs/01c_folds.ipynb #0c6af918
 def write_splits(folds:list, path)->Path:
     "Write folds as nnU-Net's `splits_final.json` (atomically)"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -36,11 +39,14 @@ def write_splits(folds:list, path)->Path:
 def read_splits(path)->list:
     "Folds from a `splits_final.json`, checked"
     try: folds = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as e: raise TaskError(path, f'unreadable splits file ({e})') from None
-    if not isinstance(folds, list) or not all(isinstance(f, dict) and set(f) >= {'train', 'val'} for f in folds):
+    except (OSError, ValueError) as e:
+        raise TaskError(path, f'unreadable splits file ({e})') from None
+    if not isinstance(folds, list) or not all(isinstance(f, dict) and set(f) >= {'train', 'val'}
+                                              for f in folds):
         raise TaskError(path, 'malformed: expected a list of {"train": [...], "val": [...]}')
     return folds
 
+# %% ../nbs/01c_folds.ipynb #bb0de59f
 def task_folds(task, k:int=5, seed:int=0, cache_dir=None)->list:
     "The task's folds, also written as `splits_final.json` in its cache folder"
     task = task if isinstance(task, Task) else load_task(task)
@@ -53,7 +59,8 @@ def task_folds(task, k:int=5, seed:int=0, cache_dir=None)->list:
 
 # %% ../nbs/01c_folds.ipynb #72e8659f
 def extract_patch(image:np.ndarray, label:np.ndarray, start:tuple, patch:tuple)->tuple:
-    "The `patch` at `start` (which may lie partly outside), zero-padded: ((C, d, h, w) float32, (d, h, w) int64)"
+    ("The `patch` at `start` (which may lie partly outside), zero-padded: "
+     "((C, d, h, w) float32, (d, h, w) int64)")
     src = tuple(slice(max(a, 0), min(a + p, n)) for a, p, n in zip(start, patch, label.shape))
     dst = tuple(slice(s.start - a, s.stop - a) for s, a in zip(src, start))
     img, lab = np.zeros((image.shape[0], *patch), np.float32), np.zeros(patch, np.int64)
@@ -66,43 +73,59 @@ def foreground_voxels(label:np.ndarray, max_per_class:int=10_000)->dict:
     lab, out = np.asarray(label), {}
     for c in np.flatnonzero(np.bincount(lab.ravel(), minlength=2)[1:]) + 1:
         idx = np.argwhere(lab == c)
-        if len(idx) > max_per_class: idx = idx[np.random.default_rng(int(c)).choice(len(idx), max_per_class, replace=False)]
+        if len(idx) > max_per_class:
+            idx = idx[np.random.default_rng(int(c)).choice(len(idx), max_per_class, replace=False)]
         out[int(c)] = idx
     return out
 
-def patch_start(shape:tuple, patch:tuple, rng:np.random.Generator, fg:dict|None=None, fg_fraction:float=1/3)->tuple:
-    "Where a patch starts (negative or past the end: padded): on a foreground voxel with probability `fg_fraction`, else uniform"
-    lo, hi = [min(0, n - p) for n, p in zip(shape, patch)], [max(0, n - p) for n, p in zip(shape, patch)]
+# %% ../nbs/01c_folds.ipynb #da4a78b5
+def patch_start(shape:tuple, patch:tuple, rng:np.random.Generator, fg:dict|None=None,
+                fg_fraction:float=1/3)->tuple:
+    ("Where a patch starts (negative or past the end: padded): "
+     "on a foreground voxel with probability `fg_fraction`, else uniform")
+    lo = [min(0, n - p) for n, p in zip(shape, patch)]
+    hi = [max(0, n - p) for n, p in zip(shape, patch)]
     if rng.random() < fg_fraction and fg:
-        idx = fg[list(fg)[rng.integers(len(fg))]]           # a class present, then one of its voxels
+        idx = fg[list(fg)[rng.integers(len(fg))]]   # a class present, then one of its voxels
         vox = idx[rng.integers(len(idx))]
-        return tuple(int(np.clip(v - rng.integers(0, p), l, h)) for v, p, l, h in zip(vox, patch, lo, hi))
+        return tuple(int(np.clip(v - rng.integers(0, p), l, h))
+                     for v, p, l, h in zip(vox, patch, lo, hi))
     return tuple(int(rng.integers(l, h + 1)) for l, h in zip(lo, hi))
 
 # %% ../nbs/01c_folds.ipynb #b6fce34f
 class PatchDataset(torch.utils.data.Dataset):
-    "Random training patches `(C, d, hw, hw)` float32 with labels `(d, hw, hw)` int64 from preprocessed cases"
-    def __init__(self, cases:list, patch:tuple, samples_per_epoch:int|None=None, fg_fraction:float=1/3,
-                 flip:float=0.5, seed:int=0):
-        if len(patch) != 3 or min(patch) < 1: raise ValueError(f'patch must be three positive sizes (d, hw, hw), got {patch}')
+    ("Random training patches `(C, d, hw, hw)` float32 with labels `(d, hw, hw)` int64 "
+     "from preprocessed cases")
+    def __init__(self, cases:list, patch:tuple, samples_per_epoch:int|None=None,
+                 fg_fraction:float=1/3, flip:float=0.5, seed:int=0):
+        if len(patch) != 3 or min(patch) < 1:
+            raise ValueError(f'patch must be three positive sizes (d, hw, hw), got {patch}')
         if not cases: raise ValueError('no cases')
         self.cases, self.patch = list(cases), tuple(int(p) for p in patch)
         self.samples_per_epoch = samples_per_epoch or len(self.cases)
-        self.fg_fraction, self.flip, self.seed, self.epoch, self._fg = fg_fraction, flip, seed, 0, {}
+        self.fg_fraction, self.flip, self.seed = fg_fraction, flip, seed
+        self.epoch, self._fg = 0, {}
     def __len__(self): return self.samples_per_epoch
     def set_epoch(self, epoch:int):
         "Draw the patches of `epoch` (call before each epoch)"
         self.epoch = int(epoch)
-    def foreground(self, k:int)->dict:
-        "Foreground voxels of case `k`, found once per process"
-        if k not in self._fg: self._fg[k] = foreground_voxels(self.cases[k].label)
-        return self._fg[k]
-    def __getitem__(self, i:int)->tuple:
-        if not 0 <= i < len(self): raise IndexError(i)
-        k = int(np.random.default_rng([self.seed, self.epoch]).permutation(len(self.cases))[i % len(self.cases)])
-        rng, case = np.random.default_rng([self.seed, self.epoch, i]), self.cases[k]
-        fg = self.foreground(k) if self.fg_fraction > 0 else None
-        img, lab = extract_patch(case.image, case.label, patch_start(case.shape, self.patch, rng, fg, self.fg_fraction),
-                                 self.patch)
-        if rng.random() < self.flip: img, lab = img[..., ::-1], lab[..., ::-1]
-        return torch.from_numpy(np.ascontiguousarray(img)), torch.from_numpy(np.ascontiguousarray(lab))
+
+# %% ../nbs/01c_folds.ipynb #17f7cbe2
+@patch
+def foreground(self:PatchDataset, k:int)->dict:
+    "Foreground voxels of case `k`, found once per process"
+    if k not in self._fg: self._fg[k] = foreground_voxels(self.cases[k].label)
+    return self._fg[k]
+
+# %% ../nbs/01c_folds.ipynb #7d43b2c7
+@patch
+def __getitem__(self:PatchDataset, i:int)->tuple:
+    if not 0 <= i < len(self): raise IndexError(i)
+    order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.cases))
+    k = int(order[i % len(self.cases)])
+    rng, case = np.random.default_rng([self.seed, self.epoch, i]), self.cases[k]
+    fg = self.foreground(k) if self.fg_fraction > 0 else None
+    start = patch_start(case.shape, self.patch, rng, fg, self.fg_fraction)
+    img, lab = extract_patch(case.image, case.label, start, self.patch)
+    if rng.random() < self.flip: img, lab = img[..., ::-1], lab[..., ::-1]
+    return torch.from_numpy(np.ascontiguousarray(img)), torch.from_numpy(np.ascontiguousarray(lab))

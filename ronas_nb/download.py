@@ -16,12 +16,18 @@ __all__ = ['MSD_URL', 'MSD_MD5', 'msd_task_name', 'progress_wanted', 'fetch_resu
 # %% ../nbs/01d_download.ipynb #b820c765
 MSD_URL = 'https://msd-for-monai.s3-us-west-2.amazonaws.com'   # MONAI's mirror of the MSD archives
 MSD_MD5 = {  # MD5 of each task archive, as published in MONAI's DecathlonDataset
-    'Task01_BrainTumour': '240a19d752f0d9e9101544901065d872', 'Task02_Heart': '06ee59366e1e5124267b774dbd654057',
-    'Task03_Liver': 'a90ec6c4aa7f6a3d087205e23d4e6397', 'Task04_Hippocampus': '9d24dba78a72977dbd1d2e110310f31b',
-    'Task05_Prostate': '35138f08b1efaef89d7424d2bcc928db', 'Task06_Lung': '8afd997733c7fc0432f71255ba4e52dc',
-    'Task07_Pancreas': '4f7080cfca169fa8066d17ce6eb061e4', 'Task08_HepaticVessel': '641d79e80ec66453921d997fbf12a29c',
-    'Task09_Spleen': '410d4a301da4e5b2f6f86ec3ddba524e', 'Task10_Colon': 'bad7a188931dc2f6acf72b08eb6202d0'}
+    'Task01_BrainTumour': '240a19d752f0d9e9101544901065d872',
+    'Task02_Heart': '06ee59366e1e5124267b774dbd654057',
+    'Task03_Liver': 'a90ec6c4aa7f6a3d087205e23d4e6397',
+    'Task04_Hippocampus': '9d24dba78a72977dbd1d2e110310f31b',
+    'Task05_Prostate': '35138f08b1efaef89d7424d2bcc928db',
+    'Task06_Lung': '8afd997733c7fc0432f71255ba4e52dc',
+    'Task07_Pancreas': '4f7080cfca169fa8066d17ce6eb061e4',
+    'Task08_HepaticVessel': '641d79e80ec66453921d997fbf12a29c',
+    'Task09_Spleen': '410d4a301da4e5b2f6f86ec3ddba524e',
+    'Task10_Colon': 'bad7a188931dc2f6acf72b08eb6202d0'}
 
+# %% ../nbs/01d_download.ipynb #68fb48c4
 def msd_task_name(task)->str:
     "The MSD task name for 'Task02_Heart', 'heart', 'Heart', '02' or 2"
     key = str(task).strip().lower()
@@ -32,7 +38,8 @@ def msd_task_name(task)->str:
 
 # %% ../nbs/01d_download.ipynb #a7c3e2f1
 def progress_wanted(asked:bool|None=None)->bool:
-    "Draw progress bars? `asked` when given, else only when stderr is a terminal (never into a log file)"
+    ("Draw progress bars? `asked` when given, "
+     "else only when stderr is a terminal (never into a log file)")
     return bool(asked) if asked is not None else sys.stderr.isatty()
 
 
@@ -41,53 +48,110 @@ def _local_source(url:str)->Path|None:
     "The file a `file://` URL or plain path names; None for a remote URL"
     parsed = urllib.parse.urlparse(url)
     if parsed.scheme == 'file': return Path(urllib.request.url2pathname(parsed.path))
-    return Path(url) if parsed.scheme == '' or len(parsed.scheme) == 1 else None   # a path, or a Windows drive letter
+    # a path, or a Windows drive letter
+    return Path(url) if parsed.scheme == '' or len(parsed.scheme) == 1 else None
 
+# %% ../nbs/01d_download.ipynb #12d6eaf2
 def _copy_counted(src, out, total:int|None, done:int, progress:bool|None, chunk:int):
     "Copy `src` to `out` under a bar in bytes (and their rate) that starts at `done` of `total`"
     with tqdm(total=total, initial=done, unit='B', unit_scale=True, desc=Path(out.name).name,
               disable=not progress_wanted(progress)) as bar:
         while block := src.read(chunk): out.write(block); bar.update(len(block))
 
-def fetch_resumable(url:str, part:Path, chunk:int=1 << 20, timeout:float=60, progress:bool|None=None)->Path:
-    "Append the rest of `url` to `part`, continuing from its size (HTTP Range or a seek)"
-    offset = part.stat().st_size if part.exists() else 0
-    src = _local_source(url)
-    if src is not None:
-        if not src.is_file(): raise TaskError(src, 'archive not found')
-        with open(src, 'rb') as f, open(part, 'ab') as out:
-            f.seek(offset); _copy_counted(f, out, src.stat().st_size, offset, progress, chunk)
-        return part
+# %% ../nbs/01d_download.ipynb #3aaf3ef3
+def _fetch_local(src:Path, part:Path, offset:int, progress:bool|None, chunk:int):
+    "Append the file `src` from `offset` on to `part`"
+    if not src.is_file(): raise TaskError(src, 'archive not found')
+    with open(src, 'rb') as f, open(part, 'ab') as out:
+        f.seek(offset); _copy_counted(f, out, src.stat().st_size, offset, progress, chunk)
+
+# %% ../nbs/01d_download.ipynb #e24cc4f2
+def _fetch_url(url:str, part:Path, offset:int, timeout:float, progress:bool|None, chunk:int):
+    ("Append the rest of `url` from `offset` on to `part` (HTTP Range); "
+     "all of it if the server ignores Range")
     req = urllib.request.Request(url, headers={'Range': f'bytes={offset}-'} if offset else {})
     try: resp = urllib.request.urlopen(req, timeout=timeout)
     except urllib.error.HTTPError as e:
-        if e.code == 416 and offset: return part                  # nothing left to fetch
+        if e.code == 416 and offset: return                       # nothing left to fetch
         raise OSError(f'{url}: HTTP {e.code} {e.reason}') from None
-    kept = offset if resp.status == 206 else 0                        # 200: the server ignored Range, start again
+    kept = offset if resp.status == 206 else 0   # 200: the server ignored Range, start again
     rest = resp.headers.get('Content-Length')
     with resp, open(part, 'ab' if kept else 'wb') as out:
         _copy_counted(resp, out, kept + int(rest) if rest else None, kept, progress, chunk)
+
+# %% ../nbs/01d_download.ipynb #e1605b78
+def fetch_resumable(url:str, part:Path, chunk:int=1 << 20, timeout:float=60,
+                    progress:bool|None=None)->Path:
+    "Append the rest of `url` to `part`, continuing from its size (HTTP Range or a seek)"
+    offset = part.stat().st_size if part.exists() else 0
+    src = _local_source(url)
+    if src is not None: _fetch_local(src, part, offset, progress, chunk)
+    else: _fetch_url(url, part, offset, timeout, progress, chunk)
     return part
 
 # %% ../nbs/01d_download.ipynb #19a0ac93
+def _safe_members(archive:Path, tf:tarfile.TarFile)->list:
+    "The members to extract: regular files and folders inside the folder, without macOS `._*` files"
+    members = []
+    for m in tf.getmembers():
+        p = PurePosixPath(m.name)
+        if p.is_absolute() or '..' in p.parts or not (m.isfile() or m.isdir()):
+            raise TaskError(archive,
+                f'unsafe archive member {m.name!r} '
+                '(a link, a device, or a path outside the folder)')
+        # macOS resource forks in the MSD archives
+        if not p.name.startswith('._'): members.append(m)
+    return members
+
+# %% ../nbs/01d_download.ipynb #f27b3212
 def safe_extract(archive:Path, into:Path):
-    "Extract a tar archive's regular files and folders into `into`; refuse links, devices and paths that escape"
+    ("Extract a tar archive's regular files and folders into `into`; "
+     "refuse links, devices and paths that escape")
     try:
         with tarfile.open(archive) as tf:
-            members = []
-            for m in tf.getmembers():
-                p = PurePosixPath(m.name)
-                if p.is_absolute() or '..' in p.parts or not (m.isfile() or m.isdir()):
-                    raise TaskError(archive,
-                        f'unsafe archive member {m.name!r} (a link, a device, or a path outside the folder)')
-                if not p.name.startswith('._'): members.append(m)      # macOS resource forks in the MSD archives
-            tf.extractall(into, members=members, **({'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}))
-    except (tarfile.TarError, EOFError) as e: raise TaskError(archive, f'not a readable tar archive ({e})') from None
+            members = _safe_members(archive, tf)
+            data_filter = {'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}
+            tf.extractall(into, members=members, **data_filter)
+    except (tarfile.TarError, EOFError) as e:
+        raise TaskError(archive, f'not a readable tar archive ({e})') from None
 
 # %% ../nbs/01d_download.ipynb #4e1c3d48
+def _fetch_checked(url:str, part:Path, archive:Path, expected:str, progress:bool|None):
+    "Fetch `url` into `part`, check its MD5 against `expected` and rename it to `archive`"
+    part = fetch_resumable(url, part, progress=progress)
+    if (got := file_digest(part, 'md5')) != expected:
+        part.unlink()
+        raise TaskError(part, f'MD5 {got} does not match the expected {expected}; '
+                              'the partial download was removed, run again')
+    part.rename(archive)
+
+# %% ../nbs/01d_download.ipynb #99c98b44
+def _extract_task(archive:Path, dest:Path, name:str, final:Path):
+    ("Extract `archive` in a temporary folder in `dest`, "
+     "check the task `name` in it and move it to `final`")
+    tmp = Path(tempfile.mkdtemp(prefix=f'.{name}.extract-', dir=dest))
+    try:
+        safe_extract(archive, tmp)
+        if not (tmp / name / 'dataset.json').is_file():
+            raise TaskError(archive, f'has no {name}/dataset.json')
+        try: load_task(tmp / name)
+        except TaskError as e: raise TaskError(archive,
+            f'extracted task is invalid: {Path(e.path).name}: {e.problem}') from None
+        (tmp / name).rename(final)
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+
+# %% ../nbs/01d_download.ipynb #84dd4d25
+def _already_there(final:Path)->bool:
+    "Whether the task folder `final` is there; a `TaskError` if it is, without its dataset.json"
+    if (final / 'dataset.json').is_file(): return True
+    if final.exists():
+        raise TaskError(final, 'exists but has no dataset.json; remove it and download again')
+    return False
+
+# %% ../nbs/01d_download.ipynb #57295c98
 def download_msd(task,                    # 'Task02_Heart', 'heart', 2, ...
                  dest,                    # the folder that receives `TaskXX_Name/`
-                 base_url:str=MSD_URL,    # where the archives are: https://..., file://... or a local folder
+                 base_url:str=MSD_URL,    # where the archives are: https://, file:// or a folder
                  md5:str|None=None,       # expected MD5 of the archive (default: `MSD_MD5`)
                  keep_archive:bool=False, # keep the .tar after extracting
                  progress:bool|None=None, # a bar in bytes; None: only when stderr is a terminal
@@ -95,25 +159,12 @@ def download_msd(task,                    # 'Task02_Heart', 'heart', 2, ...
     "Download, verify and extract an MSD task archive into `dest/TaskXX_Name/` (resumable)"
     name, dest = msd_task_name(task), Path(dest).absolute()
     final, archive = dest / name, dest / f'{name}.tar'
-    if (final / 'dataset.json').is_file(): return final
-    if final.exists(): raise TaskError(final, 'exists but has no dataset.json; remove it and download again')
+    if _already_there(final): return final
     dest.mkdir(parents=True, exist_ok=True)
     expected = md5 or MSD_MD5[name]
     if not archive.is_file():
-        part = fetch_resumable(f"{base_url.rstrip('/')}/{name}.tar", dest / f'{name}.tar.part', progress=progress)
-        if (got := file_digest(part, 'md5')) != expected:
-            part.unlink()
-            raise TaskError(part,
-                f'MD5 {got} does not match the expected {expected}; the partial download was removed, run again')
-        part.rename(archive)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{name}.extract-', dir=dest))
-    try:
-        safe_extract(archive, tmp)
-        if not (tmp / name / 'dataset.json').is_file(): raise TaskError(archive, f'has no {name}/dataset.json')
-        try: load_task(tmp / name)
-        except TaskError as e: raise TaskError(archive,
-                                               f'extracted task is invalid: {Path(e.path).name}: {e.problem}') from None
-        (tmp / name).rename(final)
-    finally: shutil.rmtree(tmp, ignore_errors=True)
+        _fetch_checked(f"{base_url.rstrip('/')}/{name}.tar", dest / f'{name}.tar.part', archive,
+                       expected, progress)
+    _extract_task(archive, dest, name, final)
     if not keep_archive: archive.unlink()
     return final

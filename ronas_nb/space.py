@@ -34,13 +34,19 @@ class Decision:
     allowed: tuple  # one bool per choice
 
     def __post_init__(self):
-        if len(self.choices) != len(self.allowed): raise ValueError(f"{self.name}: {len(self.choices)} choices but {len(self.allowed)} mask entries")
+        if len(self.choices) != len(self.allowed):
+            raise ValueError(f"{self.name}: {len(self.choices)} choices "
+                             f"but {len(self.allowed)} mask entries")
         if not any(self.allowed): raise ValueError(f"{self.name}: no allowed choice")
-    @property
-    def options(self)->tuple: return tuple(c for c, a in zip(self.choices, self.allowed) if a)
-    @property
-    def n_allowed(self)->int: return sum(map(bool, self.allowed))
 
+# %% ../nbs/03_space.ipynb #03c0e1a9
+@patch(as_prop=True)
+def options(self:Decision)->tuple: return tuple(c for c, a in zip(self.choices, self.allowed) if a)
+
+@patch(as_prop=True)
+def n_allowed(self:Decision)->int: return sum(map(bool, self.allowed))
+
+# %% ../nbs/03_space.ipynb #dc390060
 def _decision(name, choices, options=None):
     options = choices if options is None else options
     return Decision(name, tuple(choices), tuple(c in options for c in choices))
@@ -65,15 +71,19 @@ def decision_names()->tuple[str, ...]:
 DECISION_NAMES = decision_names()
 
 # %% ../nbs/03_space.ipynb #268b8655
-_ACT_CODE = {'relu': 'r', 'leaky_relu': 'l', 'elu': 'e'}
-_POOL_CODE = {'max': 'm', 'avg': 'a'}
+def _plain(v):
+    "numpy scalars to Python ones, so JSON and hashing agree"
+    return v.item() if isinstance(v, np.generic) else v
 
+# %% ../nbs/03_space.ipynb #45233042
 class Arch(Mapping):
     "A child architecture: decision name -> choice, hashable and JSON-serialisable"
     def __init__(self, choices:Mapping):
         missing = [n for n in DECISION_NAMES if n not in choices]
         extra = [n for n in choices if n not in DECISION_NAMES]
-        if missing or extra: raise ValueError(f"architecture: missing decisions {missing[:3]}, unknown decisions {extra[:3]}")
+        if missing or extra:
+            raise ValueError(f"architecture: missing decisions {missing[:3]}, "
+                             f"unknown decisions {extra[:3]}")
         self._items = tuple((n, _plain(choices[n])) for n in DECISION_NAMES)
         self._dict = dict(self._items)
     def __getitem__(self, k): return self._dict[k]
@@ -81,21 +91,25 @@ class Arch(Mapping):
     def __len__(self): return len(self._items)
     def __hash__(self): return hash(self._items)
     def __eq__(self, o): return isinstance(o, Arch) and self._items == o._items
-    def __array_eq__(self, o): return self == o  # fastcore's `test_eq` compares other Mappings by their keys only
-    def __repr__(self): return f'Arch({self})'
 
-def _plain(v):
-    "numpy scalars to Python ones, so JSON and hashing agree"
-    return v.item() if isinstance(v, np.generic) else v
+# %% ../nbs/03_space.ipynb #bbc98c11
+@patch
+# fastcore's `test_eq` compares other Mappings by their keys only
+def __array_eq__(self:Arch, o): return self == o
+@patch
+def __repr__(self:Arch): return f'Arch({self})'
 
 # %% ../nbs/03_space.ipynb #ebaaded9
 @patch(as_prop=True)
-def patch(self:Arch)->tuple[int, int, int]: return (self['patch_d'], self['patch_hw'], self['patch_hw'])
+def patch(self:Arch)->tuple[int, int, int]:
+    return (self['patch_d'], self['patch_hw'], self['patch_hw'])
 @patch(as_prop=True)
 def strides(self:Arch)->tuple[tuple[int, int], ...]:
-    return tuple((self[f'pool{k}.stride_d'], self[f'pool{k}.stride_hw']) for k in range(1, N_STAGES+1))
+    return tuple((self[f'pool{k}.stride_d'], self[f'pool{k}.stride_hw'])
+                 for k in range(1, N_STAGES+1))
 @patch(as_prop=True)
-def skips(self:Arch)->tuple[tuple[str, str], ...]: return tuple(p for p in SKIPS if self[skip_name(*p)])
+def skips(self:Arch)->tuple[tuple[str, str], ...]:
+    return tuple(p for p in SKIPS if self[skip_name(*p)])
 
 # %% ../nbs/03_space.ipynb #989806b1
 @patch
@@ -111,39 +125,75 @@ def from_json(cls:Arch, s:str)->Arch: return cls(json.loads(s))
 @patch
 def __str__(self:Arch)->str:
     d, hw, _ = self.patch
-    nodes = ' '.join(f"{n}:d{self[n+'.dilation']}/{self[n+'.act']}{'/Z' if self[n+'.zero'] else ''}" for n in NODES)
-    pools = ' '.join(f"{self[f'pool{k}.type']}{sd}x{sh}" for k, (sd, sh) in enumerate(self.strides, 1))
+    nodes = ' '.join(f"{n}:d{self[n+'.dilation']}/{self[n+'.act']}{'/Z' if self[n+'.zero'] else ''}"
+                     for n in NODES)
+    pools = ' '.join(f"{self[f'pool{k}.type']}{sd}x{sh}"
+                     for k, (sd, sh) in enumerate(self.strides, 1))
     skips = ','.join(f'{s}>{r}' for s, r in self.skips) or 'none'
     return f"patch {d}x{hw}x{hw} | {nodes} | pools {pools} | skips {skips}"
 
+# %% ../nbs/03_space.ipynb #4cdcd647
+_ACT_CODE = {'relu': 'r', 'leaky_relu': 'l', 'elu': 'e'}
+_POOL_CODE = {'max': 'm', 'avg': 'a'}
+
 @patch(as_prop=True)
 def code(self:Arch)->str:
-    nodes = ''.join(f"{self[n+'.dilation']}{_ACT_CODE[self[n+'.act']]}{'z' if self[n+'.zero'] else '-'}" for n in NODES)
-    pools = ''.join(f"{_POOL_CODE[self[f'pool{k}.type']]}{sd}{sh}" for k, (sd, sh) in enumerate(self.strides, 1))
+    nodes = ''.join(f"{self[n+'.dilation']}{_ACT_CODE[self[n+'.act']]}"
+                    f"{'z' if self[n+'.zero'] else '-'}" for n in NODES)
+    pools = ''.join(f"{_POOL_CODE[self[f'pool{k}.type']]}{sd}{sh}"
+                    for k, (sd, sh) in enumerate(self.strides, 1))
     bits = sum(1 << i for i, p in enumerate(SKIPS) if self[skip_name(*p)])
     return f"{self['patch_d']}x{self['patch_hw']}.{nodes}.{pools}.{bits:07x}"
 
 # %% ../nbs/03_space.ipynb #eacaeba4
-_CODE_RE = re.compile(r'^(\d+)x(\d+)\.((?:[123][rle][z-]){9})\.((?:[ma][12][12]){4})\.([0-9a-f]{7})$')
+_CODE_RE = re.compile(r'^(\d+)x(\d+)\.((?:[123][rle][z-]){9})\.'
+                      r'((?:[ma][12][12]){4})\.([0-9a-f]{7})$')
 
+def _code_nodes(nodes:str)->dict:
+    "The node decisions of a code's node groups (dilation, activation letter, `z`/`-`)"
+    acts, d = {v: k for k, v in _ACT_CODE.items()}, {}
+    for i, n in enumerate(NODES):
+        g = nodes[3*i:3*i+3]
+        d.update({f'{n}.dilation': int(g[0]), f'{n}.act': acts[g[1]], f'{n}.zero': g[2] == 'z'})
+    return d
+
+# %% ../nbs/03_space.ipynb #e2f45840
+def _code_pools(pools:str)->dict:
+    "The pooling decisions of a code's pool groups (type letter, stride_d, stride_hw)"
+    pool_types, d = {v: k for k, v in _POOL_CODE.items()}, {}
+    for k in range(1, N_STAGES+1):
+        g = pools[3*(k-1):3*k]
+        d.update({f'pool{k}.type': pool_types[g[0]], f'pool{k}.stride_d': int(g[1]),
+                  f'pool{k}.stride_hw': int(g[2])})
+    return d
+
+# %% ../nbs/03_space.ipynb #c555d424
 def arch_from_code(code:str)->Arch:
     "Parse `Arch.code` back into an `Arch`"
     m = _CODE_RE.match(code)
     if m is None: raise ValueError(f"not an architecture code: {code!r}")
     pd, phw, nodes, pools, bits = m.groups()
-    acts, pool_types = {v: k for k, v in _ACT_CODE.items()}, {v: k for k, v in _POOL_CODE.items()}
-    d = {'patch_d': int(pd), 'patch_hw': int(phw)}
-    for i, n in enumerate(NODES):
-        g = nodes[3*i:3*i+3]
-        d.update({f'{n}.dilation': int(g[0]), f'{n}.act': acts[g[1]], f'{n}.zero': g[2] == 'z'})
-    for k in range(1, N_STAGES+1):
-        g = pools[3*(k-1):3*k]
-        d.update({f'pool{k}.type': pool_types[g[0]], f'pool{k}.stride_d': int(g[1]), f'pool{k}.stride_hw': int(g[2])})
+    d = {'patch_d': int(pd), 'patch_hw': int(phw), **_code_nodes(nodes), **_code_pools(pools)}
     b = int(bits, 16)
     d.update({skip_name(*p): bool(b >> i & 1) for i, p in enumerate(SKIPS)})
     return Arch(d)
 
 # %% ../nbs/03_space.ipynb #c186755a
+def _decision_of(ps:PatchSpace, name:str)->Decision:
+    "The decision `name` with the options that the data set's patch space `ps` allows"
+    if name == 'patch_d': return _decision(name, ps.depth)
+    if name == 'patch_hw': return _decision(name, ps.hw)
+    if name.startswith('skip.'): return _decision(name, (False, True))
+    target, what = name.split('.')
+    if what == 'dilation': return _decision(name, DILATIONS, (1,) if target == 'E1' else None)
+    if what == 'act': return _decision(name, ACTIVATIONS)
+    if what == 'zero': return _decision(name, (False, True))
+    if what == 'type': return _decision(name, POOLS)
+    stage = int(target[4:]) - 1
+    allowed = ps.depth_strides if what == 'stride_d' else ps.hw_strides
+    return _decision(name, STRIDES, allowed[stage])
+
+# %% ../nbs/03_space.ipynb #bf145ed4
 class SearchSpace:
     "The ordered decisions of the macro search space for one data set"
     def __init__(self, patches:PatchSpace):
@@ -156,22 +206,9 @@ class SearchSpace:
         "The search space of a data set, from its fingerprint"
         return cls(patch_space(fp, n=n_patch, min_feature=min_feature))
 
-    def _decision(self, name:str)->Decision:
-        ps = self.patches
-        if name == 'patch_d': return _decision(name, ps.depth)
-        if name == 'patch_hw': return _decision(name, ps.hw)
-        if name.startswith('skip.'): return _decision(name, (False, True))
-        target, what = name.split('.')
-        if what == 'dilation': return _decision(name, DILATIONS, (1,) if target == 'E1' else None)
-        if what == 'act': return _decision(name, ACTIVATIONS)
-        if what == 'zero': return _decision(name, (False, True))
-        if what == 'type': return _decision(name, POOLS)
-        stage = int(target[4:]) - 1
-        return _decision(name, STRIDES, (ps.depth_strides if what == 'stride_d' else ps.hw_strides)[stage])
-
+    def _decision(self, name:str)->Decision: return _decision_of(self.patches, name)
     def __getitem__(self, name:str)->Decision: return self._by_name[name]
     def __len__(self): return len(self.decisions)
-    def __repr__(self): return f'SearchSpace({len(self)} decisions, {self.cardinality:.3g} architectures, patches d{list(self.patches.depth)} hw{list(self.patches.hw)})'
 
 # %% ../nbs/03_space.ipynb #bffe32ab
 @patch
@@ -180,45 +217,61 @@ def validate(self:SearchSpace, arch:Mapping)->Arch:
     arch = arch if isinstance(arch, Arch) else Arch(arch)
     for d in self.decisions:
         v = arch[d.name]
-        if v not in d.choices: raise ValueError(f"architecture: {d.name}={v!r} is not one of {list(d.choices)}")
-        if not d.allowed[d.choices.index(v)]: raise ValueError(f"architecture: {d.name}={v!r} is not allowed for this data set (allowed: {list(d.options)})")
+        if v not in d.choices:
+            raise ValueError(f"architecture: {d.name}={v!r} is not one of {list(d.choices)}")
+        if not d.allowed[d.choices.index(v)]:
+            raise ValueError(f"architecture: {d.name}={v!r} is not allowed for this data set "
+                             f"(allowed: {list(d.options)})")
     return arch
 
+# %% ../nbs/03_space.ipynb #913db0df
 @patch
 def index_of(self:SearchSpace, arch:Mapping)->list[int]:
     "Choice index of each decision"
     arch = self.validate(arch)
     return [d.choices.index(arch[d.name]) for d in self.decisions]
 
+# %% ../nbs/03_space.ipynb #ccbadf72
 @patch
 def arch_from_indices(self:SearchSpace, idx)->Arch:
     "The architecture with the given choice index per decision"
     idx = [int(i) for i in idx]
-    if len(idx) != len(self.decisions): raise ValueError(f"architecture: expected {len(self.decisions)} choice indices, got {len(idx)}")
+    if len(idx) != len(self.decisions):
+        raise ValueError(f"architecture: expected {len(self.decisions)} choice indices, "
+                         f"got {len(idx)}")
     return self.validate({d.name: d.choices[i] for d, i in zip(self.decisions, idx)})
 
 # %% ../nbs/03_space.ipynb #4808f421
 @patch
 def max_arch(self:SearchSpace)->Arch:
-    "Largest patch, every skip on, no zero operation, the most pooling allowed, dilation 1, ReLU, max pooling"
+    ("Largest patch, every skip on, no zero operation, the most pooling allowed, "
+     "dilation 1, ReLU, max pooling")
     d = {}
     for dec in self.decisions:
         kind = dec.name.split('.')[-1]
-        if dec.name in ('patch_d', 'patch_hw') or kind.startswith('stride'): d[dec.name] = max(dec.options)
+        if dec.name in ('patch_d', 'patch_hw') or kind.startswith('stride'):
+            d[dec.name] = max(dec.options)
         elif dec.name.startswith('skip.'): d[dec.name] = True
         elif kind == 'zero': d[dec.name] = False
         else: d[dec.name] = dec.options[0]
     return Arch(d)
 
+# %% ../nbs/03_space.ipynb #e4435842
 @patch
 def random_arch(self:SearchSpace, rng:np.random.Generator)->Arch:
     "A uniformly random architecture among the allowed ones"
     return Arch({d.name: d.options[rng.integers(d.n_allowed)] for d in self.decisions})
 
+# %% ../nbs/03_space.ipynb #23e654d8
 @patch(as_prop=True)
 def cardinality(self:SearchSpace)->int:
     "Number of distinct architectures"
     return prod(d.n_allowed for d in self.decisions)
+
+@patch
+def __repr__(self:SearchSpace):
+    return (f'SearchSpace({len(self)} decisions, {self.cardinality:.3g} architectures, '
+            f'patches d{list(self.patches.depth)} hw{list(self.patches.hw)})')
 
 # %% ../nbs/03_space.ipynb #eacd25f9
 @patch

@@ -6,6 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass, asdict
 from math import prod
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['PAPER_SHAPES', 'patch_choices', 'axis_strides', 'total_stride', 'PatchSpace', 'patch_space']
@@ -15,8 +16,10 @@ def patch_choices(median:int, # median extent of the training images along the a
                   stride:int, # total stride S^4 of the four pooling stages along the axis
                   n:int=5,    # number of choices (the paper uses 5)
                  )->list[int]:
-    "Eq. (1)/(2): `floor(median/stride)*stride - stride*k`, k = 0..n-1, positive only, largest first"
-    if stride < 1 or n < 1: raise ValueError(f"stride and n must be positive, got stride={stride}, n={n}")
+    ("Eq. (1)/(2): `floor(median/stride)*stride - stride*k`, k = 0..n-1, "
+     "positive only, largest first")
+    if stride < 1 or n < 1:
+        raise ValueError(f"stride and n must be positive, got stride={stride}, n={n}")
     top = (int(median) // stride) * stride
     choices = [top - stride*k for k in range(n) if top - stride*k > 0]
     return choices or [stride]
@@ -27,7 +30,8 @@ def axis_strides(min_extent:int,     # smallest training image's extent along th
                  min_feature:int=4,  # smallest extent a pooled feature map may have
                  fixed_stages:int=2, # leading stages whose stride is fixed to 2
                 )->list[tuple[int, ...]]:
-    "Stride options of each pooling stage along one axis: stages <= `fixed_stages` (2,), later (1, 2); (1,) once too small"
+    ("Stride options of each pooling stage along one axis: "
+     "stages <= `fixed_stages` (2,), later (1, 2); (1,) once too small")
     options, extent = [], int(min_extent)
     for stage in range(1, n_stages+1):
         if extent >= 2*min_feature: opts = (2,) if stage <= fixed_stages else (1, 2)
@@ -50,16 +54,23 @@ class PatchSpace:
     depth_strides: tuple[tuple[int, ...], ...]  # per pooling stage, the depth stride options
     hw_strides: tuple[tuple[int, ...], ...]     # per pooling stage, the in-plane stride options
 
-    @property
-    def max_patch(self)->tuple[int, int, int]: return (self.depth[0], self.hw[0], self.hw[0])
-    @property
-    def total_stride(self)->tuple[int, int]: return (total_stride(self.depth_strides), total_stride(self.hw_strides))
-    def to_dict(self)->dict: return {k: [list(o) if isinstance(o, tuple) else o for o in v]
-                                     for k, v in asdict(self).items()}
-    @classmethod
-    def from_dict(cls, d:dict)->PatchSpace:
-        return cls(tuple(d['depth']), tuple(d['hw']), tuple(map(tuple, d['depth_strides'])),
-                   tuple(map(tuple, d['hw_strides'])))
+# %% ../nbs/01_patch.ipynb #65e43fd2
+@patch(as_prop=True)
+def max_patch(self:PatchSpace)->tuple[int, int, int]: return (self.depth[0], self.hw[0], self.hw[0])
+
+@patch(as_prop=True)
+def total_stride(self:PatchSpace)->tuple[int, int]:
+    return (total_stride(self.depth_strides), total_stride(self.hw_strides))
+
+# %% ../nbs/01_patch.ipynb #619e660a
+@patch
+def to_dict(self:PatchSpace)->dict:
+    return {k: [list(o) if isinstance(o, tuple) else o for o in v] for k, v in asdict(self).items()}
+
+@patch(cls_method=True)
+def from_dict(cls:PatchSpace, d:dict)->PatchSpace:
+    return cls(tuple(d['depth']), tuple(d['hw']), tuple(map(tuple, d['depth_strides'])),
+               tuple(map(tuple, d['hw_strides'])))
 
 # %% ../nbs/01_patch.ipynb #ec178488
 def patch_space(fp,               # fingerprint with `median_shape` and `min_shape` as (D, H, W)
@@ -68,7 +79,8 @@ def patch_space(fp,               # fingerprint with `median_shape` and `min_sha
                )->PatchSpace:
     "The patch and stride options of a data set, Eq. (1)/(2) with the per-axis stride rule"
     (md, mh, mw), (sd, sh, sw) = fp.median_shape, fp.min_shape
-    d_opts, hw_opts = axis_strides(sd, min_feature=min_feature), axis_strides(min(sh, sw), min_feature=min_feature)
+    d_opts = axis_strides(sd, min_feature=min_feature)
+    hw_opts = axis_strides(min(sh, sw), min_feature=min_feature)
     return PatchSpace(tuple(patch_choices(md, total_stride(d_opts), n)),
                       tuple(patch_choices(max(mh, mw), total_stride(hw_opts), n)),
                       tuple(d_opts), tuple(hw_opts))

@@ -15,21 +15,24 @@ __all__ = ['first_line', 'cannot_write', 'atomic_write', 'temporary_folder', 'ma
 
 # %% ../nbs/00_files.ipynb #82e4d9a5
 def first_line(e:BaseException, limit:int=160)->str:
-    "'Type: first line of its message' of `e`, shortened at a word boundary to about `limit` characters"
+    ("'Type: first line of its message' of `e`, "
+     "shortened at a word boundary to about `limit` characters")
     lines = str(e).strip().splitlines()
     msg = f"{type(e).__name__}: {lines[0]}" if lines else type(e).__name__
     return msg if len(msg) <= limit else msg[:limit].rsplit(' ', 1)[0] + ' ...'
 
 # %% ../nbs/00_files.ipynb #f0000007
 def cannot_write(path, e:OSError, note:str='')->OSError:
-    "`e`, raised while writing `path`, restated to name `path`; a short write (no error number) is a full disk"
+    ("`e`, raised while writing `path`, restated to name `path`; "
+     "a short write (no error number) is a full disk")
     short = e.errno is None and 'written' in str(e)   # numpy's '98304 requested and 79840 written'
     why = e.strerror or (f'No space left on device ({e})' if short else first_line(e))
     return OSError(errno.ENOSPC if short else e.errno, f'cannot write: {why}{note}', str(path))
 
 # %% ../nbs/00_files.ipynb #f000000a
 def atomic_write(path, data:bytes, write=None)->Path:
-    "Write `data` to `path` whole or not at all: a temporary file beside it, synced to disk, then renamed over it"
+    ("Write `data` to `path` whole or not at all: "
+     "a temporary file beside it, synced to disk, then renamed over it")
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     mask = os.umask(0o022); os.umask(mask)   # mkstemp's 0o600 would lock others out of shared files
@@ -45,7 +48,8 @@ def atomic_write(path, data:bytes, write=None)->Path:
 
 # %% ../nbs/00_files.ipynb #5e1f0b01
 def temporary_folder(parent:Path, prefix:str)->Path:
-    "A new folder in `parent` to build in and rename into place, with the user's umask (`mkdtemp` makes it private, 0700)"
+    ("A new folder in `parent` to build in and rename into place, "
+     "with the user's umask (`mkdtemp` makes it private, 0700)")
     tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     mask = os.umask(0o022); os.umask(mask)
     os.chmod(tmp, 0o777 & ~mask)
@@ -61,6 +65,7 @@ def make_dirs(path:Path)->Path|None:
             p.mkdir(exist_ok=True)
     return top
 
+# %% ../nbs/00_files.ipynb #aaf07167
 def remove_made_dirs(path:Path, top:Path):
     "Remove `path` and its parents up to `top` (as `make_dirs` made them) while they are empty"
     for d in [path, *path.parents]:
@@ -69,25 +74,32 @@ def remove_made_dirs(path:Path, top:Path):
         if d == top: return
 
 # %% ../nbs/00_files.ipynb #1a09c1a9
+def _open_lock_file(path)->int:
+    "A descriptor of `path`, created if missing, never through a symbolic link"
+    try:
+        try: fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+        # another user's lock file in a shared folder
+        except PermissionError: fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as e:
+        if e.errno != errno.ELOOP: raise
+        raise OSError(e.errno, 'a symbolic link, not a lock file: '
+                               'refusing to follow it (remove it if it is not yours)',
+                      str(path)) from None
+    return fd
+
+# %% ../nbs/00_files.ipynb #ab7ad462
 def try_lock(path)->int|None:
-    "A descriptor of `path` (created if missing, never through a symbolic link) holding its exclusive `flock`; None while another open file holds it"
+    ("A descriptor of `path` (created if missing, never through a symbolic link) "
+     "holding its exclusive `flock`; None while another open file holds it")
     while True:
-        try:
-            try: fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
-            # another user's lock file in a shared folder
-            except PermissionError: fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError as e:
-            if e.errno != errno.ELOOP: raise
-            raise OSError(e.errno,
-                          'a symbolic link, not a lock file: refusing to follow it (remove it if it is not yours)',
-                          str(path)) from None
+        fd = _open_lock_file(path)
         try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError: os.close(fd); return None
         except BaseException: os.close(fd); raise
         try: same = os.path.samestat(os.fstat(fd), os.stat(path))
         except FileNotFoundError: same = False
         if same: return fd
-        os.close(fd)                           # we locked a file its holder had removed: lock the path's file
+        os.close(fd)   # we locked a file its holder had removed: lock the path's file
 
 # %% ../nbs/00_files.ipynb #5993e728
 def file_digest(path, algorithm:str='sha256', chunk:int=1 << 20)->str:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import math
 import torch
+from fastcore.basics import patch
 from .space import Arch, SearchSpace
 from .supernet import SuperNet, ChildNet, NetConfig, total_strides
 from .memory import estimate_training_memory, estimate_inference_memory
@@ -18,53 +19,70 @@ __all__ = ['GIB', 'child_step_bytes', 'child_reward_bytes', 'MemoryBudget', 'sma
 GIB = 2**30
 
 def child_step_bytes(net_cfg:NetConfig, arch:Arch, batch_size:int, device='cpu')->int:
-    "Predicted bytes of one training step of `arch` beyond the weights: input batch, activations, gradients, temporaries"
+    "Predicted bytes of one training step of `arch`: input batch, activations, grads, temporaries"
     with torch.device('meta'): child = ChildNet(arch, net_cfg)
-    e = estimate_training_memory(child, (net_cfg.in_channels, *arch.patch), batch_size, device=device)
+    e = estimate_training_memory(child, (net_cfg.in_channels, *arch.patch), batch_size,
+                                 device=device)
     return e.inputs + e.step_bytes
 
 # %% ../nbs/05c_budget.ipynb #5cb0000c
 def child_reward_bytes(net_cfg:NetConfig, arch:Arch, volume, device='cpu')->int:
-    "Predicted bytes of `reward`'s work for `arch` on one case of spatial size `volume`: padded input, pass, softmax, labels, dice"
+    "Predicted bytes of `reward` of `arch` on one case: padded input, pass, softmax, labels, dice"
     with torch.device('meta'): child = ChildNet(arch, net_cfg)
-    shape, stages = reward_stages(tuple(volume), total_strides(arch), net_cfg.n_classes, net_cfg.in_channels)
+    shape, stages = reward_stages(tuple(volume), total_strides(arch), net_cfg.n_classes,
+                                  net_cfg.in_channels)
     e = estimate_inference_memory(child, shape, post=stages, device=device)
     return e.inputs + e.pass_bytes
 
 # %% ../nbs/05c_budget.ipynb #5cb0000f
 def _padded_voxels(volume, strides)->int:
+    "Voxels of `volume` (D, H, W) padded up to multiples of the (depth, in-plane) `strides`"
     return math.prod(-(-v // m) * m for v, m in zip(volume, (strides[0], strides[1], strides[1])))
 
 # %% ../nbs/05c_budget.ipynb #5cb00012
+def _weight_bytes(net)->int:
+    "Bytes of the weights of `net`"
+    return sum(t.numel() * t.element_size() for t in net.parameters())
+
+def _resident_bytes(net, volumes)->int:
+    "What a search keeps on the device all along: `net` with Adam's 2 moments, and the reward cases"
+    buffers = sum(b.numel() * b.element_size() for b in net.buffers())
+    cases = sum(4 * math.prod(v) + math.prod(v[1:]) for v in volumes)   # float32 image, uint8 label
+    return 3 * _weight_bytes(net) + buffers + cases   # weights + Adam's 2 moments
+
+# %% ../nbs/05c_budget.ipynb #4148b111
 class MemoryBudget:
-    "Which children fit `gib` GiB next to `net`: training step and one-shot reward over the largest of `volumes` (C, D, H, W)"
+    "Which children fit `gib` GiB next to `net`: training step, reward on the largest of `volumes`"
     def __init__(self, net:SuperNet, gib:float, batch_size:int, device='cpu', volumes=()):
-        self.net_cfg, self.limit, self.batch_size, self.device = net.cfg, int(gib * GIB), batch_size, torch.device(device)
-        weights = sum(t.numel() * t.element_size() for t in net.parameters())
-        # weights + Adam's 2 moments
-        self.resident = 3 * weights + sum(b.numel() * b.element_size() for b in net.buffers())
-        # spatial sizes of the reward cases
-        self.volumes = sorted({tuple(v[1:]) for v in volumes})
-        # ... and the reward cases: float32 image, uint8 label
-        self.resident += sum(4 * math.prod(v) + math.prod(v[1:]) for v in volumes)
-        # alive through the rewards: at most one per weight
-        self.grads = weights
+        self.net_cfg, self.limit = net.cfg, int(gib * GIB)
+        self.batch_size, self.device = batch_size, torch.device(device)
+        self.resident = _resident_bytes(net, volumes)           # the reward cases are (C, D, H, W)
+        self.volumes = sorted({tuple(v[1:]) for v in volumes})   # their spatial sizes
+        self.grads = _weight_bytes(net)   # alive through the rewards: at most one per weight
         self.train_cache, self.reward_cache = {}, {}
-    def train_bytes(self, arch:Arch)->int:
-        if arch.code not in self.train_cache:
-            self.train_cache[arch.code] = self.resident + child_step_bytes(self.net_cfg, arch, self.batch_size,
-                                                                           self.device)
-        return self.train_cache[arch.code]
-    def reward_bytes(self, arch:Arch)->int:
-        "0 without reward cases"
-        if not self.volumes: return 0
-        if arch.code not in self.reward_cache:
-            largest = max(self.volumes, key=lambda v: _padded_voxels(v, total_strides(arch)))
-            self.reward_cache[arch.code] = self.resident + self.grads + child_reward_bytes(self.net_cfg, arch, largest, self.device)
-        return self.reward_cache[arch.code]
     def bytes(self, arch:Arch)->int: return max(self.train_bytes(arch), self.reward_bytes(arch))
     def fits(self, arch:Arch)->bool: return self.bytes(arch) <= self.limit
     def fits_training(self, arch:Arch)->bool: return self.train_bytes(arch) <= self.limit
+
+# %% ../nbs/05c_budget.ipynb #611f9d7f
+@patch
+def train_bytes(self:MemoryBudget, arch:Arch)->int:
+    "Predicted bytes of training `arch`, the resident included"
+    if arch.code not in self.train_cache:
+        step = child_step_bytes(self.net_cfg, arch, self.batch_size, self.device)
+        self.train_cache[arch.code] = self.resident + step
+    return self.train_cache[arch.code]
+
+# %% ../nbs/05c_budget.ipynb #5fbbbe8b
+@patch
+def reward_bytes(self:MemoryBudget, arch:Arch)->int:
+    "Predicted bytes of rewarding `arch` on its largest case, resident included (0 without cases)"
+    if not self.volumes: return 0
+    if arch.code not in self.reward_cache:
+        largest = max(self.volumes, key=lambda v: _padded_voxels(v, total_strides(arch)))
+        need = child_reward_bytes(self.net_cfg, arch, largest, self.device)
+        self.reward_cache[arch.code] = self.resident + self.grads + need
+    return self.reward_cache[arch.code]
 
 # %% ../nbs/05c_budget.ipynb #5cb00015
 def smaller_choice(space:SearchSpace, arch:Arch, name:str)->Arch|None:
@@ -78,11 +96,12 @@ def smaller_choice(space:SearchSpace, arch:Arch, name:str)->Arch|None:
 class BudgetError(ValueError):
     "A memory budget too small for the search: the message says what the smallest first child needs"
 
+# %% ../nbs/05c_budget.ipynb #6af721f7
 def fit_patch(budget:MemoryBudget, space:SearchSpace, arch:Arch)->Arch|None:
-    "`arch` with its patch shrunk, one choice at a time, until its training fits `budget`; None if it never does"
+    "`arch` with its patch shrunk a choice at a time until its training fits `budget` (None: never)"
     while not budget.fits_training(arch):
-        steps = [a for a in (smaller_choice(space, arch, 'patch_d'), smaller_choice(space, arch, 'patch_hw'))
-                 if a is not None]
+        steps = [a for a in (smaller_choice(space, arch, 'patch_d'),
+                             smaller_choice(space, arch, 'patch_hw')) if a is not None]
         if not steps: return None
         fitting = [a for a in steps if budget.fits_training(a)]
         # the step that gives up the least memory, a fitting one first

@@ -42,8 +42,9 @@ def dice_from_sums(inter:torch.Tensor, denom:torch.Tensor, eps:float=1e-5)->torc
     "`dice_loss` from its sums"
     return (1 - (2 * inter + eps) / (denom + eps)).mean()
 
+# %% ../nbs/05d_distributed.ipynb #51034969
 def global_batches(n:int, batch_size:int, world:int)->list:
-    "Index lists of every optimizer step: `batch_size` samples, or `batch_size` per rank when the batch is smaller than the world"
+    "Index lists of the optimizer steps: `batch_size` samples, or that per rank if fewer than ranks"
     size = batch_size if batch_size >= world else batch_size * world
     return [list(range(i, min(i + size, n))) for i in range(0, n, size)]
 
@@ -57,24 +58,30 @@ class Distributed(OneProcess):
     def __init__(self):
         self.rank, self.world = dist.get_rank(), dist.get_world_size()
         self.main = self.rank == 0
-        self.dev = torch.device('cuda', torch.cuda.current_device()) if dist.get_backend() == 'nccl' else torch.device('cpu')
+        nccl = dist.get_backend() == 'nccl'
+        self.dev = (torch.device('cuda', torch.cuda.current_device()) if nccl
+                    else torch.device('cpu'))
     def barrier(self): dist.barrier()
     def broadcast(self, obj):
         box = [obj if self.main else None]; dist.broadcast_object_list(box, src=0)
         return box[0]
-    def sync_module(self, module):
-        for t in [*module.parameters(), *module.buffers()]: dist.broadcast(t.data, src=0)
-    def close(self):
-        if dist.is_initialized(): dist.destroy_process_group()
+
+# %% ../nbs/05d_distributed.ipynb #6c49fc5d
+@patch
+def sync_module(self:Distributed, module):
+    "Rank 0's weights and buffers of `module` on every rank"
+    for t in [*module.parameters(), *module.buffers()]: dist.broadcast(t.data, src=0)
 
 # %% ../nbs/05d_distributed.ipynb #6a1625ec
 @patch
 def steps(self:Distributed, n:int, batch_size:int)->list:
+    "This rank's index list of every optimizer step of an epoch of `n` samples"
     return [rank_part(b, self.rank, self.world) for b in global_batches(n, batch_size, self.world)]
 
+# %% ../nbs/05d_distributed.ipynb #eb04248a
 @patch
 def dice_loss(self:Distributed, logits, target, n_classes:int):
-    "The whole batch's dice loss; its gradient is this rank's share (`logits` None: a rank without samples)"
+    "The whole batch's dice loss, its gradient this rank's share (`logits` None: no samples here)"
     if logits is None: i = d = torch.zeros(n_classes - 1, device=self.dev)
     else: i, d = dice_sums(logits, target)
     sums = torch.cat([i.detach(), d.detach()]).to(self.dev)
@@ -83,6 +90,12 @@ def dice_loss(self:Distributed, logits, target, n_classes:int):
     return dice_from_sums(i + (I - i.detach()), d + (D - d.detach()))
 
 # %% ../nbs/05d_distributed.ipynb #b19c0321
+def _flat_grads(params:list, dev)->torch.Tensor:
+    "The gradients of `params` in one flat buffer on `dev`, zeros where a parameter has none"
+    return torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1)
+                      for p in params]).to(dev)
+
+# %% ../nbs/05d_distributed.ipynb #b7aacfc5
 @patch
 def reduce_gradients(self:Distributed, params):
     "Sum the gradients over the ranks; a parameter has one after this iff it has one on any rank"
@@ -91,10 +104,12 @@ def reduce_gradients(self:Distributed, params):
     dist.all_reduce(has)
     live = [p for p, h in zip(params, has.tolist()) if h]
     if not live: return
-    flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in live]).to(self.dev)
+    flat = _flat_grads(live, self.dev)
     dist.all_reduce(flat)
-    for p, g in zip(live, flat.split([p.numel() for p in live])): p.grad = g.view_as(p).to(p.device, p.dtype)
+    for p, g in zip(live, flat.split([p.numel() for p in live])):
+        p.grad = g.view_as(p).to(p.device, p.dtype)
 
+# %% ../nbs/05d_distributed.ipynb #70cba19e
 @patch
 def map_children(self:Distributed, fn, items:list)->list:
     "`[fn(a) for a in items]`, rank r computing the items j with j % world == r"
@@ -106,11 +121,18 @@ def map_children(self:Distributed, fn, items:list)->list:
     for r, part in enumerate(parts): out[r::self.world] = part
     return out
 
+# %% ../nbs/05d_distributed.ipynb #c35494b1
+@patch
+def close(self:Distributed):
+    "Destroy the process group, if there is one"
+    if dist.is_initialized(): dist.destroy_process_group()
+
 # %% ../nbs/05d_distributed.ipynb #03bc19d1
 def launched()->bool:
     "Whether this process is one of several started by `torchrun`"
     return int(os.environ.get('WORLD_SIZE', '1')) > 1
 
+# %% ../nbs/05d_distributed.ipynb #0cc77edf
 def start(device='cpu')->OneProcess:
     "`Distributed` over a new process group when launched by `torchrun`, else `OneProcess`"
     if not launched(): return OneProcess()

@@ -22,35 +22,50 @@ EXPORT_FORMATS = ('onnx', 'torchscript', 'pt2')
 class ExportError(ValueError):
     "An export that cannot be made or does not match the PyTorch child; the message says which"
 
+def _unknown_format(fmt)->ExportError:
+    "The error for a format that is not one of `EXPORT_FORMATS`"
+    return ExportError(f"unknown export format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
+
+# %% ../nbs/07_export.ipynb #e33cb2f2
 def dynamic_shapes(child:ChildNet)->tuple:
-    "torch.export's sizes of the input `(N, C, D, H, W)`: any batch, each spatial axis `k >= 2` times its total stride"
+    "torch.export's sizes of `(N, C, D, H, W)`: any batch, each axis `k >= 2` times its stride"
     sd, shw = total_strides(child.arch)
     k = {a: torch.export.Dim(f'{a}_in_strides', min=2) for a in 'DHW'}
-    return ({0: torch.export.Dim('batch', min=1), 2: sd * k['D'], 3: shw * k['H'], 4: shw * k['W']},)
+    return ({0: torch.export.Dim('batch', min=1), 2: sd * k['D'], 3: shw * k['H'],
+             4: shw * k['W']},)
 
+# %% ../nbs/07_export.ipynb #ec58349d
 def example_input(child:ChildNet, k=(2, 2, 2), batch:int=2, generator=None)->torch.Tensor:
     "A random input of `k` times the total stride along each axis"
     sd, shw = total_strides(child.arch)
-    return torch.randn(batch, child.cfg.in_channels, k[0] * sd, k[1] * shw, k[2] * shw, generator=generator)
+    return torch.randn(batch, child.cfg.in_channels, k[0] * sd, k[1] * shw, k[2] * shw,
+                       generator=generator)
 
+# %% ../nbs/07_export.ipynb #a1c542c7
 def export_program(child:ChildNet)->torch.export.ExportedProgram:
-    "The child's forward as a graph of tensor operations and size arithmetic, for every size `dynamic_shapes` allows"
+    "The child's forward as a graph of tensor operations and size arithmetic, any size allowed"
     child = copy.deepcopy(child).cpu().float().eval()
     with warnings.catch_warnings():
-        warnings.simplefilter('ignore')   # torch's notices about its own internals, not the user's business
-        return torch.export.export(child, (example_input(child),), dynamic_shapes=dynamic_shapes(child))
+        warnings.simplefilter('ignore')   # torch's notices about its own internals, not the user's
+        return torch.export.export(child, (example_input(child),),
+                                   dynamic_shapes=dynamic_shapes(child))
 
 # %% ../nbs/07_export.ipynb #033d4526
-def torchscript_program(ep:torch.export.ExportedProgram)->torch.jit.ScriptModule:
-    "TorchScript compiled from an exported graph: aten operations and size arithmetic, none of the network's Python"
-    gm = ep.module()
+def _scriptable(gm:torch.fx.GraphModule)->torch.fx.GraphModule:
+    "The module `gm` of an exported program rewritten in place for TorchScript, input checks out"
     for n in list(gm.graph.nodes):
-        if n.op == 'call_module' and n.target == '_guards_fn': gm.graph.erase_node(n)   # input checks, in Python
+        if n.op == 'call_module' and n.target == '_guards_fn': gm.graph.erase_node(n)
         elif n.target is torch.ops.aten.sym_size.int: n.op, n.target = 'call_method', 'size'
         elif hasattr(n.target, 'overloadpacket'): n.target = n.target.overloadpacket
         elif n.op == 'output': n.args = (n.args[0][0],)   # the logits, not a one-tuple
     if hasattr(gm, '_guards_fn'): del gm._guards_fn
-    gm.graph.set_codegen(torch.fx.graph.CodeGen())   # a plain forward(x) instead of one that flattens pytrees
+    gm.graph.set_codegen(torch.fx.graph.CodeGen())   # a plain forward(x), no pytrees
+    return gm
+
+# %% ../nbs/07_export.ipynb #23bc9147
+def torchscript_program(ep:torch.export.ExportedProgram)->torch.jit.ScriptModule:
+    "TorchScript compiled from an exported graph: aten operations and size arithmetic, no Python"
+    gm = _scriptable(ep.module())
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # TorchScript's notes on GraphModule's own attributes
         return torch.jit.script(torch.fx.GraphModule(gm, gm.graph))
@@ -62,42 +77,49 @@ def export_metadata(child:ChildNet)->dict:
     return {'ronas_nb': __version__, 'arch': child.arch.code, 'in_channels': child.cfg.in_channels,
             'n_classes': child.cfg.n_classes,
             'total_strides': [sd, shw, shw], 'patch': list(child.arch.patch),
-            'input': f'image (N, C, D, H, W) float32: C modalities, each z-scored over the image; D, H, W = the NIfTI axes Z, Y, X '
-                     f'(reversed); D a multiple of {sd}, H and W of {shw}',
-            'output': 'logits (N, n_classes, D, H, W): softmax over classes; class k where its probability >= 0.5'}
+            'input': f'image (N, C, D, H, W) float32: C modalities, each z-scored over the image; '
+                     f'D, H, W = the NIfTI axes Z, Y, X (reversed); '
+                     f'D a multiple of {sd}, H and W of {shw}',
+            'output': 'logits (N, n_classes, D, H, W): softmax over classes; '
+                      'class k where its probability >= 0.5'}
 
 # %% ../nbs/07_export.ipynb #e4b5556e
 def need_onnx():
     "An `ExportError` naming what to install when the ONNX packages are missing"
     try: import onnx, onnxscript, onnxruntime  # noqa: F401
     except ImportError as e:
-        raise ExportError(f"ONNX export needs onnx, onnxscript and onnxruntime: pip install 'ronas_nb[export]' ({e})") from None
+        raise ExportError("ONNX export needs onnx, onnxscript and onnxruntime: "
+                          f"pip install 'ronas_nb[export]' ({e})") from None
 
+# %% ../nbs/07_export.ipynb #8a4ac483
 def onnx_model(ep:torch.export.ExportedProgram, meta:dict)->bytes:
     "The exported program as an ONNX model, input `image`, output `logits`, `meta` in its metadata"
     need_onnx()
     log = logging.getLogger('torch.onnx'); level = log.level
-    log.setLevel(logging.ERROR)   # it notes the torchvision operators it skips: nothing to do with this network
+    # it notes the torchvision operators it skips: nothing to do with this network
+    log.setLevel(logging.ERROR)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            model = torch.onnx.export(ep, (), input_names=['image'], output_names=['logits'], dynamo=True,
-                                      verbose=False).model_proto
+            model = torch.onnx.export(ep, (), input_names=['image'], output_names=['logits'],
+                                      dynamo=True, verbose=False).model_proto
     finally: log.setLevel(level)
     model.metadata_props.add(key='ronas_nb', value=json.dumps(meta))
     return model.SerializeToString()
 
+# %% ../nbs/07_export.ipynb #ed0e00e4
 class OnnxChild:
-    "An ONNX Runtime session as inference in this package calls a model: a tensor in, a tensor of logits out"
+    "An ONNX Runtime session as inference in this package calls a model: a tensor in, logits out"
     def __init__(self, model):
         import onnxruntime
-        self.session = onnxruntime.InferenceSession(model if isinstance(model, bytes) else str(model),
-                                                    providers=['CPUExecutionProvider'])
+        src = model if isinstance(model, bytes) else str(model)
+        self.session = onnxruntime.InferenceSession(src, providers=['CPUExecutionProvider'])
     def __call__(self, x:torch.Tensor)->torch.Tensor:
-        return torch.from_numpy(self.session.run(None, {'image': x.detach().cpu().float().numpy()})[0]).to(x.device)
+        logits = self.session.run(None, {'image': x.detach().cpu().float().numpy()})[0]
+        return torch.from_numpy(logits).to(x.device)
 
 # %% ../nbs/07_export.ipynb #6002521f
-CHECK_SIZES = ((2, 2, 2), (3, 2, 4), (1, 1, 1))   # in multiples of the total stride; pt2 takes k >= 2
+CHECK_SIZES = ((2, 2, 2), (3, 2, 4), (1, 1, 1))   # times the total stride; pt2 takes k >= 2
 
 def load_exported(src, fmt:str):
     "A callable from an input tensor to logits, from an exported file or its bytes"
@@ -105,8 +127,9 @@ def load_exported(src, fmt:str):
     f = io.BytesIO(src) if isinstance(src, bytes) else str(src)
     if fmt == 'pt2': return torch.export.load(f).module()
     if fmt == 'torchscript': return torch.jit.load(f)
-    raise ExportError(f"unknown export format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
+    raise _unknown_format(fmt)
 
+# %% ../nbs/07_export.ipynb #0d38cc2f
 def exported_metadata(path, fmt:str)->dict:
     "The `export_metadata` record of an exported file"
     if fmt == 'onnx':
@@ -125,11 +148,12 @@ def exported_bytes(ep:torch.export.ExportedProgram, fmt:str, meta:dict)->bytes:
     if fmt == 'pt2': torch.export.save(ep, buf, extra_files={'ronas.json': json.dumps(meta)})
     elif fmt == 'torchscript': torch.jit.save(torchscript_program(ep), buf,
                                               _extra_files={'ronas.json': json.dumps(meta)})
-    else: raise ExportError(f"unknown export format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
+    else: raise _unknown_format(fmt)
     return buf.getvalue()
 
+# %% ../nbs/07_export.ipynb #875fa498
 def check_exported(child:ChildNet, model, fmt:str, rtol:float=1e-4)->float:
-    "Largest |exported - PyTorch| of the logits over `CHECK_SIZES`; an `ExportError` past `rtol` times the logits' scale"
+    "Largest |exported - PyTorch| over `CHECK_SIZES`; `ExportError` past `rtol` x the logits' scale"
     g, worst = torch.Generator().manual_seed(0), 0.
     with torch.no_grad():
         for i, k in enumerate(CHECK_SIZES):
@@ -137,13 +161,15 @@ def check_exported(child:ChildNet, model, fmt:str, rtol:float=1e-4)->float:
             x = example_input(child, k, batch=1 + i % 2, generator=g)
             ref = child(x); diff = (model(x) - ref).abs().max().item()
             if not diff <= rtol * max(1., ref.abs().max().item()):
-                raise ExportError(f"the {fmt} export differs from the PyTorch child by {diff:.3g} for an input of shape {tuple(x.shape)}")
+                raise ExportError(f"the {fmt} export differs from the PyTorch child by {diff:.3g} "
+                                  f"for an input of shape {tuple(x.shape)}")
             worst = max(worst, diff)
     return worst
 
+# %% ../nbs/07_export.ipynb #ce530922
 def export_child(child:ChildNet, path, fmt:str, rtol:float=1e-4, program=None)->float:
-    "Write `child` to `path` as `fmt`, checked against PyTorch, whole or not at all; the largest difference seen"
-    if fmt not in EXPORT_FORMATS: raise ExportError(f"unknown export format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
+    "Write `child` to `path` as `fmt`, checked against PyTorch, whole or not at all; worst error"
+    if fmt not in EXPORT_FORMATS: raise _unknown_format(fmt)
     if fmt == 'onnx': need_onnx()   # before the tracing
     child = copy.deepcopy(child).cpu().float().eval()
     # `program`: the child's, traced before

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 import numpy as np
 import torch
+from fastcore.basics import patch
 from .files import first_line, atomic_write, try_lock, remove_made_dirs, kill_point
 from .msd import training_orientation
 from .space import Arch, SearchSpace, DECISION_NAMES, arch_from_code
@@ -54,6 +55,7 @@ def atomic_write_text(path, text:str, tag:str|None=None):
     "Write `text` (UTF-8) to `path` whole or not at all"
     _atomic(path, text.encode('utf-8'), tag)
 
+# %% ../nbs/05b_rundir.ipynb #0abe2caa
 def atomic_torch_save(obj, path, tag:str|None=None):
     "`torch.save` `obj` to `path` whole or not at all"
     buf = io.BytesIO(); torch.save(obj, buf)   # serialised first: an error never touches the disk
@@ -70,6 +72,7 @@ def run_config(data:str, config:dict, net:dict, labels:dict, fingerprint:dict, s
     if data_record is not None: conf['data_record'] = data_record
     return dict(conf, split=split)
 
+# %% ../nbs/05b_rundir.ipynb #90824b96
 def write_config(run_dir, conf:dict):
     "Write `config.json` whole or not at all"
     atomic_write_text(Path(run_dir)/'config.json', json.dumps(conf, indent=1))
@@ -113,9 +116,16 @@ def modal_architecture(history:list, window:int=MODAL_WINDOW)->tuple[str|None, f
     code = max(counts, key=counts.get)   # ties: the first sampled (a Counter keeps their order)
     return code, counts[code] / len(codes)
 
+# %% ../nbs/05b_rundir.ipynb #f25d3594
 def search_episodes(history:list)->list:
     "The episodes that searched: all but a warm-up and a final phase, which train one child alone"
     return [r for r in history if r.get('phase', 'search') == 'search']
+
+# %% ../nbs/05b_rundir.ipynb #f53036e3
+def _rounded(probabilities:dict|None)->dict|None:
+    "The controller's choice probabilities, to 5 decimals as the history keeps them (None: none)"
+    if probabilities is None: return None
+    return {k: [round(float(p), 5) for p in v] for k, v in probabilities.items()}
 
 # %% ../nbs/05b_rundir.ipynb #70971f16
 def episode_record(episode:int, trained:Arch, train_loss:float|None, children:list, rewards:list,
@@ -128,8 +138,7 @@ def episode_record(episode:int, trained:Arch, train_loss:float|None, children:li
                best_reward=float(max(rewards, default=0.0)), baseline=float(stats['baseline']),
                entropy=float(stats['entropy']), excluded=excluded, failed=list(failed),
                greedy=None if greedy is None else greedy.code,
-               probabilities=None if probabilities is None else
-                   {k: [round(float(p), 5) for p in v] for k, v in probabilities.items()})
+               probabilities=_rounded(probabilities))
     recent = history[-(MODAL_WINDOW - 1):] + [rec]
     rec['modal_code'], rec['modal_share'] = modal_architecture(recent)
     return rec
@@ -183,15 +192,20 @@ def _schema_problem(d:dict)->str|None:
         return 'rng lacks a generator state'
 
 # %% ../nbs/05b_rundir.ipynb #0a204522
-def load_checkpoint(path)->dict:
-    "Read a search checkpoint safely (`weights_only`), refusing other formats, versions, contents"
-    path = Path(path)
+def _read_checkpoint(path:Path):
+    "The contents of the checkpoint file `path`, unpickled safely (`weights_only`), not yet checked"
     if not path.is_file():
         raise RunError(f"{path}: no checkpoint (is this a run directory of `ronas search`?)")
     if path.stat().st_size == 0: raise RunError(f"{path}: empty file, not a checkpoint")
-    try: d = torch.load(path, weights_only=True, map_location='cpu')
+    try: return torch.load(path, weights_only=True, map_location='cpu')
     except Exception as e:
         raise RunError(f"{path}: unreadable checkpoint ({first_line(e)})") from None
+
+# %% ../nbs/05b_rundir.ipynb #4b8a1ca8
+def load_checkpoint(path)->dict:
+    "Read a search checkpoint safely (`weights_only`), refusing other formats, versions, contents"
+    path = Path(path)
+    d = _read_checkpoint(path)
     if not isinstance(d, dict) or d.get('format') != CHECKPOINT_FORMAT:
         raise RunError(f"{path}: not a ronas_nb search checkpoint")
     if d.get('version') != CHECKPOINT_VERSION:
@@ -216,18 +230,20 @@ class Run:
     history: list
     final: dict | None = None   # architecture.json, once the search has finished
 
-    @property
-    def space(self)->SearchSpace|None:
-        "The search space, if `config.json` records the supernet's"
-        net = self.config.get('net') or {}
-        return SearchSpace.from_dict(net['space']) if 'space' in net else None
+# %% ../nbs/05b_rundir.ipynb #c7081c51
+@patch(as_prop=True)
+def space(self:Run)->SearchSpace|None:
+    "The search space, if `config.json` records the supernet's"
+    net = self.config.get('net') or {}
+    return SearchSpace.from_dict(net['space']) if 'space' in net else None
 
-    @property
-    def net(self)->NetConfig|None:
-        "The supernet's channel configuration, if recorded"
-        net = self.config.get('net') or {}
-        try: return NetConfig(**{k: v for k, v in net.items() if k != 'space'})
-        except TypeError: return None
+# %% ../nbs/05b_rundir.ipynb #a1c0307c
+@patch(as_prop=True)
+def net(self:Run)->NetConfig|None:
+    "The supernet's channel configuration, if recorded"
+    net = self.config.get('net') or {}
+    try: return NetConfig(**{k: v for k, v in net.items() if k != 'space'})
+    except TypeError: return None
 
 # %% ../nbs/05b_rundir.ipynb #f55a66b1
 def read_run(run_dir, config_type=None)->Run:
@@ -244,9 +260,16 @@ def lock_holder(lock:Path)->str:
     except (OSError, ValueError): return ''
     return f' (pid {pid} on {host})'
 
+# %% ../nbs/05b_rundir.ipynb #89bff2e0
+def _sign(fd:int):
+    "Write who holds the lock `fd` into its file, for the next that tries (unchanged: kept)"
+    me = f'{os.getpid()} {socket.gethostname()}\n'.encode()
+    with contextlib.suppress(OSError):
+        if os.pread(fd, len(me) + 1, 0) != me: os.ftruncate(fd, 0); os.pwrite(fd, me, 0)
+
 # %% ../nbs/05b_rundir.ipynb #ec211190
 def lock_run(run_dir:Path, check=None)->int|None:
-    "Hold `run_dir/.lock` (creating `run_dir`), signed once `check()` passes under it: its descriptor (None without `flock`)"
+    "Hold `run_dir/.lock`, signed once `check()` passes under it: the descriptor (None: no `flock`)"
     if fcntl is None:
         if check is not None: check()
         return None
@@ -258,9 +281,7 @@ def lock_run(run_dir:Path, check=None)->int|None:
     try:
         if check is not None: check()   # refused under the lock: released, the lock file as it was
     except BaseException: os.close(fd); raise
-    me = f'{os.getpid()} {socket.gethostname()}\n'.encode()
-    with contextlib.suppress(OSError):   # who holds it, for the next that tries (unchanged: kept)
-        if os.pread(fd, len(me) + 1, 0) != me: os.ftruncate(fd, 0); os.pwrite(fd, me, 0)
+    _sign(fd)   # who holds it, for the next that tries
     return fd
 
 # %% ../nbs/05b_rundir.ipynb #beee90a9
@@ -319,6 +340,13 @@ def _same_run(ck:dict, conf:dict)->bool:
     same_net = _plain(ck['net_config']) == conf['net']
     return same_net and fixed(_plain(ck['config'])) == fixed(conf['config'])
 
+# %% ../nbs/05b_rundir.ipynb #805ddf54
+def _saved(ck:dict|None, conf:dict, ck_path:Path, config_type):
+    "The settings the run last saved: its checkpoint's, or `config.json`'s before the first one"
+    try: return config_type.from_dict(ck['config'] if ck is not None else conf['config'])
+    except (TypeError, ValueError) as e:
+        raise RunError(f"{ck_path}: damaged checkpoint: config: {e}") from None
+
 # %% ../nbs/05b_rundir.ipynb #f73aa3fb
 def resume_state(run_dir:Path, asked:dict, config_type)->tuple:
     "(settings, config.json, checkpoint or None, changes) of the run in `run_dir`, checked together"
@@ -327,9 +355,7 @@ def resume_state(run_dir:Path, asked:dict, config_type)->tuple:
     ck = load_checkpoint(ck_path) if ck_path.exists() else None   # None: killed in episode 0
     if ck is not None and not _same_run(ck, conf): raise RunError(
         f"{ck_path}: belongs to another run: its settings differ from {run_dir/'config.json'}")
-    try: saved = config_type.from_dict(ck['config'] if ck is not None else conf['config'])
-    except (TypeError, ValueError) as e:
-        raise RunError(f"{ck_path}: damaged checkpoint: config: {e}") from None
+    saved = _saved(ck, conf, ck_path, config_type)
     changes = resume_changes(run_dir, saved, asked)
     try: return replace(saved, **{k: new for k, (_, new) in changes.items()}), conf, ck, changes
     except (TypeError, ValueError) as e:
@@ -388,16 +414,22 @@ def _plot_rewards(ax, history:list):
     ax.legend(fontsize=7)
 
 # %% ../nbs/05b_rundir.ipynb #c6ea684a
+def _plot_agreement(ax, history:list, code:str|None):
+    "Each episode's agreement with the final architecture: the last greedy, else the modal `code`"
+    if not (history and (history[-1].get('greedy') or code)): return
+    final = _arch(history[-1].get('greedy') or code)
+    names = searched_decisions(history[0])   # near-uniform: every allowed choice > 0
+    ax.plot([r['episode'] for r in history],
+            [agreement(r['children'], final, names) for r in history],
+            c='tab:gray', label='agreement with the final architecture', gid='agreement')
+
+# %% ../nbs/05b_rundir.ipynb #05448cc4
 def _plot_convergence(ax, history:list, window:int):
     "Each episode's share of the modal child, and its children's agreement with the final one"
     ep, (code, frac) = [r['episode'] for r in history], modal_architecture(history, window)
     share = [r['children'].count(code) / len(r['children']) for r in history]
     ax.plot(ep, share, c='tab:red', label='modal child', gid='modal')
-    if history and (history[-1].get('greedy') or code):
-        final = _arch(history[-1].get('greedy') or code)
-        names = searched_decisions(history[0])   # near-uniform: every allowed choice > 0
-        ax.plot(ep, [agreement(r['children'], final, names) for r in history], c='tab:gray',
-                label='agreement with the final architecture', gid='agreement')
+    _plot_agreement(ax, history, code)
     ax.axhline(0.8, c='#999999', ls=':', lw=1)
     ax.text(ep[0] if ep else 0, 0.82, 'paper: the same child > 80 % of the time', fontsize=7,
             color='#777777')
@@ -406,22 +438,31 @@ def _plot_convergence(ax, history:list, window:int):
     ax.legend(fontsize=7, loc='center right')
 
 # %% ../nbs/05b_rundir.ipynb #92f12d9c
+def _plot_entropy(ax, history:list):
+    "The controller's entropy per episode"
+    ax.plot([r['episode'] for r in history], [r['entropy'] for r in history], c='tab:purple',
+            gid='entropy')
+    ax.set(xlabel='episode', ylabel='entropy (nats)', title='controller entropy')
+
+# %% ../nbs/05b_rundir.ipynb #e3a79fd0
+def _shade_phases(axes, history:list):
+    "Shade the episodes where the controller rests (warm-up, final phase) on `axes`, named on one"
+    for phase, label in (('warmup', 'maximal child alone'), ('final', 'final child alone')):
+        eps = [r['episode'] for r in history if r.get('phase') == phase]
+        if not eps: continue
+        for a in axes: a.axvspan(eps[0] - .5, eps[-1] + .5, color='#eeeeee', zorder=0, gid=phase)
+        axes[0].text(eps[0], axes[0].get_ylim()[1], label, fontsize=7, va='top', color='#777777')
+
+# %% ../nbs/05b_rundir.ipynb #b8590514
 def plot_search(history:list, path=None, window:int=MODAL_WINDOW):
     "Fig. 3 (right): entropy, rewards and baseline per episode, how the samples converge; to `path`"
     fig = new_figure((12, 3.3), detached=path is not None)
     a1, a2, a3 = fig.subplots(1, 3)
-    ep = [r['episode'] for r in history]
-    a1.plot(ep, [r['entropy'] for r in history], c='tab:purple', gid='entropy')
-    a1.set(xlabel='episode', ylabel='entropy (nats)', title='controller entropy')
+    _plot_entropy(a1, history)
     _plot_rewards(a2, history)
     searched = search_episodes(history)
     _plot_convergence(a3, searched, window)
-    # shaded: the controller rests
-    for phase, label in (('warmup', 'maximal child alone'), ('final', 'final child alone')):
-        eps = [r['episode'] for r in history if r.get('phase') == phase]
-        if not eps: continue
-        for a in (a1, a2): a.axvspan(eps[0] - .5, eps[-1] + .5, color='#eeeeee', zorder=0, gid=phase)
-        a1.text(eps[0], a1.get_ylim()[1], label, fontsize=7, va='top', color='#777777')
+    _shade_phases((a1, a2), history)   # shaded: the controller rests
     fig.tight_layout()
     if path is not None:
         buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=100)
@@ -435,14 +476,17 @@ def preprocessing_contract(conf:dict)->dict:
     return dict(axis_order='(C, D, H, W): channels first, then the NIfTI axes X, Y, Z reversed',
                 orientation=training_orientation(fp.get('orientations', ())),
                 spacing=fp.get('median_spacing'),
-                normalisation='z-score per channel, each image by its own mean and standard deviation',
+                normalisation=('z-score per channel, each image by its own mean and standard '
+                               'deviation'),
                 crop_nonzero=bool(conf.get('config', {}).get('crop_nonzero', False)),
                 labels=dict(conf.get('labels', {})))
 
+# %% ../nbs/05b_rundir.ipynb #ce794dfd
 def write_final(run_dir:Path, info:dict, child, history:list):
-    "The end of a search: the child `model.pt` with its `preprocessing_contract`, then `architecture.json` (`info`) and `curves.png`"
+    "At the end: `model.pt` and its `preprocessing_contract`, `architecture.json`, `curves.png`"
     run_dir = Path(run_dir)
-    contract = preprocessing_contract(json.loads((run_dir/'config.json').read_text())) if (run_dir/'config.json').is_file() else None
+    conf = run_dir/'config.json'
+    contract = preprocessing_contract(json.loads(conf.read_text())) if conf.is_file() else None
     try: save_child(child, run_dir/'model.pt', contract)
     except OSError as e: raise _write_error(run_dir/'model.pt', e) from None
     atomic_write_text(run_dir/'architecture.json', json.dumps(info, indent=1))
@@ -459,6 +503,14 @@ def _load_model(model:Path):
                    "(another architecture's weights, or a corrupt file)")
         raise RunError(msg) from None
 
+# %% ../nbs/05b_rundir.ipynb #2eb0bdc1
+def _check_child_net(model:Path, child, conf:dict, run_dir):
+    "A `RunError` unless the channels of `child` are those the run's `config.json` records"
+    keys = ('in_channels', 'n_classes', 'width', 'max_width')
+    mine, theirs = {k: getattr(child.cfg, k) for k in keys}, {k: conf['net'].get(k) for k in keys}
+    if mine != theirs: raise RunError(f"{model}: belongs to another run: its network has {mine}, "
+                                      f"{Path(run_dir)/'config.json'} says {theirs}")
+
 # %% ../nbs/05b_rundir.ipynb #ca5848d3
 def read_final(run_dir, config_type=None)->tuple:
     "The checked `config.json` and the standalone child `model.pt` of a finished run"
@@ -466,10 +518,8 @@ def read_final(run_dir, config_type=None)->tuple:
     if not model.is_file(): raise RunError(
         f"{model}: missing: the search in {run_dir} has not finished "
         f"(resume it with ronas search --resume --out {run_dir})")
-    child, keys = _load_model(model), ('in_channels', 'n_classes', 'width', 'max_width')
-    mine, theirs = {k: getattr(child.cfg, k) for k in keys}, {k: conf['net'].get(k) for k in keys}
-    if mine != theirs: raise RunError(f"{model}: belongs to another run: its network has {mine}, "
-                                      f"{Path(run_dir)/'config.json'} says {theirs}")
+    child = _load_model(model)
+    _check_child_net(model, child, conf, run_dir)
     try: SearchSpace.from_dict(conf['net']['space']).validate(child.arch)
     except ValueError as e:
         why = f"{model}: its architecture is not from this run's search space ({e})"

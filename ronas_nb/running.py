@@ -16,12 +16,13 @@ from .space import Arch, arch_from_code
 from .budget import BudgetError
 from .controller import sample_uniform
 from .distributed import OneProcess, start as start_parallel
-from .rundir import (RunError, modal_architecture, search_episodes, CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
-                             run_config,
-    write_config, write_history, write_episode, write_final, lock_run, check_writable, remove_temporaries, run_stamps,
-    unmake_run, resume_state, check_resumed_net, record_resume)
-from .search import SearchConfig, Search, fold_data, reward, oom_guarded, final_architecture, time_breakdown
-
+from .rundir import (RunError, modal_architecture, search_episodes, CHECKPOINT_FORMAT,
+                             CHECKPOINT_VERSION, run_config, write_config, write_history,
+                             write_episode, write_final, lock_run, check_writable,
+                             remove_temporaries, run_stamps, unmake_run, resume_state,
+                             check_resumed_net, record_resume)
+from .search import (SearchConfig, Search, fold_data, reward, oom_guarded,
+                             final_architecture, time_breakdown)
 
 # %% auto #0
 __all__ = ['REFERENCE_RANDOM', 'run_search']
@@ -38,71 +39,115 @@ def state_dict(self:Search)->dict:
                 rng=dict(torch=torch.get_rng_state(), sampler=self.gen.get_state()),
                 **(dict(scaler=self.scaler.state_dict()) if self.scaler is not None else {}))
 
+# %% ../nbs/06a_running.ipynb #73555651
 def _shapes_problem(name:str, mine:dict, theirs:dict)->str|None:
     "Where the tensors of a saved state dict `theirs` do not fit the live `mine` (None: they fit)"
-    if set(mine) != set(theirs): return f"{name} holds other tensors than the network ({sorted(set(mine) ^ set(theirs))[0]})"
+    if set(mine) != set(theirs):
+        return f"{name} holds other tensors than the network ({sorted(set(mine) ^ set(theirs))[0]})"
     for k, v in mine.items():
         if not isinstance(theirs[k], torch.Tensor) or theirs[k].shape != v.shape:
-            return f"{name}.{k} has shape {tuple(getattr(theirs[k], 'shape', ()))}, the network needs {tuple(v.shape)}"
+            return (f"{name}.{k} has shape {tuple(getattr(theirs[k], 'shape', ()))}, "
+                    f"the network needs {tuple(v.shape)}")
 
+# %% ../nbs/06a_running.ipynb #12146be5
 def _moments_problem(name:str, opt:dict, params:list)->str|None:
     "Where the saved Adam moments of an optimizer `opt` do not fit `params` (None: they fit)"
     for i, st in opt.get('state', {}).items():
-        if not (isinstance(i, int) and 0 <= i < len(params)): return f"{name} holds state for parameter {i!r} of {len(params)}"
+        if not (isinstance(i, int) and 0 <= i < len(params)):
+            return f"{name} holds state for parameter {i!r} of {len(params)}"
         for k in ('exp_avg', 'exp_avg_sq'):
-            if k in st and tuple(st[k].shape) != tuple(params[i].shape): return f"{name}: {k} of parameter {i} has shape {tuple(st[k].shape)}, not {tuple(params[i].shape)}"
+            if k in st and tuple(st[k].shape) != tuple(params[i].shape):
+                return (f"{name}: {k} of parameter {i} has shape {tuple(st[k].shape)}, "
+                        f"not {tuple(params[i].shape)}")
 
+# %% ../nbs/06a_running.ipynb #bd615204
 @patch
 def _check_state(self:Search, d:dict):
-    "A `ValueError` unless every tensor of the state `d` fits this search's networks, checked before any is loaded"
+    "A `ValueError` unless every tensor of the state `d` fits this search's networks"
     problem = (_shapes_problem('supernet', self.net.state_dict(), d['supernet'])
                or _shapes_problem('controller', self.controller.state_dict(), d['controller'])
                or _moments_problem('child_opt', d['child_opt'], list(self.net.parameters()))
-               or _moments_problem('reinforce', d['reinforce']['optimizer'], list(self.controller.parameters())))
+               or _moments_problem('reinforce', d['reinforce']['optimizer'],
+                                   list(self.controller.parameters())))
     if problem: raise ValueError(problem)
 
+# %% ../nbs/06a_running.ipynb #ef9e650c
 @patch
 def load_state_dict(self:Search, d:dict):
     "Restore a state written by `state_dict`, checked first (`_check_state`)"
     self._check_state(d)
     self.net.load_state_dict(d['supernet']); self.opt.load_state_dict(d['child_opt'])
     self.controller.load_state_dict(d['controller']); self.reinforce.load_state_dict(d['reinforce'])
-    self.episode, self.history, self.arch = d['episode'], list(d['history']), self.space.validate(d['arch'])
+    self.episode, self.history = d['episode'], list(d['history'])
+    self.arch = self.space.validate(d['arch'])
     torch.set_rng_state(d['rng']['torch']); self.gen.set_state(d['rng']['sampler'])
     if self.scaler is not None and 'scaler' in d: self.scaler.load_state_dict(d['scaler'])
-    if self.budget is not None: self.arch = self._fitting(self.arch)   # a resume may have brought a smaller budget
+    # a resume may have brought a smaller budget
+    if self.budget is not None: self.arch = self._fitting(self.arch)
+
+# %% ../nbs/06a_running.ipynb #02c0ada5
+def _asked(cfg)->dict:
+    "The settings a resume asks for: `cfg` as a dict, of a `SearchConfig` only its `episodes`"
+    if cfg is None: return {}
+    return dict(episodes=cfg.episodes) if isinstance(cfg, SearchConfig) else dict(cfg)
+
+# %% ../nbs/06a_running.ipynb #33c06ac5
+def _taken(run_dir:Path)->str:
+    "The refusal of a new search in a run directory that holds one"
+    return f"{run_dir}: already holds a search; use --resume or another --out"
+
+def _run_state(run_dir:Path, cfg, resume:bool, data_dir)->tuple:
+    "(settings, config.json, checkpoint, changes, data folder) of the search to run in `run_dir`"
+    if not resume:
+        cfg = cfg or SearchConfig()
+        if (run_dir/'checkpoint.pt').exists(): raise RunError(_taken(run_dir))
+        return cfg, None, None, {}, data_dir
+    cfg, conf, ck, changes = resume_state(run_dir, _asked(cfg), SearchConfig)
+    data_dir = data_dir or conf['data']
+    # an old run has none
+    check_task_record(data_dir, conf.get('data_record'), f'the run in {run_dir} was searched on')
+    return cfg, conf, ck, changes, data_dir
+
+# %% ../nbs/06a_running.ipynb #2e56d86b
+def _as_read(run_dir:Path, resume:bool, read:dict):
+    "A `RunError` unless `run_dir` is as it was `read` before the lock: still new, or the same run"
+    if not resume and (run_dir/'checkpoint.pt').exists(): raise RunError(_taken(run_dir))
+    if resume and run_stamps(run_dir) != read:
+        raise RunError(f"{run_dir}: another search wrote this run while this one read it; "
+                       "resume it again")
+
+# %% ../nbs/06a_running.ipynb #e0b0ca36
+def _created_top(run_dir:Path)->list:
+    "The top folder that writing `run_dir` creates, as a list of one (empty: `run_dir` exists)"
+    return [*itertools.takewhile(lambda p: not p.exists(), [run_dir, *run_dir.parents])][-1:]
+
+# %% ../nbs/06a_running.ipynb #936c851e
+def _lock_main(run_dir:Path, check, main:bool)->tuple:
+    "(lock, held, refusal): rank 0 (`main`) takes the lock once `check()` passes, or says why not"
+    if not main: return None, False, None
+    try: return lock_run(run_dir, check=check), True, None
+    except RunError as e: return None, False, str(e)
+
+# %% ../nbs/06a_running.ipynb #e79a67b3
+def _release(run_dir:Path, created:list, lock, held:bool, done:bool):
+    "End of `run_search`: what a failed search `created` and left empty removed, the lock released"
+    if held and created and not done: unmake_run(run_dir, created[0])
+    if lock is not None: os.close(lock)
 
 # %% ../nbs/06a_running.ipynb #a8bab212
 def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False, cache_dir=None,
                progress:bool=True, log=print, parallel:OneProcess|None=None)->Search:
-    "Search an architecture on the task in `data_dir`, writing the run to `run_dir` (under `torchrun`: on all ranks)"
+    "Search an architecture for the task in `data_dir`, writing the run to `run_dir` (on all ranks)"
     run_dir = Path(run_dir)
     read = run_stamps(run_dir)
-    taken = f"{run_dir}: already holds a search; use --resume or another --out"
-    if resume:
-        asked = {} if cfg is None else dict(episodes=cfg.episodes) if isinstance(cfg, SearchConfig) else dict(cfg)
-        cfg, conf, ck, changes = resume_state(run_dir, asked, SearchConfig)
-        data_dir = data_dir or conf['data']
-        # an old run has none
-        check_task_record(data_dir, conf.get('data_record'), f'the run in {run_dir} was searched on')
-    else:
-        cfg, conf, ck, changes = cfg or SearchConfig(), None, None, {}
-        if (run_dir/'checkpoint.pt').exists(): raise RunError(taken)
+    cfg, conf, ck, changes, data_dir = _run_state(run_dir, cfg, resume, data_dir)
     check_writable(run_dir)
-    # the top folder it creates
-    created = [*itertools.takewhile(lambda p: not p.exists(), [run_dir, *run_dir.parents])][-1:]
-    par = parallel or start_parallel(cfg.device)   # one process, or the ranks `torchrun` started (05d_distributed)
-    def as_read():                                 # what was read before the lock, checked again under it
-        if not resume and (run_dir/'checkpoint.pt').exists(): raise RunError(taken)
-        if resume and run_stamps(run_dir) != read: raise RunError(f"{run_dir}: another search wrote this run while this one read it; resume it again")
+    created = _created_top(run_dir)                # the top folder it creates
+    par = parallel or start_parallel(cfg.device)   # one process, or torchrun's ranks
     lock, held, done = None, False, False
     try:
-        # every other check, before the lock: a refused search leaves even .lock alone
         search = _prepared(data_dir, run_dir, cfg, conf, ck, cache_dir, par)
-        refused = None
-        if par.main:                               # rank 0 writes the run, so rank 0 holds the lock
-            try: lock = lock_run(run_dir, check=as_read); held = True
-            except RunError as e: refused = str(e)
+        lock, held, refused = _lock_main(run_dir, lambda: _as_read(run_dir, resume, read), par.main)
         refused = par.broadcast(refused)           # every rank stops, with the same message
         if refused: raise RunError(refused)
         _search(search, data_dir, run_dir, conf, changes, progress and par.main,
@@ -110,109 +155,173 @@ def run_search(data_dir, run_dir, cfg:SearchConfig|None=None, resume:bool=False,
         done = True
         return search
     finally:
-        if held and created and not done: unmake_run(run_dir, created[0])
-        if lock is not None: os.close(lock)
+        _release(run_dir, created, lock, held, done)
         if parallel is None: par.close()
 
-# %% ../nbs/06a_running.ipynb #56850181
+# %% ../nbs/06a_running.ipynb #0a97e57b
+def _load_checked(search:Search, ck:dict, run_dir:Path):
+    "Load the checkpoint `ck` of `run_dir` into `search`: a `RunError` if it is damaged"
+    try: search.load_state_dict(ck)
+    except BudgetError: raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError) as e:
+        # ours (`_check_state`, `validate`) or the loaders'
+        why = str(e) if type(e) is ValueError else first_line(e)
+        raise RunError(f"{run_dir/'checkpoint.pt'}: damaged checkpoint: {why}") from None
+
+# %% ../nbs/06a_running.ipynb #a32a306a
 def _prepared(data_dir, run_dir, cfg, conf, ck, cache_dir, par)->Search:
-    "The search on its data and, resumed (`conf` given), from its checkpoint: each check that can refuse a run, before it writes"
-    if not par.main: par.barrier()   # rank 0 builds the preprocessing cache alone, the others then read it
+    "The search on its data, and from its checkpoint if resumed: each check that can refuse a run"
+    if not par.main: par.barrier()   # rank 0 builds the cache alone, the others then read it
     data = fold_data(data_dir, cfg, cache_dir=cache_dir)
     if par.main: par.barrier()
     search = Search(data, cfg, par)
     if conf is None: return search
     check_resumed_net(run_dir, data_dir, search.net.config(), conf)
-    if ck is not None:   # checked whole before a tensor is loaded
-        try: search.load_state_dict(ck)
-        except BudgetError: raise
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError) as e:
-            # ours (`_check_state`, `validate`) or the loaders'
-            why = str(e) if type(e) is ValueError else first_line(e)
-            raise RunError(f"{run_dir/'checkpoint.pt'}: damaged checkpoint: {why}") from None
+    if ck is not None: _load_checked(search, ck, run_dir)   # checked whole, then loaded
     return search
 
-def _search(search, data_dir, run_dir, conf, changes, progress, log, par)->Search:
-    "Run the `_prepared` search under the run's lock, writing the run directory (rank 0)"
+# %% ../nbs/06a_running.ipynb #89a78401
+def _record_resume(search:Search, run_dir:Path, conf:dict, changes:dict, log):
+    "A resumed run's directory made ready: temporaries removed, what the resume changed recorded"
+    remove_temporaries(run_dir)
+    # config.json keeps the settings the run began with, and gains what each resume changed
+    if changes:
+        record_resume(run_dir, conf, search.episode, changes)
+        log('resumed with '
+            + ', '.join(f'{k} {new} (was {old})' for k, (old, new) in changes.items()))
+
+# %% ../nbs/06a_running.ipynb #babfd40b
+def _case_split(data)->dict:
+    "The names of the cases in each part of the fold `data`, as `config.json` records them"
+    return dict(train=[c.name for c in data.train], reward=[c.name for c in data.reward],
+                val=[c.name for c in data.val],
+                test=[c.name for c in data.test])
+
+# %% ../nbs/06a_running.ipynb #b2e8ee27
+def _write_new_config(search:Search, data_dir, run_dir:Path):
+    "A new run's directory made, and its `config.json` written"
     data, cfg = search.data, search.cfg
-    if conf is not None:
-        if par.main: remove_temporaries(run_dir)
-        # config.json keeps the settings the run began with, and gains what each resume changed
-        if changes and par.main:
-            record_resume(run_dir, conf, search.episode, changes)
-            log('resumed with ' + ', '.join(f'{k} {new} (was {old})' for k, (old, new) in changes.items()))
-    elif par.main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        remove_temporaries(run_dir)
-        split = dict(train=[c.name for c in data.train], reward=[c.name for c in data.reward],
-                     val=[c.name for c in data.val],
-                     test=[c.name for c in data.test])
-        conf = run_config(str(Path(data_dir).resolve()), cfg.to_dict(), search.net.config(), data.labels,
-                          data.fingerprint.to_dict(), split, data_record=task_record(data_dir))
-        write_config(run_dir, conf)
-    # a resumed run's history is the checkpoint's: episodes after it are dropped
-    if par.main: write_history(run_dir, search.history)
-    log(f"search space: {search.space}; reward on {len(data.reward)} {cfg.reward_split} cases, training on {len(data.train)}")
-    for _ in tqdm(range(search.episode, cfg.episodes), desc='episodes', initial=search.episode, total=cfg.episodes,
-                  disable=not progress):
+    run_dir.mkdir(parents=True, exist_ok=True)
+    remove_temporaries(run_dir)
+    conf = run_config(str(Path(data_dir).resolve()), cfg.to_dict(), search.net.config(),
+                      data.labels, data.fingerprint.to_dict(), _case_split(data),
+                      data_record=task_record(data_dir))
+    write_config(run_dir, conf)
+
+# %% ../nbs/06a_running.ipynb #9862f9c7
+def _episode_line(r:dict, episodes:int)->str:
+    "The log's line for the episode record `r`"
+    loss = 'out of memory' if r['train_loss'] is None else f"{r['train_loss']:.3f}"
+    return (f"episode {r['episode'] + 1}/{episodes}  loss {loss}  "
+            f"reward mean {r['mean_reward']:.3f} best {r['best_reward']:.3f}  "
+            f"baseline {r['baseline']:.3f}  entropy {r['entropy']:.2f}  {r['seconds']:.1f} s")
+
+# %% ../nbs/06a_running.ipynb #f5dcf1fd
+def _episodes(search:Search, run_dir:Path, progress:bool, log, par):
+    "Run the episodes left, each one's checkpoint and history written (rank 0), and logged"
+    cfg = search.cfg
+    for _ in tqdm(range(search.episode, cfg.episodes), desc='episodes', initial=search.episode,
+                  total=cfg.episodes, disable=not progress):
         r = search.run_episode(progress=progress)
         t = time.perf_counter()
         # the files are written once, by rank 0
         if par.main: write_episode(run_dir, search.state_dict(), search.history)
         search.write_seconds = time.perf_counter() - t   # the next episode's record counts it
-        loss = 'out of memory' if r['train_loss'] is None else f"{r['train_loss']:.3f}"
-        msg = (f"episode {r['episode'] + 1}/{cfg.episodes}  loss {loss}  reward mean {r['mean_reward']:.3f} "
-               f"best {r['best_reward']:.3f}  baseline {r['baseline']:.3f}  entropy {r['entropy']:.2f}  {r['seconds']:.1f} s")
+        msg = _episode_line(r, cfg.episodes)
         tqdm.write(msg) if progress else log(msg)
-    tb = time_breakdown(search.history)
+
+# %% ../nbs/06a_running.ipynb #6327e74d
+def _log_times(history:list, log):
+    "Log where the episodes' seconds went, if the `history` says"
+    tb = time_breakdown(history)
     if tb: log('seconds per episode: ' + ', '.join(f'{k} {v:.2f}' for k, v in tb['seconds'].items())
                + f"; overhead {tb['overhead']:.1%}")
+
+# %% ../nbs/06a_running.ipynb #aeb8be69
+def _search(search, data_dir, run_dir, conf, changes, progress, log, par)->Search:
+    "Run the `_prepared` search under the run's lock, writing the run directory (rank 0)"
+    if par.main and conf is not None: _record_resume(search, run_dir, conf, changes, log)
+    elif par.main: _write_new_config(search, data_dir, run_dir)
+    # a resumed run's history is the checkpoint's: episodes after it are dropped
+    if par.main: write_history(run_dir, search.history)
+    data = search.data
+    log(f"search space: {search.space}; reward on {len(data.reward)} {search.cfg.reward_split} "
+        f"cases, training on {len(data.train)}")
+    _episodes(search, run_dir, progress, log, par)
+    _log_times(search.history, log)
     if par.main: _final(search, run_dir, log=log)
     par.barrier()   # the others wait until the run directory is complete
     return search
 
 # %% ../nbs/06a_running.ipynb #b6554130
-REFERENCE_RANDOM = 8   # uniformly random children scored with the final weights beside the final one
+REFERENCE_RANDOM = 8   # uniformly random children scored beside the final one
 
 def _scores(search:Search, arch:Arch, sets:dict, budgeted:bool=False)->dict:
-    "`{val_dice, test_dice}` of `arch` with the shared weights as they are (`{..._error}` when out of memory or over the budget)"
-    if budgeted and search.budget is not None and not search.budget.fits(arch): return {f'{k}_error': 'over the memory budget' for k in sets}
+    "`{val_dice, test_dice}` of `arch` with the weights as they are (`{..._error}`: why not scored)"
+    if budgeted and search.budget is not None and not search.budget.fits(arch):
+        return {f'{k}_error': 'over the memory budget' for k in sets}
     out = {}
     for name, (images, labels) in sets.items():
-        d, oom = oom_guarded(search.dev, reward, search.net, arch, images, labels, search.data.fingerprint.n_classes,
-                             amp=search.amp)
+        d, oom = oom_guarded(search.dev, reward, search.net, arch, images, labels,
+                             search.data.fingerprint.n_classes, amp=search.amp)
         out.update({f'{name}_error': 'out of memory'} if oom else {f'{name}_dice': d})
     return out
 
-def _final(search:Search, run_dir:Path, log=print)->dict:
-    "The final child with the shared weights as they are, beside the greedy, maximal and random children: architecture.json, model.pt, curves.png"
-    code, how = final_architecture(search.history, search.cfg.controller)
-    arch = search.space.validate(arch_from_code(code))
+# %% ../nbs/06a_running.ipynb #b3cc1cda
+def _final_sets(search:Search)->dict:
+    "The validation and test (if any) cases on the device, to score the final child and references"
     # paper's split: resident
-    sets = dict(val=search._reward_set if search.data.reward is search.data.val else search._to_device(search.data.val))
+    sets = dict(val=search._reward_set if search.data.reward is search.data.val
+                else search._to_device(search.data.val))
     if search.data.test: sets['test'] = search._to_device(search.data.test)
-    mine, top = _scores(search, arch, sets), search.space.max_arch()
-    others = sample_uniform(search.space, REFERENCE_RANDOM, torch.Generator().manual_seed(search.cfg.seed))
+    return sets
+
+# %% ../nbs/06a_running.ipynb #78ca6b51
+def _references(search:Search, sets:dict)->dict:
+    "The scores of the maximal, random and (RL) greedy children, each skipped if over the budget"
+    top = search.space.max_arch()
+    others = sample_uniform(search.space, REFERENCE_RANDOM,
+                            torch.Generator().manual_seed(search.cfg.seed))
     reference = dict(max=dict(code=top.code, **_scores(search, top, sets, budgeted=True)),
-                     random=[dict(code=a.code, **_scores(search, a, sets, budgeted=True)) for a in others])
+                     random=[dict(code=a.code, **_scores(search, a, sets, budgeted=True))
+                             for a in others])
     if search.cfg.controller == 'rl':
         greedy = search.controller.greedy()
         reference['greedy'] = dict(code=greedy.code, **_scores(search, greedy, sets, budgeted=True))
+    return reference
+
+# %% ../nbs/06a_running.ipynb #431b8b58
+def _final_info(search:Search, arch:Arch, how:str, mine:dict, reference:dict)->dict:
+    "What architecture.json says: the final `arch` (by `how`), its scores `mine`, the `reference`"
     modal, modal_fraction = modal_architecture(search_episodes(search.history))
-    info = dict(arch=arch.to_dict(), code=arch.code, description=str(arch), selection=how, **mine,
-                controller=search.cfg.controller, reward_split=search.cfg.reward_split, episodes=search.episode,
+    return dict(arch=arch.to_dict(), code=arch.code, description=str(arch), selection=how, **mine,
+                controller=search.cfg.controller, reward_split=search.cfg.reward_split,
+                episodes=search.episode,
                 excluded_total=sum(r.get('excluded', 0) for r in search.history),
                 failed_total=sum(len(r.get('failed', ())) for r in search.history),
                 modal_code=modal, modal_fraction=modal_fraction, reference=reference)
-    write_final(run_dir, info, search.net.child(arch), search.history)
-    log(f"final architecture {arch.code} ({how}): " + _dice_line(info, search, run_dir))
-    return info
 
+# %% ../nbs/06a_running.ipynb #e1e5d2fd
 def _dice_line(info:dict, search:Search, run_dir:Path)->str:
     "The final child's dice beside the maximal and random children's, as the log shows them"
     def say(d, k): return f"{d[k + '_dice']:.4f}" if k + '_dice' in d else 'out of memory'
-    def mean(k): return f"{np.mean([d[k + '_dice'] for d in info['reference']['random'] if k + '_dice' in d] or [np.nan]):.4f}"
-    parts = [f"{k} dice {say(info, k)} ({n} cases; maximal child {say(info['reference']['max'], k)}, random children {mean(k)})"
+    def mean(k):
+        dice = [d[k + '_dice'] for d in info['reference']['random'] if k + '_dice' in d]
+        return f"{np.mean(dice or [np.nan]):.4f}"
+    parts = [f"{k} dice {say(info, k)} ({n} cases; "
+             f"maximal child {say(info['reference']['max'], k)}, random children {mean(k)})"
              for k, n in (('val', len(search.data.val)), ('test', len(search.data.test))) if n]
-    return '; '.join(parts) + (f"; `ronas evaluate --run {run_dir} --device cpu` gives what ran out of memory"
-                               if 'val_error' in info else '')
+    rerun = f"; `ronas evaluate --run {run_dir} --device cpu` gives what ran out of memory"
+    return '; '.join(parts) + (rerun if 'val_error' in info else '')
+
+# %% ../nbs/06a_running.ipynb #77288634
+def _final(search:Search, run_dir:Path, log=print)->dict:
+    "Score the final child beside the references, and write architecture.json, model.pt, curves.png"
+    code, how = final_architecture(search.history, search.cfg.controller)
+    arch = search.space.validate(arch_from_code(code))
+    sets = _final_sets(search)
+    mine = _scores(search, arch, sets)
+    info = _final_info(search, arch, how, mine, _references(search, sets))
+    write_final(run_dir, info, search.net.child(arch), search.history)
+    log(f"final architecture {arch.code} ({how}): " + _dice_line(info, search, run_dir))
+    return info

@@ -16,13 +16,14 @@ from .files import atomic_write
 from .infer import dice_scores, label_map, oneshot_probs
 from .search import SearchConfig, fold_data, preset, reward, seed_everything
 from .running import run_search
-from .space import DECISION_NAMES, ENCODER, N_STAGES, NODES, SKIPS, Arch, SearchSpace, arch_from_code, skip_name
+from .space import (DECISION_NAMES, ENCODER, N_STAGES, NODES, SKIPS, Arch, SearchSpace,
+                            arch_from_code, skip_name)
 from .supernet import NetConfig, dice_loss, load_child, total_strides
 
 # %% auto #0
-__all__ = ['METHODS', 'ALL_METHODS', 'PAIRS', 'method_config', 'compare_run', 'run_figures', 'summarise', 'results_table',
+__all__ = ['METHODS', 'ALL_METHODS', 'PAIRS', 'method_config', 'run_figures', 'compare_run', 'summarise', 'results_table',
            'dynunet_peer', 'case_dice', 'oneshot_dice', 'compare_dynunet', 'arch_variants', 'study_architectures',
-           'oneshot_scores', 'fresh_dice', 'kendall_tau', 'alone_dice', 'paired', 'by_architecture',
+           'kendall_tau', 'oneshot_scores', 'fresh_dice', 'alone_dice', 'paired', 'by_architecture',
            'arch_study_summary', 'arch_study_table', 'plot_arch_study', 'fresh_table', 'plot_comparison']
 
 # %% ../nbs/12_does_search_help.ipynb #f37143e5
@@ -38,127 +39,184 @@ METHODS = {'rl': dict(controller='rl'), 'random': dict(controller='random'),
            # a fresh child per training step
            'rl_batch': dict(controller='rl', child_sampling='batch', final_share=.25),
            'random_batch': dict(controller='random', child_sampling='batch', final_share=.25),
-           'max_nearest': dict(controller='fixed', arch='max', upsample='nearest')}   # the cheaper growth rule of 04
+           # the cheaper growth rule of 04
+           'max_nearest': dict(controller='fixed', arch='max', upsample='nearest')}
 
+# %% ../nbs/12_does_search_help.ipynb #02fe66aa
 def method_config(method:str, seed:int, preset_name:str='demo', **overrides)->SearchConfig:
-    "The settings `method` runs with; `final_share` and `warmup_share` become those shares of the episodes"
+    ("The settings `method` runs with; `final_share` and `warmup_share` "
+     "become those shares of the episodes")
     m = dict(METHODS[method])
     final, warm = m.pop('final_share', 0), m.pop('warmup_share', 0)
     cfg = preset(preset_name, seed=seed, **{**m, **overrides})
-    return replace(cfg, final_episodes=round(final * cfg.episodes), warmup_episodes=round(warm * cfg.episodes))
+    return replace(cfg, final_episodes=round(final * cfg.episodes),
+                   warmup_episodes=round(warm * cfg.episodes))
 
+# %% ../nbs/12_does_search_help.ipynb #ec26a239
+def _mean_of(ds:list, k:str):
+    "The mean of `k` over the dicts `ds` that have it; None if none has"
+    return float(np.mean([d[k] for d in ds if k in d])) if any(k in d for d in ds) else None
+
+# %% ../nbs/12_does_search_help.ipynb #d7fc7a44
+def run_figures(run, method:str, seed:int)->dict:
+    ("What a finished run says about its final child and the references scored "
+     "with the same weights")
+    run = Path(run)
+    info = json.loads((run/'architecture.json').read_text())
+    ref = info['reference']
+    hist = [json.loads(l) for l in (run/'history.jsonl').read_text().splitlines()]
+    wall = run/'wall_seconds.txt'
+    return dict(method=method, seed=seed, code=info['code'], selection=info['selection'],
+                val_dice=info.get('val_dice'), test_dice=info.get('test_dice'),
+                max_val_dice=ref['max'].get('val_dice'), max_test_dice=ref['max'].get('test_dice'),
+                random_val_dice=_mean_of(ref['random'], 'val_dice'),
+                random_test_dice=_mean_of(ref['random'], 'test_dice'),
+                greedy_val_dice=ref.get('greedy', {}).get('val_dice'),
+                greedy_test_dice=ref.get('greedy', {}).get('test_dice'),
+                modal_fraction=info['modal_fraction'], last_entropy=hist[-1]['entropy'],
+                episodes=len(hist),
+                seconds=float(wall.read_text()) if wall.is_file() else None)
+
+# %% ../nbs/12_does_search_help.ipynb #ab26f85b
 def compare_run(task, run, method:str, seed:int, preset_name:str='demo', **overrides)->dict:
     "Run (or resume, or read) one method on `task` into `run`; its figures"
     run = Path(run)
     if not (run/'architecture.json').is_file():
         cfg = method_config(method, seed, preset_name, **overrides)
         t0 = time.perf_counter()
-        run_search(task, run, cfg, resume=(run/'config.json').is_file(), progress=False, log=lambda m: None)
+        run_search(task, run, cfg, resume=(run/'config.json').is_file(), progress=False,
+                   log=lambda m: None)
         (run/'wall_seconds.txt').write_text(f'{time.perf_counter() - t0:.1f}')
     return run_figures(run, method, seed)
 
-# %% ../nbs/12_does_search_help.ipynb #d7fc7a44
-def run_figures(run, method:str, seed:int)->dict:
-    "What a finished run says about its final child and the references scored with the same weights"
-    run = Path(run)
-    info = json.loads((run/'architecture.json').read_text())
-    ref = info['reference']
-    hist = [json.loads(l) for l in (run/'history.jsonl').read_text().splitlines()]
-    mean = lambda ds, k: float(np.mean([d[k] for d in ds if k in d])) if any(k in d for d in ds) else None
-    wall = run/'wall_seconds.txt'
-    return dict(method=method, seed=seed, code=info['code'], selection=info['selection'],
-                val_dice=info.get('val_dice'), test_dice=info.get('test_dice'),
-                max_val_dice=ref['max'].get('val_dice'), max_test_dice=ref['max'].get('test_dice'),
-                random_val_dice=mean(ref['random'], 'val_dice'), random_test_dice=mean(ref['random'], 'test_dice'),
-                greedy_val_dice=ref.get('greedy', {}).get('val_dice'),
-                greedy_test_dice=ref.get('greedy', {}).get('test_dice'),
-                modal_fraction=info['modal_fraction'], last_entropy=hist[-1]['entropy'], episodes=len(hist),
-                seconds=float(wall.read_text()) if wall.is_file() else None)
-
 # %% ../nbs/12_does_search_help.ipynb #508616d2
-ALL_METHODS = (*METHODS, 'dynunet')   # the searches and fixed architectures, then the hand-designed peer
+# the searches and fixed architectures, then the hand-designed peer
+ALL_METHODS = (*METHODS, 'dynunet')
 
-PAIRS = (('rl', 'random'), ('rl', 'max'), ('rl', 'dynunet'),                  # the paper's search against each baseline
-         ('rl_final', 'random_final'), ('rl_final', 'max'), ('rl_final', 'rl'),  # with a final phase, and what it adds
-         ('rl_maxpatch', 'rl'), ('rl_maxpatch', 'max'),                        # the largest patch, not searched
-         ('rl_warm', 'random_warm'), ('rl_warm', 'max'), ('rl_warm', 'rl_final'),  # a warm-up first
-         ('rl_batch', 'random_batch'), ('rl_batch', 'max'), ('rl_batch', 'rl_final'),  # a fresh child per training step
+PAIRS = (# the paper's search against each baseline
+         ('rl', 'random'), ('rl', 'max'), ('rl', 'dynunet'),
+         # with a final phase, and what it adds
+         ('rl_final', 'random_final'), ('rl_final', 'max'), ('rl_final', 'rl'),
+         # the largest patch, not searched
+         ('rl_maxpatch', 'rl'), ('rl_maxpatch', 'max'),
+         # a warm-up first
+         ('rl_warm', 'random_warm'), ('rl_warm', 'max'), ('rl_warm', 'rl_final'),
+         # a fresh child per training step
+         ('rl_batch', 'random_batch'), ('rl_batch', 'max'), ('rl_batch', 'rl_final'),
          # nearest-neighbour growth, the same network
          ('max_nearest', 'max'))
 
+# %% ../nbs/12_does_search_help.ipynb #8d1ea348
 def _sd(xs): return statistics.stdev(xs) if len(xs) > 1 else 0.
 
+# %% ../nbs/12_does_search_help.ipynb #1a401d14
+def _method_figures(rs:list)->dict:
+    "One method's runs on one task: test and validation dice (mean, sd), seeds, modal share"
+    t, v = [r['test_dice'] for r in rs], [r['val_dice'] for r in rs]
+    return dict(test=statistics.mean(t), test_sd=_sd(t), val=statistics.mean(v),
+                val_sd=_sd(v), seeds=len(t),
+                modal=statistics.mean(r['modal_fraction'] for r in rs))
+
+# %% ../nbs/12_does_search_help.ipynb #dd65e317
 def summarise(rows:list)->dict:
-    "{kind: {method: {test, test_sd, val, val_sd, seeds, modal}}, plus each of `PAIRS` as 'a - b', per seed}"
+    ("{kind: {method: {test, test_sd, val, val_sd, seeds, modal}}, "
+     "plus each of `PAIRS` as 'a - b', per seed}")
     out = {}
     for kind in sorted({r['kind'] for r in rows}):
         rs, s = [r for r in rows if r['kind'] == kind], {}
         for m in [m for m in ALL_METHODS if any(r['method'] == m for r in rs)]:
-            t, v = [r['test_dice'] for r in rs if r['method'] == m], [r['val_dice'] for r in rs if r['method'] == m]
-            s[m] = dict(test=statistics.mean(t), test_sd=_sd(t), val=statistics.mean(v), val_sd=_sd(v), seeds=len(t),
-                        modal=statistics.mean(r['modal_fraction'] for r in rs if r['method'] == m))
+            s[m] = _method_figures([r for r in rs if r['method'] == m])
         by = {(r['method'], r['seed']): r['test_dice'] for r in rs}
         for a, b in PAIRS:
-            d = [by[a, sd] - by[b, sd] for sd in sorted({sd for _, sd in by}) if (a, sd) in by and (b, sd) in by]
+            d = [by[a, sd] - by[b, sd] for sd in sorted({sd for _, sd in by})
+                 if (a, sd) in by and (b, sd) in by]
             if d: s[f'{a} - {b}'] = d
         out[kind] = s
     return out
 
+# %% ../nbs/12_does_search_help.ipynb #d2a04cd6
 def results_table(summary:dict)->str:
     "`summarise`'s numbers as a markdown table"
-    lines = ['| task | method | test dice, mean (sd) | validation dice (reward cases) | seeds | modal share |',
+    lines = ['| task | method | test dice, mean (sd) | validation dice (reward cases) | seeds '
+             '| modal share |',
              '|---|---|---|---|---|---|']
     for kind, s in summary.items():
         for m, x in s.items():
-            if m in ALL_METHODS: lines.append(f"| {kind} | {m} | {x['test']:.3f} ({x['test_sd']:.3f}) | {x['val']:.3f} ({x['val_sd']:.3f}) | {x['seeds']} | {x['modal']:.2f} |")
+            if m in ALL_METHODS:
+                lines.append(f"| {kind} | {m} | {x['test']:.3f} ({x['test_sd']:.3f}) | "
+                             f"{x['val']:.3f} ({x['val_sd']:.3f}) | {x['seeds']} | "
+                             f"{x['modal']:.2f} |")
         for k in [f'{a} - {b}' for a, b in PAIRS]:
-            if k in s: lines.append(f"| {kind} | {k}, per seed | {' '.join(f'{d:+.3f}' for d in s[k])} (mean {statistics.mean(s[k]):+.3f}) | | | |")
+            if k in s:
+                diffs = ' '.join(f'{d:+.3f}' for d in s[k])
+                lines.append(f"| {kind} | {k}, per seed | {diffs} "
+                             f"(mean {statistics.mean(s[k]):+.3f}) | | | |")
     return '\n'.join(lines)
 
 # %% ../nbs/12_does_search_help.ipynb #83e2e45c
 def dynunet_peer(arch:Arch, cfg:NetConfig)->torch.nn.Module:
-    "MONAI's DynUNet with `arch`'s pooling strides and `cfg`'s widths, channels and classes (needs MONAI)"
+    ("MONAI's DynUNet with `arch`'s pooling strides and `cfg`'s widths, channels and classes "
+     "(needs MONAI)")
     from monai.networks.nets import DynUNet
     c = cfg.out_channels()
     strides = [1, *[(sd, shw, shw) for sd, shw in arch.strides]]
-    return DynUNet(3, cfg.in_channels, cfg.n_classes, kernel_size=[3] * len(strides), strides=strides,
-                   upsample_kernel_size=strides[1:], filters=[c[n] for n in (*ENCODER, 'B')],
+    return DynUNet(3, cfg.in_channels, cfg.n_classes, kernel_size=[3] * len(strides),
+                   strides=strides, upsample_kernel_size=strides[1:],
+                   filters=[c[n] for n in (*ENCODER, 'B')],
                    norm_name=('INSTANCE', {'affine': True}))
 
+# %% ../nbs/12_does_search_help.ipynb #460470d6
 def case_dice(model, cases:list, strides:tuple, n_classes:int)->list:
-    "Patient-wise dice (mean over foreground classes) of `model`'s one-shot whole-volume prediction of each case"
-    return [dice_scores(label_map(oneshot_probs(model, c.image, strides)), torch.from_numpy(np.array(c.label)),
-                        n_classes).mean().item()
+    ("Patient-wise dice (mean over foreground classes) of `model`'s one-shot whole-volume "
+     "prediction of each case")
+    return [dice_scores(label_map(oneshot_probs(model, c.image, strides)),
+                        torch.from_numpy(np.array(c.label)), n_classes).mean().item()
             for c in cases]
 
+# %% ../nbs/12_does_search_help.ipynb #0d517675
 def oneshot_dice(model, cases:list, strides:tuple, n_classes:int)->float:
     "Mean patient-wise dice of `model`'s one-shot whole-volume predictions of `cases`"
     return float(np.mean(case_dice(model, cases, strides, n_classes)))
 
+# %% ../nbs/12_does_search_help.ipynb #6ed85dae
+def _train_peer(net, data, top:Arch, cfg:SearchConfig, seed:int):
+    "Train `net` as a search trains its children: their patches, loss, optimiser and epochs"
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.child_lr, weight_decay=cfg.child_weight_decay)
+    ds = PatchDataset(data.train, top.patch, cfg.patches_per_case * len(data.train), seed=seed)
+    net.train()
+    # the epochs `train_child` runs over a whole search
+    for epoch in range(cfg.episodes * cfg.child_epochs):
+        ds.set_epoch(epoch)
+        for x, y in torch.utils.data.DataLoader(ds, batch_size=cfg.batch_size):
+            opt.zero_grad(set_to_none=True); dice_loss(net(x), y).backward(); opt.step()
+
+# %% ../nbs/12_does_search_help.ipynb #0ca2eec6
+def _peer_figures(task, cfg:SearchConfig, seed:int)->dict:
+    "Train the DynUNet peer on `task`'s fold as `cfg` says; its code, seconds and one-shot dice"
+    seed_everything(seed)
+    data, t0 = fold_data(task, cfg), time.perf_counter()
+    fp = data.fingerprint
+    space = SearchSpace.from_fingerprint(fp, n_patch=cfg.n_patch, min_feature=cfg.min_feature)
+    top = space.max_arch()
+    net = dynunet_peer(top, NetConfig(fp.n_channels, fp.n_classes, cfg.width, cfg.max_width))
+    _train_peer(net, data, top, cfg, seed)
+    s = {f'{k}_dice': oneshot_dice(net, cs, total_strides(top), fp.n_classes)
+         for k, cs in (('val', data.val), ('test', data.test)) if cs}
+    return dict(code=top.code, seconds=time.perf_counter() - t0, **s)
+
+# %% ../nbs/12_does_search_help.ipynb #0ce5b78d
 def compare_dynunet(task, run, seed:int, preset_name:str='demo', **overrides)->dict:
-    "Train (or read) the DynUNet peer with a search's schedule on `task`; the figures `run_figures` gives a search"
+    ("Train (or read) the DynUNet peer with a search's schedule on `task`; "
+     "the figures `run_figures` gives a search")
     run, cfg = Path(run), preset(preset_name, seed=seed, **overrides)
     if not (run/'dynunet.json').is_file():
-        seed_everything(seed)
-        data, t0 = fold_data(task, cfg), time.perf_counter()
-        fp = data.fingerprint
-        top = SearchSpace.from_fingerprint(fp, n_patch=cfg.n_patch, min_feature=cfg.min_feature).max_arch()
-        net = dynunet_peer(top, NetConfig(fp.n_channels, fp.n_classes, cfg.width, cfg.max_width))
-        opt = torch.optim.Adam(net.parameters(), lr=cfg.child_lr, weight_decay=cfg.child_weight_decay)
-        ds = PatchDataset(data.train, top.patch, cfg.patches_per_case * len(data.train), seed=seed)
-        net.train()
-        for epoch in range(cfg.episodes * cfg.child_epochs):   # the epochs `train_child` runs over a whole search
-            ds.set_epoch(epoch)
-            for x, y in torch.utils.data.DataLoader(ds, batch_size=cfg.batch_size):
-                opt.zero_grad(set_to_none=True); dice_loss(net(x), y).backward(); opt.step()
-        s = {f'{k}_dice': oneshot_dice(net, cs, total_strides(top), fp.n_classes)
-             for k, cs in (('val', data.val), ('test', data.test)) if cs}
+        figures = _peer_figures(task, cfg, seed)
         run.mkdir(parents=True, exist_ok=True)
-        atomic_write(run/'dynunet.json',
-                     json.dumps(dict(code=top.code, seconds=time.perf_counter() - t0, **s), indent=1).encode())
+        atomic_write(run/'dynunet.json', json.dumps(figures, indent=1).encode())
     d = json.loads((run/'dynunet.json').read_text())
-    return dict(method='dynunet', seed=seed, code=f"DynUNet, strides of {d['code']}", selection='fixed',
-                val_dice=d.get('val_dice'), test_dice=d.get('test_dice'), modal_fraction=1., episodes=cfg.episodes, seconds=d['seconds'])
+    return dict(method='dynunet', seed=seed, code=f"DynUNet, strides of {d['code']}",
+                selection='fixed', val_dice=d.get('val_dice'), test_dice=d.get('test_dice'),
+                modal_fraction=1., episodes=cfg.episodes, seconds=d['seconds'])
 
 # %% ../nbs/12_does_search_help.ipynb #2d577b13
 def arch_variants(space:SearchSpace)->dict:
@@ -170,42 +228,28 @@ def arch_variants(space:SearchSpace)->dict:
             'dilated': variant(**{f'{n}.dilation': 2 for n in nodes}),
             'avg pool': variant(**{f'pool{k}.type': 'avg' for k in range(1, N_STAGES + 1)}),
             'no skips': variant(**{skip_name(*p): False for p in SKIPS}),
-            'lean': variant(**{f'{n}.zero': True for n in NODES if True in space[f'{n}.zero'].options}),
+            'lean': variant(**{f'{n}.zero': True for n in NODES
+                               if True in space[f'{n}.zero'].options}),
             'flat depth': variant(**{f'pool{k}.stride_d': min(space[f'pool{k}.stride_d'].options)
                                      for k in range(1, N_STAGES + 1)})}
 
-def study_architectures(task, n_random:int=12, seed:int=0, preset_name:str='demo', **overrides)->dict:
-    "`arch_variants` and `n_random` uniformly random architectures of `task`'s search space (seeded), by name, each once"
+# %% ../nbs/12_does_search_help.ipynb #fdaebb2b
+def study_architectures(task, n_random:int=12, seed:int=0, preset_name:str='demo',
+                        **overrides)->dict:
+    ("`arch_variants` and `n_random` uniformly random architectures of `task`'s search space "
+     "(seeded), by name, each once")
     cfg = preset(preset_name, seed=seed, **overrides)
-    space = SearchSpace.from_fingerprint(fingerprint(task, crop_nonzero=cfg.crop_nonzero), n_patch=cfg.n_patch,
-                                         min_feature=cfg.min_feature)
+    space = SearchSpace.from_fingerprint(fingerprint(task, crop_nonzero=cfg.crop_nonzero),
+                                         n_patch=cfg.n_patch, min_feature=cfg.min_feature)
     drawn = sample_uniform(space, n_random, torch.Generator().manual_seed(seed)) if n_random else []
     named, seen = {}, set()
-    for k, code in [*arch_variants(space).items(), *((f'random {i}', a.code) for i, a in enumerate(drawn))]:
+    for k, code in [*arch_variants(space).items(),
+                    *((f'random {i}', a.code) for i, a in enumerate(drawn))]:
         # a variant the space does not allow is the maximal one again
         if code not in seen: named[k] = code; seen.add(code)
     return named
 
 # %% ../nbs/12_does_search_help.ipynb #d27905ee
-def oneshot_scores(task, run, codes:list, seed:int=0, preset_name:str='demo', **overrides)->dict:
-    "{code: {oneshot_val_dice, oneshot_test_dice}}: each architecture under the final weights of a random search in `run`"
-    cfg = preset(preset_name, seed=seed, controller='random', **overrides)
-    search = run_search(task, run, cfg, resume=(Path(run)/'config.json').is_file(), progress=False, log=lambda m: None)
-    n = search.data.fingerprint.n_classes
-    sets = {k: ([torch.from_numpy(np.array(c.image)) for c in cs], [torch.from_numpy(np.array(c.label)) for c in cs])
-            for k, cs in (('val', search.data.val), ('test', search.data.test)) if cs}
-    return {c: {f'oneshot_{k}_dice': reward(search.net, search.space.validate(arch_from_code(c)), *s, n)
-                for k, s in sets.items()}
-            for c in codes}
-
-def fresh_dice(run, task)->list:
-    "Per-case dice of `run`'s final child (`model.pt`) on every case of `task`, a second draw of the same synthetic kind"
-    run = Path(run)
-    cfg = SearchConfig.from_dict(json.loads((run/'config.json').read_text())['config'])
-    child = load_child(run/'model.pt')
-    return case_dice(child, preprocess_task(task, crop_nonzero=cfg.crop_nonzero), total_strides(child.arch),
-                     child.cfg.n_classes)
-
 def kendall_tau(x, y)->float:
     "Kendall's tau-b between two sequences of scores: +1 same order, -1 reversed, about 0 unrelated"
     x, y = np.asarray(x, float), np.asarray(y, float)
@@ -214,63 +258,123 @@ def kendall_tau(x, y)->float:
     denom = np.sqrt(np.count_nonzero(dx) * np.count_nonzero(dy))
     return float((dx * dy).sum() / denom) if denom else float('nan')
 
+# %% ../nbs/12_does_search_help.ipynb #14ac96a7
+def oneshot_scores(task, run, codes:list, seed:int=0, preset_name:str='demo', **overrides)->dict:
+    ("{code: {oneshot_val_dice, oneshot_test_dice}}: each architecture under the final weights "
+     "of a random search in `run`")
+    cfg = preset(preset_name, seed=seed, controller='random', **overrides)
+    search = run_search(task, run, cfg, resume=(Path(run)/'config.json').is_file(), progress=False,
+                        log=lambda m: None)
+    n = search.data.fingerprint.n_classes
+    sets = {k: ([torch.from_numpy(np.array(c.image)) for c in cs],
+                [torch.from_numpy(np.array(c.label)) for c in cs])
+            for k, cs in (('val', search.data.val), ('test', search.data.test)) if cs}
+    return {c: {f'oneshot_{k}_dice':
+                reward(search.net, search.space.validate(arch_from_code(c)), *s, n)
+                for k, s in sets.items()}
+            for c in codes}
+
+# %% ../nbs/12_does_search_help.ipynb #83fb651e
+def fresh_dice(run, task)->list:
+    ("Per-case dice of `run`'s final child (`model.pt`) on every case of `task`, "
+     "a second draw of the same synthetic kind")
+    run = Path(run)
+    cfg = SearchConfig.from_dict(json.loads((run/'config.json').read_text())['config'])
+    child = load_child(run/'model.pt')
+    return case_dice(child, preprocess_task(task, crop_nonzero=cfg.crop_nonzero),
+                     total_strides(child.arch), child.cfg.n_classes)
+
 # %% ../nbs/12_does_search_help.ipynb #a7491f27
 def alone_dice(r:dict)->float:
-    "An architecture's stand-alone score: mean dice over the fresh cases when it has them, else over the fold's test cases"
+    ("An architecture's stand-alone score: mean dice over the fresh cases when it has them, "
+     "else over the fold's test cases")
     return float(np.mean(r['fresh_dice'])) if 'fresh_dice' in r else r['alone_test_dice']
 
+# %% ../nbs/12_does_search_help.ipynb #493577e8
 def paired(a:list, b:list)->tuple:
     "Mean and standard error of the case-by-case difference `a - b`"
     d = np.asarray(a, float) - np.asarray(b, float)
     return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float('nan')
 
+# %% ../nbs/12_does_search_help.ipynb #9e11aad5
+def _seed_mean(seeds:dict)->dict:
+    "One architecture's rows `{seed: row}` as one: its stand-alone figures averaged, case by case"
+    # the one-shot scores come with one seed's row
+    rs = sorted(seeds.values(), key=lambda r: 'oneshot_val_dice' not in r)
+    m = {**rs[0], 'seeds': len(rs)}
+    for k in ('alone_val_dice', 'alone_test_dice'):
+        if all(k in r for r in rs): m[k] = float(np.mean([r[k] for r in rs]))
+    if all('fresh_dice' in r for r in rs):
+        m['fresh_dice'] = np.mean([r['fresh_dice'] for r in rs], 0).tolist()
+    return m
+
+# %% ../nbs/12_does_search_help.ipynb #56ca7634
 def by_architecture(rows:list)->list:
-    "One row per architecture (the first name it came with): its stand-alone figures averaged over its training seeds, case by case"
+    ("One row per architecture (the first name it came with): its stand-alone figures averaged "
+     "over its training seeds, case by case")
     groups = {}
     # a variant that is another's code again counts once
     for r in rows: groups.setdefault(r['code'], {}).setdefault(r.get('seed', 0), r)
-    out = []
-    for seeds in groups.values():
-        # the one-shot scores come with one seed's row
-        rs = sorted(seeds.values(), key=lambda r: 'oneshot_val_dice' not in r)
-        m = {**rs[0], 'seeds': len(rs)}
-        for k in ('alone_val_dice', 'alone_test_dice'):
-            if all(k in r for r in rs): m[k] = float(np.mean([r[k] for r in rs]))
-        if all('fresh_dice' in r for r in rs): m['fresh_dice'] = np.mean([r['fresh_dice'] for r in rs], 0).tolist()
-        out.append(m)
-    return out
+    return [_seed_mean(seeds) for seeds in groups.values()]
 
+# %% ../nbs/12_does_search_help.ipynb #3baa7257
+def _best_vs_max(best:dict, top:dict)->tuple:
+    ("The best architecture's dice minus the maximal one's, and the standard error: "
+     "case by case on the fresh cases when both have them")
+    if 'fresh_dice' in best and 'fresh_dice' in top:
+        return paired(best['fresh_dice'], top['fresh_dice'])
+    return alone_dice(best) - alone_dice(top), float('nan')
+
+# %% ../nbs/12_does_search_help.ipynb #7aad8594
 def arch_study_summary(rows:list)->dict:
-    "Per kind: the spread of stand-alone dice, the maximal architecture's rank, the best (paired against the maximal), the one-shot ranking's tau"
+    ("Per kind: the spread of stand-alone dice, the maximal architecture's rank, the best "
+     "(paired against the maximal), the one-shot ranking's tau")
     out = {}
     for kind in sorted({r['kind'] for r in rows}):
-        rs = sorted(by_architecture([r for r in rows if r['kind'] == kind]), key=lambda r: -alone_dice(r))
+        rs = sorted(by_architecture([r for r in rows if r['kind'] == kind]),
+                    key=lambda r: -alone_dice(r))
         t, top = [alone_dice(r) for r in rs], next(r for r in rs if r['name'] == 'max')
         tau = lambda k: kendall_tau([r[k] for r in rs], t) if all(k in r for r in rs) else None
-        vs = paired(rs[0]['fresh_dice'], top['fresh_dice']) if 'fresh_dice' in rs[0] and 'fresh_dice' in top else (t[0] - alone_dice(top), float('nan'))
-        out[kind] = dict(archs=len(rs), cases=len(top.get('fresh_dice', ())) or None, seeds=top['seeds'], min=min(t),
-                         mean=statistics.mean(t), max=max(t), sd=_sd(t),
-                         max_dice=alone_dice(top), max_rank=rs.index(top) + 1, best=rs[0]['name'], best_dice=t[0],
-                         best_vs_max=vs[0], best_vs_max_se=vs[1], tau_reward=tau('oneshot_val_dice'),
-                         tau_test=tau('oneshot_test_dice'))
+        vs = _best_vs_max(rs[0], top)
+        out[kind] = dict(archs=len(rs), cases=len(top.get('fresh_dice', ())) or None,
+                         seeds=top['seeds'], min=min(t), mean=statistics.mean(t), max=max(t),
+                         sd=_sd(t),
+                         max_dice=alone_dice(top), max_rank=rs.index(top) + 1, best=rs[0]['name'],
+                         best_dice=t[0], best_vs_max=vs[0], best_vs_max_se=vs[1],
+                         tau_reward=tau('oneshot_val_dice'), tau_test=tau('oneshot_test_dice'))
     return out
 
+# %% ../nbs/12_does_search_help.ipynb #20edd604
 def arch_study_table(summary:dict)->str:
     "`arch_study_summary` as a markdown table"
     f = lambda v: 'n/a' if v is None else f'{v:+.2f}'
     se = lambda s: '' if np.isnan(s['best_vs_max_se']) else f" (s.e. {s['best_vs_max_se']:.3f})"
-    lines = ['| task | architectures trained alone | scored on | dice min / mean / max (sd) | maximal: dice (rank) | best | '
-             'best - maximal, case by case | Kendall tau, one-shot reward vs alone | one-shot test vs alone |',
+    lines = ['| task | architectures trained alone | scored on | dice min / mean / max (sd) | '
+             'maximal: dice (rank) | best | '
+             'best - maximal, case by case | Kendall tau, one-shot reward vs alone | '
+             'one-shot test vs alone |',
              '|---|---|---|---|---|---|---|---|---|']
     for kind, s in summary.items():
         scored = f"{s['cases']} fresh cases" if s['cases'] else 'the test cases'
         scored += f", {s['seeds']} seeds" if s['seeds'] > 1 else ''
         lines.append(f"| {kind} | {s['archs']} | {scored} | "
                      f"{s['min']:.3f} / {s['mean']:.3f} / {s['max']:.3f} ({s['sd']:.3f}) | "
-                     f"{s['max_dice']:.3f} ({s['max_rank']} of {s['archs']}) | {s['best']} ({s['best_dice']:.3f}) | "
-                     f"{s['best_vs_max']:+.3f}{se(s)} | {f(s['tau_reward'])} | {f(s['tau_test'])} |")
+                     f"{s['max_dice']:.3f} ({s['max_rank']} of {s['archs']}) | "
+                     f"{s['best']} ({s['best_dice']:.3f}) | "
+                     f"{s['best_vs_max']:+.3f}{se(s)} | {f(s['tau_reward'])} | "
+                     f"{f(s['tau_test'])} |")
     return '\n'.join(lines)
 
+# %% ../nbs/12_does_search_help.ipynb #bd4b5828
+def _arch_dot(ax, r:dict):
+    "One architecture on `ax`: its one-shot reward against its dice alone; named ones red, labelled"
+    named = not r['name'].startswith('random')
+    xy = (r.get('oneshot_val_dice', np.nan), alone_dice(r))
+    ax.scatter(*xy, color='tab:red' if named else 'tab:blue', s=18)
+    if named:
+        ax.annotate(r['name'], xy, fontsize=7, xytext=(3, 3), textcoords='offset points')
+
+# %% ../nbs/12_does_search_help.ipynb #950bbeca
 def plot_arch_study(rows:list, fig=None):
     "Per kind: each architecture's one-shot reward (x) against its dice trained alone (y)"
     import matplotlib.pyplot as plt
@@ -278,29 +382,42 @@ def plot_arch_study(rows:list, fig=None):
     fig = fig or plt.figure(figsize=(4.5 * len(kinds), 3.6))
     for i, kind in enumerate(kinds):
         ax, rs = fig.add_subplot(1, len(kinds), i + 1), [r for r in rows if r['kind'] == kind]
-        for r in rs:
-            named, xy = not r['name'].startswith('random'), (r.get('oneshot_val_dice', np.nan), alone_dice(r))
-            ax.scatter(*xy, color='tab:red' if named else 'tab:blue', s=18)
-            if named: ax.annotate(r['name'], xy, fontsize=7, xytext=(3, 3), textcoords='offset points')
-        ax.set(xlim=(0, 1), ylim=(0, 1), title=kind, xlabel='one-shot reward (shared weights, validation)',
-               ylabel='dice, trained alone')
+        for r in rs: _arch_dot(ax, r)
+        ax.set(xlim=(0, 1), ylim=(0, 1), title=kind,
+               xlabel='one-shot reward (shared weights, validation)', ylabel='dice, trained alone')
     fig.tight_layout()
     return fig
 
-
 # %% ../nbs/12_does_search_help.ipynb #f7e5a0c2
 def fresh_table(rows:list)->str:
-    "Dice on the fresh cases per task and method (mean and sd over seeds), and each of `PAIRS` case by case, per seed"
-    lines = ['| task | method | fresh-case dice, mean (sd over seeds) | seeds |', '|---|---|---|---|']
+    ("Dice on the fresh cases per task and method (mean and sd over seeds), "
+     "and each of `PAIRS` case by case, per seed")
+    lines = ['| task | method | fresh-case dice, mean (sd over seeds) | seeds |',
+             '|---|---|---|---|']
     for kind in sorted({r['kind'] for r in rows if 'fresh_dice' in r}):
-        by = {(r['method'], r['seed']): r['fresh_dice'] for r in rows if r['kind'] == kind and 'fresh_dice' in r}
+        by = {(r['method'], r['seed']): r['fresh_dice'] for r in rows
+              if r['kind'] == kind and 'fresh_dice' in r}
         for m in [m for m in ALL_METHODS if any(k[0] == m for k in by)]:
             xs = [float(np.mean(v)) for (mm, _), v in sorted(by.items()) if mm == m]
-            lines.append(f"| {kind} | {m} | {statistics.mean(xs):.3f} ({_sd(xs):.3f}) | {len(xs)} |")
+            lines.append(f"| {kind} | {m} | {statistics.mean(xs):.3f} ({_sd(xs):.3f}) | "
+                         f"{len(xs)} |")
         for a, b in PAIRS:
-            d = [paired(by[a, sd], by[b, sd]) for sd in sorted({sd for _, sd in by}) if (a, sd) in by and (b, sd) in by]
-            if d: lines.append(f"| {kind} | {a} - {b}, per seed (se) | {' '.join(f'{m:+.3f} ({se:.3f})' for m, se in d)} | {len(d)} |")
+            d = [paired(by[a, sd], by[b, sd]) for sd in sorted({sd for _, sd in by})
+                 if (a, sd) in by and (b, sd) in by]
+            if d:
+                ds = ' '.join(f'{m:+.3f} ({se:.3f})' for m, se in d)
+                lines.append(f"| {kind} | {a} - {b}, per seed (se) | {ds} | {len(d)} |")
     return '\n'.join(lines)
+
+# %% ../nbs/12_does_search_help.ipynb #c8bb7035
+def _method_bars(ax, j:int, rs:list):
+    "Method `j`'s test and validation dice on `ax`: one dot per seed (of `rs`), the mean as a bar"
+    for off, key, c in ((-.18, 'test_dice', 'tab:blue'), (.18, 'val_dice', 'tab:gray')):
+        ys = [r[key] for r in rs]
+        if not ys: continue
+        ax.bar(j + off, np.mean(ys), width=.34, color=c, alpha=.35,
+               label=key.replace('_', ' ') if j == 0 else None)
+        ax.scatter([j + off] * len(ys), ys, color=c, s=14, zorder=3)
 
 # %% ../nbs/12_does_search_help.ipynb #7a865f80
 def plot_comparison(rows:list, fig=None):
@@ -312,14 +429,9 @@ def plot_comparison(rows:list, fig=None):
     for i, kind in enumerate(kinds):
         ax = fig.add_subplot(1, len(kinds), i + 1)
         for j, m in enumerate(methods):
-            rs = [r for r in rows if r['kind'] == kind and r['method'] == m]
-            for off, key, c in ((-.18, 'test_dice', 'tab:blue'), (.18, 'val_dice', 'tab:gray')):
-                ys = [r[key] for r in rs]
-                if not ys: continue
-                ax.bar(j + off, np.mean(ys), width=.34, color=c, alpha=.35,
-                       label=key.replace('_', ' ') if j == 0 else None)
-                ax.scatter([j + off] * len(ys), ys, color=c, s=14, zorder=3)
-        ax.set(xticks=range(len(methods)), xticklabels=methods, ylim=(0, 1), title=kind, ylabel='dice')
+            _method_bars(ax, j, [r for r in rows if r['kind'] == kind and r['method'] == m])
+        ax.set(xticks=range(len(methods)), xticklabels=methods, ylim=(0, 1), title=kind,
+               ylabel='dice')
         ax.legend(fontsize=7, loc='lower right')
     fig.tight_layout()
     return fig

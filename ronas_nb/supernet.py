@@ -32,17 +32,22 @@ class NetConfig:
     n_classes: int            # includes background
     width: int = 16           # channels of E1
     max_width: int = 320      # cap on any node's channels
-    shared_dilation: bool = True  # one kernel for all dilation rates of a node (the experiment in 04_supernet)
-    upsample: str = 'trilinear'   # how a feature map grows: 'trilinear' or 'nearest' ('Resizing, one rule everywhere')
+    # one kernel for all dilation rates of a node (the experiment in 04_supernet)
+    shared_dilation: bool = True
+    # how a feature map grows: 'trilinear' or 'nearest' ('Resizing, one rule everywhere')
+    upsample: str = 'trilinear'
 
     def __post_init__(self):
-        if self.upsample not in UPSAMPLE_MODES: raise ValueError(f"upsample must be one of {UPSAMPLE_MODES}, got {self.upsample!r}")
+        if self.upsample not in UPSAMPLE_MODES:
+            raise ValueError(f"upsample must be one of {UPSAMPLE_MODES}, got {self.upsample!r}")
 
-    def out_channels(self)->dict:
-        "Channels of every node's output"
-        c = {f'E{k}': min(self.width * 2**(k-1), self.max_width) for k in range(1, N_STAGES+1)}
-        return {**c, 'B': min(self.width * 2**N_STAGES, self.max_width),
-                **{f'D{k}': c[f'E{k}'] for k in range(N_STAGES, 0, -1)}}
+# %% ../nbs/04_supernet.ipynb #5b3a05a6
+@patch
+def out_channels(self:NetConfig)->dict:
+    "Channels of every node's output"
+    c = {f'E{k}': min(self.width * 2**(k-1), self.max_width) for k in range(1, N_STAGES+1)}
+    return {**c, 'B': min(self.width * 2**N_STAGES, self.max_width),
+            **{f'D{k}': c[f'E{k}'] for k in range(N_STAGES, 0, -1)}}
 
 # %% ../nbs/04_supernet.ipynb #7945634b
 def half(c:int)->int: return max(1, c // 2)
@@ -51,7 +56,8 @@ def input_channels(cfg:NetConfig)->dict:
     "Channels of the tensor entering each node's `conv_a`"
     c = cfg.out_channels()
     cin = {'E1': cfg.in_channels, **{NODES[i]: c[NODES[i-1]] for i in range(1, N_STAGES+1)}}
-    for k in range(N_STAGES, 0, -1): cin[f'D{k}'] = c[NODES[NODES.index(f'D{k}') - 1]] + half(c[f'E{k}'])
+    for k in range(N_STAGES, 0, -1):
+        cin[f'D{k}'] = c[NODES[NODES.index(f'D{k}') - 1]] + half(c[f'E{k}'])
     return cin
 
 # %% ../nbs/04_supernet.ipynb #67a94059
@@ -60,8 +66,10 @@ def total_strides(arch)->tuple[int, int]:
     return (prod(arch[f'pool{k}.stride_d'] for k in range(1, N_STAGES+1)),
             prod(arch[f'pool{k}.stride_hw'] for k in range(1, N_STAGES+1)))
 
+# %% ../nbs/04_supernet.ipynb #da44069c
 def node_strides(arch)->dict:
-    "How much smaller than the input every node's output is, per axis `(D, H, W)`: the product of the strides before it"
+    ("How much smaller than the input every node's output is, per axis `(D, H, W)`: "
+     "the product of the strides before it")
     strides, s = {}, (1, 1, 1)
     for k in range(1, N_STAGES+1):
         strides[f'E{k}'] = s
@@ -70,32 +78,40 @@ def node_strides(arch)->dict:
     strides['B'] = s
     return {**strides, **{f'D{k}': strides[f'E{k}'] for k in range(N_STAGES, 0, -1)}}
 
+# %% ../nbs/04_supernet.ipynb #52bdd497
 def feature_sizes(shape, arch)->dict:
     "Spatial size `(D, H, W)` of every node's output for an input of spatial size `shape`"
     sd, shw = total_strides(arch)
     if len(shape) != 3 or shape[0] % sd or shape[1] % shw or shape[2] % shw:
-        raise ValueError(f"input spatial size {tuple(shape)} is not divisible by the architecture's total stride "
-                         f"({sd}, {shw}, {shw}); pad it to a multiple first")
+        raise ValueError(f"input spatial size {tuple(shape)} is not divisible by the "
+                         f"architecture's total stride ({sd}, {shw}, {shw}); "
+                         f"pad it to a multiple first")
     return {n: tuple(x // f for x, f in zip(shape, s)) for n, s in node_strides(arch).items()}
 
 # %% ../nbs/04_supernet.ipynb #c1e993b0
 def resize(x:torch.Tensor, size, growth=None, mode:str='trilinear')->torch.Tensor:
-    "Resize `x`'s spatial dims to `size`: average pooling along shrinking axes, `mode` ('trilinear' or 'nearest') along growing ones"
+    ("Resize `x`'s spatial dims to `size`: average pooling along shrinking axes, "
+     "`mode` ('trilinear' or 'nearest') along growing ones")
     size = tuple(size)
-    growth = growth or tuple(Fraction(t, s) for s, t in zip(x.shape[2:], size))   # per axis, size / x's size
+    # per axis, size / x's size
+    growth = growth or tuple(Fraction(t, s) for s, t in zip(x.shape[2:], size))
     if any(g < 1 for g in growth):  # ratios of strides: a shrinking axis shrinks by a whole number
         x = F.avg_pool3d(x, tuple(int(1 / g) if g < 1 else 1 for g in growth))
     if any(g > 1 for g in growth):
-        x = F.interpolate(x, size=size, mode=mode, **({'align_corners': False} if mode == 'trilinear' else {}))
+        x = F.interpolate(x, size=size, mode=mode,
+                          **({'align_corners': False} if mode == 'trilinear' else {}))
     return x
 
+# %% ../nbs/04_supernet.ipynb #262b8ebd
 def growth(src_stride:tuple, dst_stride:tuple)->tuple:
-    "How much a feature map grows per axis going from a node of stride `src_stride` to one of `dst_stride`"
+    ("How much a feature map grows per axis going from a node of stride `src_stride` "
+     "to one of `dst_stride`")
     return tuple(Fraction(s, d) for s, d in zip(src_stride, dst_stride))
 
 # %% ../nbs/04_supernet.ipynb #2e5c39b9
 class DilatedConv3d(nn.Module):
-    "3x3x3 convolution, padding = dilation, rate chosen per call; one kernel for all `rates` or one per rate"
+    ("3x3x3 convolution, padding = dilation, rate chosen per call; "
+     "one kernel for all `rates` or one per rate")
     def __init__(self, cin:int, cout:int, rates=DILATIONS, shared:bool=True):
         super().__init__()
         self.shared = shared
@@ -109,25 +125,31 @@ class DilatedConv3d(nn.Module):
 
 # %% ../nbs/04_supernet.ipynb #a33a81ab
 class InstanceNorm3d(nn.InstanceNorm3d):
-    "Affine instance norm that maps a one-voxel feature map to its bias, as the formula does, instead of raising"
+    ("Affine instance norm that maps a one-voxel feature map to its bias, as the formula does, "
+     "instead of raising")
     def __init__(self, c:int): super().__init__(c, affine=True)
     def forward(self, x):
         voxels = prod(x.shape[2:])   # not Size.numel, which turns a symbolic size into a number
-        if isinstance(voxels, int) and voxels == 1: return torch.zeros_like(x) + self.bias.view(1, -1, 1, 1, 1)
-        # the op under F.instance_norm, without its Python check on the size: an exported child's size is a symbol,
-        # so it takes this line even for one voxel, where the op gives the bias up to rounding
+        if isinstance(voxels, int) and voxels == 1:
+            return torch.zeros_like(x) + self.bias.view(1, -1, 1, 1, 1)
+        # the op under F.instance_norm, without its Python check on the size: an exported child's
+        # size is a symbol, so it takes this line even for one voxel, where the op gives the bias
+        # up to rounding
         return torch.instance_norm(x, self.weight, self.bias, None, None, True, 0.0, self.eps,
                                    torch.backends.cudnn.enabled)
 
 # %% ../nbs/04_supernet.ipynb #2cb75d06
-ACTIVATION_FNS = {'relu': F.relu, 'leaky_relu': partial(F.leaky_relu, negative_slope=0.01), 'elu': F.elu}
+ACTIVATION_FNS = {'relu': F.relu, 'leaky_relu': partial(F.leaky_relu, negative_slope=0.01),
+                  'elu': F.elu}
 
 class Node(nn.Module):
     "`h = act(IN(conv_a(x)))`, `out = h + act(IN(conv_b(h)))`; the zero operation gives `out = h`"
     def __init__(self, cin:int, cout:int, rates=DILATIONS, shared:bool=True, with_b:bool=True):
         super().__init__()
         self.conv_a, self.norm_a = DilatedConv3d(cin, cout, rates, shared), InstanceNorm3d(cout)
-        if with_b: self.conv_b, self.norm_b = DilatedConv3d(cout, cout, rates, shared), InstanceNorm3d(cout)
+        if with_b:
+            self.conv_b, self.norm_b = (DilatedConv3d(cout, cout, rates, shared),
+                                        InstanceNorm3d(cout))
 
     def forward(self, x, dilation:int=1, act:str='relu', zero:bool=False):
         f = ACTIVATION_FNS[act]
@@ -136,7 +158,8 @@ class Node(nn.Module):
 
 # %% ../nbs/04_supernet.ipynb #00879803
 class Match(nn.Module):
-    "The paper's matching operation: 1x1x1 conv to the receiver's input channels, resized to its size"
+    ("The paper's matching operation: 1x1x1 conv to the receiver's input channels, "
+     "resized to its size")
     def __init__(self, cin:int, cout:int):
         super().__init__()
         self.conv = nn.Conv3d(cin, cout, 1, bias=False)
@@ -158,87 +181,112 @@ def pool(x, kind:str, stride:tuple)->torch.Tensor:
 # %% ../nbs/04_supernet.ipynb #a33dc1d8
 class UNetPath(nn.Module):
     "Runs one architecture's path through the modules in `nodes`, `proj`, `match`, `heads`"
-    def _node_input(self, j:str, x, outs:dict, sizes:dict, strides:dict, arch):
-        if j == 'E1': return x
-        if j[0] in 'EB':
-            k = NODES.index(j)   # pooling stage k follows E_k
-            return pool(outs[f'E{k}'], arch[f'pool{k}.type'],
-                        (arch[f'pool{k}.stride_d'],) + (arch[f'pool{k}.stride_hw'],)*2)
-        e, below = 'E' + j[1], NODES[NODES.index(j) - 1]
-        return torch.cat([resize(outs[below], sizes[e], growth(strides[below], strides[e]), self.cfg.upsample),
-                          self.proj[e](outs[e])], 1)
 
-    def _add_skips_plain(self, j:str, inp, outs:dict, sizes:dict, strides:dict, arch):
-        "`inp` plus `match[i_j](out_i)` for every skip into `j` that `arch` turns on, one skip at a time"
-        for i in _INTO[j]:
-            if not arch[skip_name(i, j)]: continue
-            inp = inp + self.match[f'{i}_{j}'](outs[i], sizes[j], growth(strides[i], strides[j]), self.cfg.upsample)
-        return inp
+# %% ../nbs/04_supernet.ipynb #c472743f
+@patch
+def _node_input(self:UNetPath, j:str, x, outs:dict, sizes:dict, strides:dict, arch):
+    "The tensor entering node `j`, before the searched skips"
+    if j == 'E1': return x
+    if j[0] in 'EB':
+        k = NODES.index(j)   # pooling stage k follows E_k
+        return pool(outs[f'E{k}'], arch[f'pool{k}.type'],
+                    (arch[f'pool{k}.stride_d'],) + (arch[f'pool{k}.stride_hw'],)*2)
+    e, below = 'E' + j[1], NODES[NODES.index(j) - 1]
+    up = resize(outs[below], sizes[e], growth(strides[below], strides[e]), self.cfg.upsample)
+    return torch.cat([up, self.proj[e](outs[e])], 1)
 
-    def _add_skips(self, j:str, inp, outs:dict, sizes:dict, strides:dict, arch, pooled:dict):
-        "The skips into `j` as the network adds them: one at a time here; 'Making it cheaper' groups them"
-        return self._add_skips_plain(j, inp, outs, sizes, strides, arch)
+# %% ../nbs/04_supernet.ipynb #e91a92ae
+@patch
+def _add_skips_plain(self:UNetPath, j:str, inp, outs:dict, sizes:dict, strides:dict, arch):
+    ("`inp` plus `match[i_j](out_i)` for every skip into `j` that `arch` turns on, "
+     "one skip at a time")
+    for i in _INTO[j]:
+        if not arch[skip_name(i, j)]: continue
+        g = growth(strides[i], strides[j])
+        inp = inp + self.match[f'{i}_{j}'](outs[i], sizes[j], g, self.cfg.upsample)
+    return inp
 
-    def _path(self, x, arch, plain:bool=False)->torch.Tensor:
-        "Logits of `arch`'s path; `plain` adds the skips one at a time (`_add_skips_plain`) instead of `_add_skips`"
-        if x.ndim != 5: raise ValueError(f"input must be (N, C, D, H, W), got shape {tuple(x.shape)}")
-        sizes, strides, outs, pooled = feature_sizes(tuple(x.shape[2:]), arch), node_strides(arch), {}, {}
-        for j in NODES:
-            inp = self._node_input(j, x, outs, sizes, strides, arch)
-            if plain: inp = self._add_skips_plain(j, inp, outs, sizes, strides, arch)
-            else: inp = self._add_skips(j, inp, outs, sizes, strides, arch, pooled)
-            outs[j] = self.nodes[j](inp, arch[f'{j}.dilation'], arch[f'{j}.act'], arch[f'{j}.zero'])
-        return sum(resize(self.heads[n](outs[n]), sizes['E1'], growth(strides[n], strides['E1']), self.cfg.upsample)
-                   for n in HEADS)
+# %% ../nbs/04_supernet.ipynb #0e5085ab
+@patch
+def _add_skips(self:UNetPath, j:str, inp, outs:dict, sizes:dict, strides:dict, arch, pooled:dict):
+    ("The skips into `j` as the network adds them: one at a time here; "
+     "'Making it cheaper' groups them")
+    return self._add_skips_plain(j, inp, outs, sizes, strides, arch)
+
+# %% ../nbs/04_supernet.ipynb #336428d5
+@patch
+def _path(self:UNetPath, x, arch, plain:bool=False)->torch.Tensor:
+    ("Logits of `arch`'s path; `plain` adds the skips one at a time (`_add_skips_plain`) "
+     "instead of `_add_skips`")
+    if x.ndim != 5: raise ValueError(f"input must be (N, C, D, H, W), got shape {tuple(x.shape)}")
+    sizes, strides, outs, pooled = (feature_sizes(tuple(x.shape[2:]), arch), node_strides(arch),
+                                    {}, {})
+    for j in NODES:
+        inp = self._node_input(j, x, outs, sizes, strides, arch)
+        if plain: inp = self._add_skips_plain(j, inp, outs, sizes, strides, arch)
+        else: inp = self._add_skips(j, inp, outs, sizes, strides, arch, pooled)
+        outs[j] = self.nodes[j](inp, arch[f'{j}.dilation'], arch[f'{j}.act'], arch[f'{j}.zero'])
+    return sum(resize(self.heads[n](outs[n]), sizes['E1'], growth(strides[n], strides['E1']),
+                      self.cfg.upsample)
+               for n in HEADS)
 
 # %% ../nbs/04_supernet.ipynb #d6a013a9
 def _build(net:nn.Module, cfg:NetConfig, rates:dict, with_b:dict, skips):
     "Create the modules: nodes with the given dilation rates and second branches, the given skips"
     cout, cin = cfg.out_channels(), input_channels(cfg)
-    net.nodes = nn.ModuleDict({n: Node(cin[n], cout[n], rates[n], cfg.shared_dilation, with_b[n]) for n in NODES})
+    net.nodes = nn.ModuleDict({n: Node(cin[n], cout[n], rates[n], cfg.shared_dilation, with_b[n])
+                               for n in NODES})
     net.proj = nn.ModuleDict({e: nn.Conv3d(cout[e], half(cout[e]), 1, bias=False) for e in ENCODER})
     net.match = nn.ModuleDict({f'{i}_{j}': Match(cout[i], cin[j]) for i, j in skips})
     net.heads = nn.ModuleDict({n: nn.Conv3d(cout[n], cfg.n_classes, 1) for n in HEADS})
 
+# %% ../nbs/04_supernet.ipynb #3861b4e3
 class SuperNet(UNetPath):
     "Every child of `space` as a path through one set of shared weights"
-    def __init__(self, space:SearchSpace, in_channels:int, n_classes:int, width:int=16, max_width:int=320,
-                 shared_dilation:bool=True,
+    def __init__(self, space:SearchSpace, in_channels:int, n_classes:int, width:int=16,
+                 max_width:int=320, shared_dilation:bool=True,
                  upsample:str='trilinear'):
         super().__init__()
-        self.space, self.cfg = space, NetConfig(in_channels, n_classes, width, max_width, shared_dilation, upsample)
-        _build(self, self.cfg, {n: space[f'{n}.dilation'].options for n in NODES}, {n: True for n in NODES}, SKIPS)
+        self.space, self.cfg = space, NetConfig(in_channels, n_classes, width, max_width,
+                                                shared_dilation, upsample)
+        _build(self, self.cfg, {n: space[f'{n}.dilation'].options for n in NODES},
+               {n: True for n in NODES}, SKIPS)
 
     def forward(self, x, arch)->torch.Tensor:
         "Logits `(N, n_classes, D, H, W)` of the child `arch`, computing only its path"
         return self._path(x, self.space.validate(arch))
 
-    def config(self)->dict:
-        "JSON-ready: the space and the `NetConfig`"
-        return {'space': self.space.to_dict(), **asdict(self.cfg)}
+# %% ../nbs/04_supernet.ipynb #8168dfa5
+@patch
+def config(self:SuperNet)->dict:
+    "JSON-ready: the space and the `NetConfig`"
+    return {'space': self.space.to_dict(), **asdict(self.cfg)}
 
-    @classmethod
-    def from_config(cls, d:dict)->SuperNet:
-        "A fresh supernet (new weights) from `config()`, e.g. before loading a checkpoint's state_dict"
-        return cls(SearchSpace.from_dict(d['space']), **{k: v for k, v in d.items() if k != 'space'})
+@patch(cls_method=True)
+def from_config(cls:SuperNet, d:dict)->SuperNet:
+    "A fresh supernet (new weights) from `config()`, e.g. before loading a checkpoint's state_dict"
+    return cls(SearchSpace.from_dict(d['space']), **{k: v for k, v in d.items() if k != 'space'})
 
 # %% ../nbs/04_supernet.ipynb #e1ca1334
 @patch
 def _add_skips(self:UNetPath, j:str, inp, outs:dict, sizes:dict, strides:dict, arch, pooled:dict):
-    "`inp` plus `match[i_j](out_i)` for every skip into `j` that `arch` turns on, resizing as little as possible"
+    ("`inp` plus `match[i_j](out_i)` for every skip into `j` that `arch` turns on, "
+     "resizing as little as possible")
     grown = {}   # sender's stride -> sum of the convolved senders of that size, resized once below
     for i in _INTO[j]:
         if not arch[skip_name(i, j)]: continue
         # a size is named by its stride: a plain int tuple, any input size
-        conv, src = self.match[f'{i}_{j}'].conv, strides[i]
-        if prod(strides[j]) > prod(src):   # shrink, then convolve; one pooled copy per (sender, size)
-            if (i, strides[j]) not in pooled: pooled[i, strides[j]] = resize(outs[i], sizes[j], growth(src, strides[j]))
-            inp = inp + conv(pooled[i, strides[j]])
-        elif src == strides[j]: inp = inp + conv(outs[i])   # same size: added at once (held back, it costs memory)
+        conv, src, dst = self.match[f'{i}_{j}'].conv, strides[i], strides[j]
+        if prod(dst) > prod(src):   # shrink, then convolve; one pooled copy per (sender, size)
+            if (i, dst) not in pooled: pooled[i, dst] = resize(outs[i], sizes[j], growth(src, dst))
+            inp = inp + conv(pooled[i, dst])
+        # same size: added at once (held back, it costs memory)
+        elif src == dst: inp = inp + conv(outs[i])
         else:                              # convolve, then grow
             y = conv(outs[i]); grown[src] = grown[src] + y if src in grown else y
     while grown:
-        src, y = grown.popitem(); inp = inp + resize(y, sizes[j], growth(src, strides[j]), self.cfg.upsample)
+        src, y = grown.popitem()
+        inp = inp + resize(y, sizes[j], growth(src, strides[j]), self.cfg.upsample)
     return inp
 
 # %% ../nbs/04_supernet.ipynb #4ccddd99
@@ -254,6 +302,7 @@ class ChildNet(UNetPath):
         "Logits `(N, n_classes, D, H, W)`"
         return self._path(x, self.arch)
 
+# %% ../nbs/04_supernet.ipynb #51f17fb3
 @patch
 def child(self:SuperNet, arch)->ChildNet:
     "A standalone copy of the weights `arch` uses"
@@ -261,44 +310,60 @@ def child(self:SuperNet, arch)->ChildNet:
     p = next(self.parameters())
     child = ChildNet(arch, self.cfg).to(p.device, p.dtype).train(self.training)
     sd = self.state_dict()
-    child.load_state_dict({k: sd[k] for k in child.state_dict()})  # copies; strict: every child key exists here
+    # copies; strict: every child key exists here
+    child.load_state_dict({k: sd[k] for k in child.state_dict()})
     return child
 
 # %% ../nbs/04_supernet.ipynb #774fddfa
 CHILD_FORMAT, CHILD_VERSION = 'ronas_nb.child', 1
 
 def save_child(child:ChildNet, path, contract:dict|None=None):
-    "Write `child` (architecture, config, weights, and the preprocessing `contract` its inputs need) to `path` atomically"
+    ("Write `child` (architecture, config, weights, and the preprocessing `contract` its inputs "
+     "need) to `path` atomically")
     path = Path(path)
     sd = {k: v.detach().cpu() for k, v in child.state_dict().items()}
-    d = {'format': CHILD_FORMAT, 'version': CHILD_VERSION, 'arch': child.arch.to_dict(), 'config': asdict(child.cfg),
-         'state_dict': sd}
-    if contract is not None: d['contract'] = contract   # plain JSON-like values: `weights_only` loading reads them
+    d = {'format': CHILD_FORMAT, 'version': CHILD_VERSION, 'arch': child.arch.to_dict(),
+         'config': asdict(child.cfg), 'state_dict': sd}
+    # plain JSON-like values: `weights_only` loading reads them
+    if contract is not None: d['contract'] = contract
     buf = io.BytesIO(); torch.save(d, buf)   # serialise first: an error here never touches the disk
     atomic_write(path, buf.getvalue())
+
+# %% ../nbs/04_supernet.ipynb #bf501de1
+def _child_dict(path)->dict:
+    "The dictionary a child model file holds, its format and version checked"
+    try: d = torch.load(path, weights_only=True, map_location='cpu')
+    except FileNotFoundError: raise
+    except Exception as e:
+        raise ValueError(f"{path}: not a ronas_nb child model ({type(e).__name__})") from e
+    if not isinstance(d, dict) or d.get('format') != CHILD_FORMAT:
+        got = d.get('format') if isinstance(d, dict) else type(d).__name__
+        raise ValueError(f"{path}: not a ronas_nb child model (format {got!r})")
+    if d.get('version') != CHILD_VERSION:
+        raise ValueError(f"{path}: child model format version {d.get('version')!r}, "
+                         f"this ronas_nb reads version {CHILD_VERSION}")
+    return d
 
 # %% ../nbs/04_supernet.ipynb #e99da265
 def load_child(path)->ChildNet:
     "Read a `ChildNet` written by `save_child`"
-    try: d = torch.load(path, weights_only=True, map_location='cpu')
-    except FileNotFoundError: raise
-    except Exception as e: raise ValueError(f"{path}: not a ronas_nb child model ({type(e).__name__})") from e
-    if not isinstance(d, dict) or d.get('format') != CHILD_FORMAT:
-        raise ValueError(f"{path}: not a ronas_nb child model (format {d.get('format') if isinstance(d, dict) else type(d).__name__!r})")
-    if d.get('version') != CHILD_VERSION:
-        raise ValueError(f"{path}: child model format version {d.get('version')!r}, this ronas_nb reads version {CHILD_VERSION}")
+    d = _child_dict(path)
     try:
         child = ChildNet(Arch.from_dict(d['arch']), NetConfig(**d['config']))
         child.load_state_dict(d['state_dict'])
-    except (KeyError, TypeError, ValueError, RuntimeError) as e: raise ValueError(f"{path}: corrupt child model: {e}") from e
-    child.contract = d.get('contract')   # None in files written before models carried their preprocessing
+    except (KeyError, TypeError, ValueError, RuntimeError) as e:
+        raise ValueError(f"{path}: corrupt child model: {e}") from e
+    # None in files written before models carried their preprocessing
+    child.contract = d.get('contract')
     return child.eval()
 
 # %% ../nbs/04_supernet.ipynb #02b30170
 def dice_loss(logits:torch.Tensor, target:torch.Tensor, eps:float=1e-5)->torch.Tensor:
-    "Soft batch dice loss over foreground classes: `1 - mean_c (2|P_c G_c| + eps) / (|P_c| + |G_c| + eps)`"
+    ("Soft batch dice loss over foreground classes: "
+     "`1 - mean_c (2|P_c G_c| + eps) / (|P_c| + |G_c| + eps)`")
     if target.shape != logits.shape[:1] + logits.shape[2:]:
-        raise ValueError(f"target shape {tuple(target.shape)} does not match logits {tuple(logits.shape)} (expected (N, D, H, W) labels)")
+        raise ValueError(f"target shape {tuple(target.shape)} does not match logits "
+                         f"{tuple(logits.shape)} (expected (N, D, H, W) labels)")
     probs = logits.softmax(1)[:, 1:]
     onehot = F.one_hot(target.long(), logits.shape[1]).movedim(-1, 1)[:, 1:].to(probs.dtype)
     dims = (0,) + tuple(range(2, logits.ndim))

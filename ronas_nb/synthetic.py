@@ -26,10 +26,14 @@ def _fft_size(n:int)->int:
         if m == 1: return n
         n += 1
 
+# %% ../nbs/01a_synthetic.ipynb #8b18b196
 def smooth_noise(rng:np.random.Generator, shape:tuple, sigma)->np.ndarray:
-    "White noise low-passed by a Gaussian of `sigma` voxels (per axis), scaled to zero mean and unit std"
-    big = tuple(_fft_size(n) for n in shape)        # pad to fast FFT sizes, then crop (also avoids wrap-around)
-    freqs = np.meshgrid(*[np.fft.fftfreq(n) for n in big[:-1]], np.fft.rfftfreq(big[-1]), indexing='ij', sparse=True)
+    ("White noise low-passed by a Gaussian of `sigma` voxels (per axis), "
+     "scaled to zero mean and unit std")
+    # pad to fast FFT sizes, then crop (also avoids wrap-around)
+    big = tuple(_fft_size(n) for n in shape)
+    freqs = np.meshgrid(*[np.fft.fftfreq(n) for n in big[:-1]], np.fft.rfftfreq(big[-1]),
+                        indexing='ij', sparse=True)
     sigma = np.broadcast_to(np.asarray(sigma, float), (len(shape),))
     gain = np.exp(-2 * np.pi**2 * sum((f * s)**2 for f, s in zip(freqs, sigma)))
     axes = tuple(range(len(big)))
@@ -44,6 +48,7 @@ def shape_grid(shape:tuple, spacing:tuple)->list:
     return np.meshgrid(*[(np.arange(n) - (n - 1) / 2) * s / half for n, s in zip(shape, spacing)],
                        indexing='ij', sparse=True)
 
+# %% ../nbs/01a_synthetic.ipynb #0976f320
 def random_rotation(rng:np.random.Generator, tilt:float=0.5)->np.ndarray:
     "A rotation matrix from three random angles of at most `tilt` radians"
     a, b, c = rng.uniform(-tilt, tilt, 3)
@@ -52,11 +57,14 @@ def random_rotation(rng:np.random.Generator, tilt:float=0.5)->np.ndarray:
     rz = np.array([[np.cos(c), -np.sin(c), 0], [np.sin(c), np.cos(c), 0], [0, 0, 1]])
     return rx @ ry @ rz
 
+# %% ../nbs/01a_synthetic.ipynb #474e68a2
 def ellipsoid(g:list, centre, radii, rot=np.eye(3))->np.ndarray:
     "Squared normalised distance from an ellipsoid's centre: < 1 inside"
     x = [gi - ci for gi, ci in zip(g, centre)]
-    return sum(((rot[0, k] * x[0] + rot[1, k] * x[1] + rot[2, k] * x[2]) / radii[k])**2 for k in range(3))
+    return sum(((rot[0, k] * x[0] + rot[1, k] * x[1] + rot[2, k] * x[2]) / radii[k])**2
+               for k in range(3))
 
+# %% ../nbs/01a_synthetic.ipynb #3f830428
 def tube(g:list, point, direction, radius:float)->np.ndarray:
     "Squared normalised distance from a straight tube's axis: < 1 inside"
     v = np.asarray(direction, float) / np.linalg.norm(direction)
@@ -64,43 +72,74 @@ def tube(g:list, point, direction, radius:float)->np.ndarray:
     along = sum(v[k] * x[k] for k in range(3))
     return (sum(xk**2 for xk in x) - along**2) / radius**2
 
+# %% ../nbs/01a_synthetic.ipynb #3f47d8f9
+def _heart_chambers(rng:np.random.Generator, g:list, rough, half_d:float)->tuple:
+    "The left atrium (a mask) and the ventricle (its squared distance), on opposite sides"
+    c = (rng.uniform(-0.3, 0.3) * half_d, rng.uniform(-0.3, 0.3), rng.uniform(-0.3, 0.3))
+    atrium = (ellipsoid(g, c, rng.uniform(0.28, 0.42, 3), random_rotation(rng))
+              + 0.25 * rough(3.0) < 1)
+    cv = (rng.uniform(-0.3, 0.3) * half_d, -c[1] + rng.uniform(-0.1, 0.1),
+          -c[2] + rng.uniform(-0.1, 0.1))
+    dv = ellipsoid(g, cv, rng.uniform(0.18, 0.28, 3), random_rotation(rng)) + 0.2 * rough(3.0)
+    return atrium, dv
+
+# %% ../nbs/01a_synthetic.ipynb #91d9c6e6
+def _vessels(rng:np.random.Generator, g:list, shape:tuple, half_d:float)->np.ndarray:
+    "Three to five straight tubes of random position, direction and radius"
+    vessels = np.zeros(shape, bool)
+    for _ in range(rng.integers(3, 6)):
+        p = (rng.uniform(-0.5, 0.5) * half_d, rng.uniform(-0.5, 0.5), rng.uniform(-0.5, 0.5))
+        vessels |= tube(g, p, rng.standard_normal(3), rng.uniform(0.04, 0.07)) < 1
+    return vessels
+
 # %% ../nbs/01a_synthetic.ipynb #e34df143
 def heart_case(rng:np.random.Generator, shape:tuple, spacing:tuple)->tuple:
     "One synthetic cardiac MRI `(1, D, H, W)` with its left-atrium label (1)"
     g, rough = shape_grid(shape, spacing), lambda s: smooth_noise(rng, shape, s)
     half_d = g[0].max()
     img = np.where(ellipsoid(g, (0, 0.05, 0), (9, 0.95, 1.05)) < 1, 0.35 + 0.08 * rough(2.0), 0.03)
-    c = (rng.uniform(-0.3, 0.3) * half_d, rng.uniform(-0.3, 0.3), rng.uniform(-0.3, 0.3))
-    atrium = ellipsoid(g, c, rng.uniform(0.28, 0.42, 3), random_rotation(rng)) + 0.25 * rough(3.0) < 1
-    cv = (rng.uniform(-0.3, 0.3) * half_d, -c[1] + rng.uniform(-0.1, 0.1), -c[2] + rng.uniform(-0.1, 0.1))
-    dv = ellipsoid(g, cv, rng.uniform(0.18, 0.28, 3), random_rotation(rng)) + 0.2 * rough(3.0)
-    vessels = np.zeros(shape, bool)
-    for _ in range(rng.integers(3, 6)):
-        p = (rng.uniform(-0.5, 0.5) * half_d, rng.uniform(-0.5, 0.5), rng.uniform(-0.5, 0.5))
-        vessels |= tube(g, p, rng.standard_normal(3), rng.uniform(0.04, 0.07)) < 1
+    atrium, dv = _heart_chambers(rng, g, rough, half_d)
+    vessels = _vessels(rng, g, shape, half_d)
     img = np.where((dv < 2.2) & ~atrium, 0.15, img)                 # the ventricle's wall
-    img = np.where(atrium | (dv < 1) | vessels, 1.0, img)           # blood: atrium, ventricle, vessels alike
-    img = img * np.exp(0.15 * smooth_noise(rng, shape, np.array(shape) / 3)) + rng.normal(0, 0.12, shape)
+    # blood: atrium, ventricle, vessels alike
+    img = np.where(atrium | (dv < 1) | vessels, 1.0, img)
+    bias = np.exp(0.15 * smooth_noise(rng, shape, np.array(shape) / 3))
+    img = img * bias + rng.normal(0, 0.12, shape)
     return img[None], atrium.astype(np.uint8)
 
-# %% ../nbs/01a_synthetic.ipynb #ed363cd5
-def prostate_case(rng:np.random.Generator, shape:tuple, spacing:tuple)->tuple:
-    "One synthetic prostate MRI `(2, D, H, W)` (T2, ADC) with peripheral (1) and transition (2) zones"
-    g, rough = shape_grid(shape, spacing), lambda s: smooth_noise(rng, shape, s)
-    half_d = g[0].max()
-    c = (rng.uniform(-0.15, 0.15) * half_d, rng.uniform(-0.15, 0.15), rng.uniform(-0.15, 0.15))
-    r, rot = (rng.uniform(0.6, 0.9), rng.uniform(0.38, 0.5), rng.uniform(0.45, 0.6)), random_rotation(rng, 0.25)
-    dg = ellipsoid(g, c, r, rot) + 0.15 * rough(2.0)
-    gland = dg < 1
+# %% ../nbs/01a_synthetic.ipynb #4faf1e78
+def _prostate_zones(rng:np.random.Generator, g:list, rough, c, r, rot, gland)->tuple:
+    "The transition zone (central, shifted to the front) and the peripheral zone behind it"
     tz_centre = (c[0], c[1] - rng.uniform(0.05, 0.15), c[2])
-    tz = (ellipsoid(g, tz_centre, [ri * rng.uniform(0.5, 0.7) for ri in r], rot) + 0.2 * rough(2.0) < 1) & gland
+    tz = (ellipsoid(g, tz_centre, [ri * rng.uniform(0.5, 0.7) for ri in r], rot)
+          + 0.2 * rough(2.0) < 1) & gland
     pz = gland & ~tz & (g[1] > c[1] - 0.2 * r[1])
-    fat = (dg < 1.5) & ~gland & (rough(2.5) > -0.3)
-    rectum = tube(g, (0, c[1] + r[1] + 0.25, c[2]), (1, 0, 0.05), 0.2)
+    return tz, pz
+
+# %% ../nbs/01a_synthetic.ipynb #3bb379f1
+def _prostate_channels(rough, fat, rectum, gland, tz, pz)->tuple:
+    "T2 and ADC: a textured background, then each tissue's intensities painted over it in turn"
     t2, adc = 0.45 + 0.08 * rough(1.5), 0.5 + 0.08 * rough(1.5)
     for mask, a, b in ((fat, 0.85, 0.25), (rectum < 1, 0.3, 0.45), (rectum < 0.4, 0.08, 0.9),
                        (gland & ~tz & ~pz, 0.3, 0.45), (tz, 0.55, 0.6), (pz, 0.9, 0.85)):
         t2, adc = np.where(mask, a, t2), np.where(mask, b, adc)
+    return t2, adc
+
+# %% ../nbs/01a_synthetic.ipynb #ed363cd5
+def prostate_case(rng:np.random.Generator, shape:tuple, spacing:tuple)->tuple:
+    ("One synthetic prostate MRI `(2, D, H, W)` (T2, ADC) "
+     "with peripheral (1) and transition (2) zones")
+    g, rough = shape_grid(shape, spacing), lambda s: smooth_noise(rng, shape, s)
+    half_d = g[0].max()
+    c = (rng.uniform(-0.15, 0.15) * half_d, rng.uniform(-0.15, 0.15), rng.uniform(-0.15, 0.15))
+    r, rot = ((rng.uniform(0.6, 0.9), rng.uniform(0.38, 0.5), rng.uniform(0.45, 0.6)),
+              random_rotation(rng, 0.25))
+    dg = ellipsoid(g, c, r, rot) + 0.15 * rough(2.0)
+    gland = dg < 1
+    tz, pz = _prostate_zones(rng, g, rough, c, r, rot, gland)
+    fat = (dg < 1.5) & ~gland & (rough(2.5) > -0.3)
+    rectum = tube(g, (0, c[1] + r[1] + 0.25, c[2]), (1, 0, 0.05), 0.2)
+    t2, adc = _prostate_channels(rough, fat, rectum, gland, tz, pz)
     bias = np.exp(0.25 * smooth_noise(rng, shape, np.array(shape) / 3))
     img = np.stack([t2, adc]) * bias + rng.normal(0, 0.1, (2, *shape))
     return img, (pz * 1 + tz * 2).astype(np.uint8)
@@ -110,16 +149,26 @@ BRAIN_TISSUE = {  # mean intensity per channel: FLAIR, T1w, T1gd, T2w
     'grey': (0.6, 0.6, 0.6, 0.6), 'white': (0.5, 0.8, 0.8, 0.45), 'fluid': (0.15, 0.2, 0.2, 1.0),
     1: (1.0, 0.45, 0.45, 0.9), 2: (0.6, 0.25, 0.3, 0.95), 3: (0.8, 0.5, 1.1, 0.7)}
 
-def brain_case(rng:np.random.Generator, shape:tuple, spacing:tuple)->tuple:
-    "One synthetic brain MRI `(4, D, H, W)` with edema (1), necrosis (2) and enhancing tumour (3)"
-    g, rough = shape_grid(shape, spacing), lambda s: smooth_noise(rng, shape, s)
-    half_d = g[0].max()
-    brain = ellipsoid(g, (0, 0, 0),
-                      (half_d * rng.uniform(0.82, 0.9), rng.uniform(0.78, 0.86),
-                       rng.uniform(0.68, 0.78))) + 0.05 * rough(4.0) < 1
-    fluid = sum(ellipsoid(g, (0, -0.05, s * 0.12), (0.25 * half_d, 0.28, 0.07), random_rotation(rng, 0.2)) < 1
-                for s in (-1, 1))
-    c = (rng.uniform(-0.3, 0.3) * half_d, rng.uniform(-0.35, 0.35), rng.choice([-1, 1]) * rng.uniform(0.2, 0.35))
+# %% ../nbs/01a_synthetic.ipynb #bc4a448e
+def _brain_mask(rng:np.random.Generator, g:list, rough, half_d:float)->np.ndarray:
+    "The brain: a slightly rough ellipsoid that fills most of the field of view"
+    return ellipsoid(g, (0, 0, 0),
+                     (half_d * rng.uniform(0.82, 0.9), rng.uniform(0.78, 0.86),
+                      rng.uniform(0.68, 0.78))) + 0.05 * rough(4.0) < 1
+
+# %% ../nbs/01a_synthetic.ipynb #74d453d4
+def _ventricles(rng:np.random.Generator, g:list, half_d:float)->np.ndarray:
+    "How many of the two ventricles, left and right of the midline, cover each voxel"
+    return sum(ellipsoid(g, (0, -0.05, s * 0.12), (0.25 * half_d, 0.28, 0.07),
+                         random_rotation(rng, 0.2)) < 1
+               for s in (-1, 1))
+
+# %% ../nbs/01a_synthetic.ipynb #673cd706
+def _tumour_label(rng:np.random.Generator, g:list, rough, shape:tuple, half_d:float,
+                  brain:np.ndarray)->np.ndarray:
+    "Edema (1) around an enhancing rim (3) around necrosis (2), inside the brain"
+    c = (rng.uniform(-0.3, 0.3) * half_d, rng.uniform(-0.35, 0.35),
+         rng.choice([-1, 1]) * rng.uniform(0.2, 0.35))
     r, rot = rng.uniform(0.22, 0.4, 3), random_rotation(rng)
     core, necrosis = r * rng.uniform(0.45, 0.65), r * rng.uniform(0.2, 0.45)
     label = np.zeros(shape, np.uint8)
@@ -127,13 +176,29 @@ def brain_case(rng:np.random.Generator, shape:tuple, spacing:tuple)->tuple:
     label[ellipsoid(g, c, core, rot) + 0.2 * rough(2.0) < 1] = 3
     label[ellipsoid(g, c, necrosis, rot) + 0.2 * rough(2.0) < 1] = 2
     label[~brain] = 0
+    return label
+
+# %% ../nbs/01a_synthetic.ipynb #61eeb86f
+def _brain_image(rng:np.random.Generator, rough, shape:tuple, brain, fluid, label)->np.ndarray:
+    ("The four channels: each tissue's intensities, texture, one bias field per channel, noise; "
+     "exact zeros outside the brain")
     img = np.zeros((4, *shape))
-    for k, m in (('grey', brain), ('white', rough(2.0) > 0.2), ('fluid', fluid > 0), (1, label == 1), (2, label == 2),
-                 (3, label == 3)):
+    for k, m in (('grey', brain), ('white', rough(2.0) > 0.2), ('fluid', fluid > 0),
+                 (1, label == 1), (2, label == 2), (3, label == 3)):
         img[:, m & brain] = np.asarray(BRAIN_TISSUE[k])[:, None]
     bias = np.exp(0.2 * np.stack([smooth_noise(rng, shape, np.array(shape) / 3) for _ in range(4)]))
     img = img * (1 + 0.06 * rough(1.5)) * bias + rng.normal(0, 0.08, img.shape)
-    return np.where(brain, np.maximum(img, 0.01), 0), label   # exact zeros outside the brain
+    return np.where(brain, np.maximum(img, 0.01), 0)   # exact zeros outside the brain
+
+# %% ../nbs/01a_synthetic.ipynb #d4fcd31a
+def brain_case(rng:np.random.Generator, shape:tuple, spacing:tuple)->tuple:
+    "One synthetic brain MRI `(4, D, H, W)` with edema (1), necrosis (2) and enhancing tumour (3)"
+    g, rough = shape_grid(shape, spacing), lambda s: smooth_noise(rng, shape, s)
+    half_d = g[0].max()
+    brain = _brain_mask(rng, g, rough, half_d)
+    fluid = _ventricles(rng, g, half_d)
+    label = _tumour_label(rng, g, rough, shape, half_d, brain)
+    return _brain_image(rng, rough, shape, brain, fluid, label), label
 
 # %% ../nbs/01a_synthetic.ipynb #773c83f9
 SYNTH_RELEASE = 'ronas_nb synthetic 1.0'   # `release` in a synthetic dataset.json
@@ -150,11 +215,12 @@ class SynthKind:
     spacing: tuple           # (D, H, W) mm
     make: callable           # (rng, shape, spacing) -> (image (C, D, H, W), label (D, H, W))
 
+# %% ../nbs/01a_synthetic.ipynb #54fad5a0
 SYNTH_KINDS = {
-    'heart':    SynthKind('SynthHeart', ('MRI',), ('background', 'left atrium'), 'la', (24, 32), (48, 64),
-                          (1.37, 1.25, 1.25), heart_case),
-    'prostate': SynthKind('SynthProstate', ('T2', 'ADC'), ('background', 'PZ', 'TZ'), 'prostate', (11, 24), (48, 64),
-                          (3.6, 0.6, 0.6), prostate_case),
+    'heart':    SynthKind('SynthHeart', ('MRI',), ('background', 'left atrium'), 'la',
+                          (24, 32), (48, 64), (1.37, 1.25, 1.25), heart_case),
+    'prostate': SynthKind('SynthProstate', ('T2', 'ADC'), ('background', 'PZ', 'TZ'), 'prostate',
+                          (11, 24), (48, 64), (3.6, 0.6, 0.6), prostate_case),
     'brain':    SynthKind('SynthBrainTumour', ('FLAIR', 'T1w', 't1gd', 'T2w'),
                           ('background', 'edema', 'non-enhancing tumor', 'enhancing tumour'),
                           'BRATS', (40, 40), (48, 48), (1.0, 1.0, 1.0), brain_case)}
@@ -177,7 +243,8 @@ def synthetic_case(kind:str, i:int, seed:int=0, shape:tuple|None=None)->tuple:
     spacing = k.spacing if kind != 'prostate' else (rng.choice([3.6, 4.0], p=[0.75, 0.25]),
                                                     *[round(rng.uniform(0.6, 0.625), 4)] * 2)
     img, lab = k.make(rng, tuple(shape), tuple(float(s) for s in spacing))
-    return np.round(np.clip(img, 0, None) * 500).astype(np.int16), lab.astype(np.uint8), tuple(float(s) for s in spacing)
+    return (np.round(np.clip(img, 0, None) * 500).astype(np.int16), lab.astype(np.uint8),
+            tuple(float(s) for s in spacing))
 
 # %% ../nbs/01a_synthetic.ipynb #01d63d84
 def _dataset_json(k:SynthKind, names:list)->dict:
@@ -188,9 +255,11 @@ def _dataset_json(k:SynthKind, names:list)->dict:
             'modality': {str(i): m for i, m in enumerate(k.modalities)},
             'labels': {str(i): n for i, n in enumerate(k.labels)},
             'numTraining': len(names), 'numTest': 0,
-            'training': [{'image': f'./imagesTr/{n}.nii.gz', 'label': f'./labelsTr/{n}.nii.gz'} for n in names],
+            'training': [{'image': f'./imagesTr/{n}.nii.gz', 'label': f'./labelsTr/{n}.nii.gz'}
+                         for n in names],
             'test': []}
 
+# %% ../nbs/01a_synthetic.ipynb #33abbbe5
 def _replaceable(out:Path)->bool:
     "Whether `out` may be replaced: missing, empty, or a synthetic task folder"
     if not out.exists(): return False if out.is_symlink() else True
@@ -198,29 +267,43 @@ def _replaceable(out:Path)->bool:
     try: return json.loads((out / 'dataset.json').read_text()).get('release') == SYNTH_RELEASE
     except (OSError, ValueError, AttributeError): return False
 
+# %% ../nbs/01a_synthetic.ipynb #59b3c8d0
+def _checked_request(kind:str, cases:int, out)->Path:
+    "`out` as an absolute path, once `kind`, `cases` and `out` are known to be usable"
+    if kind not in SYNTH_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(SYNTH_KINDS)}, got {kind!r}")
+    if cases < 1: raise ValueError(f"cases must be positive, got {cases}")
+    out = Path(out).absolute()
+    if not _replaceable(out):
+        raise TaskError(out, 'exists and is not a synthetic task folder; refusing to overwrite it')
+    return out
+
+# %% ../nbs/01a_synthetic.ipynb #0939400d
+def _write_cases(folder:Path, kind:str, names:list, seed:int, shape)->None:
+    "Write cases `names` of a synthetic task as NIfTI files into `folder`'s imagesTr and labelsTr"
+    k = SYNTH_KINDS[kind]
+    for sub in ('imagesTr', 'labelsTr'): (folder / sub).mkdir()
+    for i, n in enumerate(names):
+        img, lab, spacing = synthetic_case(kind, i, seed, shape)
+        affine = synthetic_affine(lab.shape, spacing)
+        image = img if len(k.modalities) > 1 else img[0]
+        write_nifti(image, affine, folder / 'imagesTr' / f'{n}.nii.gz')
+        write_nifti(lab, affine, folder / 'labelsTr' / f'{n}.nii.gz')
+
 # %% ../nbs/01a_synthetic.ipynb #489c04b5
 def make_synthetic_task(kind:str,              # 'heart', 'prostate' or 'brain'
-                        out,                   # the task folder to write (replaced if it is a synthetic task)
+                        out,                   # the task folder (replaced if it is a synthetic one)
                         cases:int=20,          # number of training cases
                         seed:int=0,            # same seed, byte-identical files
                         shape:tuple|None=None, # fix every case's (D, H, W), e.g. tiny for tests
                        )->Path:
     "Write a synthetic MSD-like task folder: NIfTI images and labels and a valid `dataset.json`"
-    if kind not in SYNTH_KINDS: raise ValueError(f"kind must be one of {', '.join(SYNTH_KINDS)}, got {kind!r}")
-    if cases < 1: raise ValueError(f"cases must be positive, got {cases}")
-    out, k = Path(out).absolute(), SYNTH_KINDS[kind]
-    if not _replaceable(out): raise TaskError(out,
-                                              'exists and is not a synthetic task folder; refusing to overwrite it')
+    out, k = _checked_request(kind, cases, out), SYNTH_KINDS[kind]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_folder(out.parent, f'.{out.name}.tmp-')
     try:
         names = [f'{k.prefix}_{i:03d}' for i in range(cases)]
-        for sub in ('imagesTr', 'labelsTr'): (tmp / sub).mkdir()
-        for i, n in enumerate(names):
-            img, lab, spacing = synthetic_case(kind, i, seed, shape)
-            affine = synthetic_affine(lab.shape, spacing)
-            write_nifti(img if len(k.modalities) > 1 else img[0], affine, tmp / 'imagesTr' / f'{n}.nii.gz')
-            write_nifti(lab, affine, tmp / 'labelsTr' / f'{n}.nii.gz')
+        _write_cases(tmp, kind, names, seed, shape)
         (tmp / 'dataset.json').write_text(json.dumps(_dataset_json(k, names), indent=4))
         if out.exists(): shutil.rmtree(out)
         tmp.rename(out)

@@ -39,8 +39,8 @@ class Controller(nn.Module):
 # %% ../nbs/05_controller.ipynb #bfde6980
 @patch
 def _indices(self:Controller, archs)->torch.Tensor:
-    ("Choice indices `(n, decisions)` of `archs` (a list of `Arch`/mappings, or such a tensor "
-     "already)")
+    ("Choice indices `(n, decisions)` of `archs` "
+     "(a list of `Arch`/mappings, or such a tensor already)")
     if torch.is_tensor(archs): return archs.to(self.start.device)
     if len(archs) == 0: raise ValueError("controller: no architectures given")
     return torch.tensor([self.space.index_of(a) for a in archs], device=self.start.device)
@@ -48,8 +48,8 @@ def _indices(self:Controller, archs)->torch.Tensor:
 # %% ../nbs/05_controller.ipynb #31262cd8
 @patch
 def _squash(self:Controller, z:torch.Tensor, t=slice(None))->torch.Tensor:
-    ("Logits of decision(s) `t` from head outputs `z` (`c*tanh(z)` with a cap `c`), `-inf` on "
-     "masked choices")
+    ("Logits of decision(s) `t` from head outputs `z` (`c*tanh(z)` with a cap `c`), "
+     "`-inf` on masked choices")
     if self.tanh_constant is not None: z = self.tanh_constant * torch.tanh(z)
     return z.masked_fill(~self.allowed[t], float('-inf'))
 
@@ -124,8 +124,8 @@ def greedy(self:Controller)->Arch:
 
 # %% ../nbs/05_controller.ipynb #0dd6e3a4
 def sample_uniform(space:SearchSpace, n:int, generator:torch.Generator|None=None)->list[Arch]:
-    ("`n` architectures drawn uniformly: every decision's allowed choices equally likely (random "
-     "search's policy)")
+    ("`n` architectures drawn uniformly: "
+     "every decision's allowed choices equally likely (random search's policy)")
     if n < 1: raise ValueError(f"sample_uniform needs n >= 1, got {n}")
     widest = max(len(d.choices) for d in space.decisions)
     allowed = torch.tensor([list(d.allowed) + [False] * (widest - len(d.choices))
@@ -137,8 +137,8 @@ def sample_uniform(space:SearchSpace, n:int, generator:torch.Generator|None=None
 @patch
 @torch.no_grad()
 def probabilities(self:Controller, arch=None)->dict[str, np.ndarray]:
-    ("Choice probabilities of each decision (0 where masked), given `arch`'s earlier choices "
-     "(default: greedy)")
+    ("Choice probabilities of each decision (0 where masked), "
+     "given `arch`'s earlier choices (default: greedy)")
     arch = self.greedy() if arch is None else arch
     p = self._log_softmax(self._indices([arch])).exp()[0].double().cpu().numpy()
     return {d.name: p[t, :len(d.choices)] for t, d in enumerate(self.space.decisions)}

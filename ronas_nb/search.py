@@ -415,6 +415,11 @@ def _policy(space:SearchSpace, cfg:SearchConfig)->tuple[Controller, Reinforce, t
                           entropy_weight=cfg.entropy_weight)
     return controller, reinforce, torch.Generator().manual_seed(cfg.seed)
 
+# %% ../nbs/06_search.ipynb #b7aa0624
+def _first_child(space:SearchSpace, cfg:SearchConfig)->Arch:
+    "The first child: the maximal architecture (the paper), or the one a fixed run trains"
+    return fixed_arch(space, cfg.arch) if cfg.controller == 'fixed' else space.max_arch()
+
 # %% ../nbs/06_search.ipynb #35088079
 class Search:
     "A search in progress: supernet, controller, their optimizers, the next child and the history"
@@ -428,11 +433,9 @@ class Search:
         self.amp, self.scaler, self.opt = _child_training(self.net, cfg)
         self.controller, self.reinforce, self.gen = _policy(self.space, cfg)
         self.episode, self.history = 0, []
-        # how long writing the last episode's checkpoint and history took (`run_search`)
+        # how long writing the last episode's checkpoint and history took (`run_search` sets it)
         self.write_seconds = None
-        # paper: the first child is the maximal one
-        fixed = cfg.controller == 'fixed'
-        self.arch = fixed_arch(self.space, cfg.arch) if fixed else self.space.max_arch()
+        self.arch = _first_child(self.space, cfg)
         self.budget = _budget(self.net, cfg, data)
         if self.budget is not None:
             self.arch = self._fitting(self.arch, first=True); self._check_rewards()
@@ -688,25 +691,25 @@ def _phase_fields(self:Search, rec:dict, trained, subset:list|None, phase:str)->
 # %% ../nbs/06_search.ipynb #760628ac
 @patch
 def _conclude(self:Search, loss:float|None, archs:list, excluded:list, rewards:list, failed:list,
-              trained, subset:list|None, phase:str, clock:PartClock)->dict:
-    "Update the controller, draw the next child; the episode's record (but its seconds)"
+              trained, subset:list|None, phase:str, clock:PartClock, t0:float)->dict:
+    "Update the controller, draw the next child; the episode's record, timed from `t0`"
     first = self.arch
     stats, greedy, probs = self._learn_and_draw(archs, excluded, rewards, phase, clock)
     rec = episode_record(self.episode, first, loss, archs, rewards, stats,
                          search_episodes(self.history), excluded=len(excluded), failed=failed,
                          greedy=greedy, probabilities=probs)
-    return self._phase_fields(rec, trained, subset, phase)
+    rec = self._phase_fields(rec, trained, subset, phase)
+    rec.update(seconds=time.perf_counter() - t0, parts=_parts(clock, self.write_seconds))
+    return rec
 
 # %% ../nbs/06_search.ipynb #9d4fa042
 @patch
 def run_episode(self:Search, progress:bool=False)->dict:
     ("Train the current child, reward `cfg.children` samples, update the controller, "
      "sample the next child")
-    cfg, t0, ep, par, clock = self.cfg, time.perf_counter(), self.episode, self.par, PartClock()
+    t0, ep, par, clock = time.perf_counter(), self.episode, self.par, PartClock()
     phase = self.phase()
-    if phase == 'final':   # the child chosen from the episodes before
-        code = final_architecture(self.history, cfg.controller)[0]
-        self.arch = self.space.validate(arch_from_code(code))
+    if phase == 'final': self.arch = self._chosen_child()
     # the child of each training step, or the episode's one child
     with clock.part('sample'): trained = self._step_children(phase)
     loss, failed = self._train_episode(trained, progress, clock)
@@ -715,11 +718,8 @@ def run_episode(self:Search, progress:bool=False)->dict:
         archs, excluded = par.broadcast(self._sample_children(clock) if par.main else None)
     subset = self.reward_subset(ep)
     rewards, more = self._reward_children(archs, subset, progress, clock)
-    rec = None
-    if par.main:
-        rec = self._conclude(loss, archs, excluded, rewards, failed + more, trained, subset, phase,
-                             clock)
-        rec.update(seconds=time.perf_counter() - t0, parts=_parts(clock, self.write_seconds))
+    rec = (self._conclude(loss, archs, excluded, rewards, failed + more, trained, subset, phase,
+                          clock, t0) if par.main else None)
     # every rank: the same next child and history
     self.arch, rec = par.broadcast((self.arch, rec) if par.main else None)
     self.history.append(rec)
@@ -759,3 +759,10 @@ def final_architecture(history:list, controller:str='rl',
     if code is None:
         return history[-1]['code'], 'the last trained child (no trained child was sampled lately)'
     return code, f'the trained child sampled most often in the last {len(recent)} episodes'
+
+# %% ../nbs/06_search.ipynb #1a7d7696
+@patch
+def _chosen_child(self:Search)->Arch:
+    "The child `final_architecture` chooses from the episodes so far, for the final phase"
+    code, _ = final_architecture(self.history, self.cfg.controller)
+    return self.space.validate(arch_from_code(code))

@@ -25,10 +25,12 @@ class Controller(nn.Module):
         # derived from `space`, so not saved in the state dict
         self.register_buffer('offsets', torch.tensor([0] + sizes[:-1]).cumsum(0), persistent=False)
         allowed = torch.zeros(len(sizes), max(sizes), dtype=torch.bool)
-        for t, d in enumerate(space.decisions): allowed[t, :len(d.choices)] = torch.tensor(d.allowed)
+        for t, d in enumerate(space.decisions):
+            allowed[t, :len(d.choices)] = torch.tensor(d.allowed)
         self.register_buffer('allowed', allowed, persistent=False)
         self.start = nn.Parameter(torch.empty(1, 1, hidden))
-        self.embedding = nn.Embedding(sum(sizes), hidden)  # row offsets[t] + j: choice j of decision t
+        # row offsets[t] + j: choice j of decision t
+        self.embedding = nn.Embedding(sum(sizes), hidden)
         self.lstm = nn.LSTMCell(hidden, hidden)
         self.head_weight = nn.Parameter(torch.empty(len(sizes), max(sizes), hidden))
         self.head_bias = nn.Parameter(torch.empty(len(sizes), max(sizes)))
@@ -37,21 +39,26 @@ class Controller(nn.Module):
 # %% ../nbs/05_controller.ipynb #bfde6980
 @patch
 def _indices(self:Controller, archs)->torch.Tensor:
-    "Choice indices `(n, decisions)` of `archs` (a list of `Arch`/mappings, or such a tensor already)"
+    ("Choice indices `(n, decisions)` of `archs` "
+     "(a list of `Arch`/mappings, or such a tensor already)")
     if torch.is_tensor(archs): return archs.to(self.start.device)
     if len(archs) == 0: raise ValueError("controller: no architectures given")
     return torch.tensor([self.space.index_of(a) for a in archs], device=self.start.device)
 
+# %% ../nbs/05_controller.ipynb #31262cd8
 @patch
 def _squash(self:Controller, z:torch.Tensor, t=slice(None))->torch.Tensor:
-    "Logits of decision(s) `t` from head outputs `z` (`c*tanh(z)` with a cap `c`), `-inf` on masked choices"
+    ("Logits of decision(s) `t` from head outputs `z` (`c*tanh(z)` with a cap `c`), "
+     "`-inf` on masked choices")
     if self.tanh_constant is not None: z = self.tanh_constant * torch.tanh(z)
     return z.masked_fill(~self.allowed[t], float('-inf'))
 
+# %% ../nbs/05_controller.ipynb #ce8f1cd6
 @patch
 def _log_softmax(self:Controller, idx:torch.Tensor)->torch.Tensor:
     "Teacher-forced log-probabilities `(n, decisions, widest)` of every choice, `-inf` where masked"
-    x = torch.cat([self.start.expand(len(idx), 1, -1), self.embedding(self.offsets + idx)[:, :-1]], 1)
+    earlier = self.embedding(self.offsets + idx)[:, :-1]   # the embedding of each earlier choice
+    x = torch.cat([self.start.expand(len(idx), 1, -1), earlier], 1)
     h = c = x.new_zeros(len(idx), self.hidden)
     hs = []
     for t in range(x.shape[1]):
@@ -66,13 +73,7 @@ def _entropies(self:Controller, lp:torch.Tensor)->torch.Tensor:
     "Entropy of each decision's masked distribution, `(n, decisions)`, from `_log_softmax`"
     return -(lp.exp() * lp.masked_fill(~self.allowed, 0.)).sum(-1)  # 0*log 0 = 0 on masked choices
 
-@patch
-def log_prob(self:Controller, archs)->tuple[torch.Tensor, torch.Tensor]:
-    "Summed log-probabilities and entropies `(n,)` of `archs`, teacher-forced and differentiable"
-    idx = self._indices(archs)
-    lp = self._log_softmax(idx)
-    return lp.gather(2, idx[..., None])[..., 0].sum(1), self._entropies(lp).sum(1)
-
+# %% ../nbs/05_controller.ipynb #54ccea67
 @patch(as_prop=True)
 def max_entropy(self:Controller)->float:
     "Entropy of the uniform policy over the allowed choices (the most the controller can have)"
@@ -82,6 +83,14 @@ def max_entropy(self:Controller)->float:
 def n_searched(self:Controller)->int:
     "Decisions with more than one allowed choice: divide an entropy by this for a per-decision mean"
     return sum(d.n_allowed > 1 for d in self.space.decisions)
+
+# %% ../nbs/05_controller.ipynb #e196f738
+@patch
+def log_prob(self:Controller, archs)->tuple[torch.Tensor, torch.Tensor]:
+    "Summed log-probabilities and entropies `(n,)` of `archs`, teacher-forced and differentiable"
+    idx = self._indices(archs)
+    lp = self._log_softmax(idx)
+    return lp.gather(2, idx[..., None])[..., 0].sum(1), self._entropies(lp).sum(1)
 
 # %% ../nbs/05_controller.ipynb #626cae7c
 @patch
@@ -97,14 +106,17 @@ def _decode(self:Controller, n:int, pick)->torch.Tensor:
         x = self.embedding(self.offsets[t] + idx[-1])
     return torch.stack(idx, 1)
 
+# %% ../nbs/05_controller.ipynb #34004266
 @patch
-def sample(self:Controller, n:int, generator:torch.Generator|None=None)->tuple[list[Arch], torch.Tensor, torch.Tensor]:
+def sample(self:Controller, n:int,
+           generator:torch.Generator|None=None)->tuple[list[Arch], torch.Tensor, torch.Tensor]:
     "`n` architectures drawn from the policy, their summed log-probabilities and entropies"
     if n < 1: raise ValueError(f"controller: sample needs n >= 1, got {n}")
     idx = self._decode(n, lambda z: torch.multinomial(z.softmax(-1), 1, generator=generator)[:, 0])
     logp, ent = self.log_prob(idx)
     return [self.space.arch_from_indices(i) for i in idx.tolist()], logp, ent
 
+# %% ../nbs/05_controller.ipynb #1b315ae1
 @patch
 def greedy(self:Controller)->Arch:
     "The most probable architecture, taking the argmax choice at every step"
@@ -112,11 +124,12 @@ def greedy(self:Controller)->Arch:
 
 # %% ../nbs/05_controller.ipynb #0dd6e3a4
 def sample_uniform(space:SearchSpace, n:int, generator:torch.Generator|None=None)->list[Arch]:
-    "`n` architectures drawn uniformly: every decision's allowed choices equally likely (random search's policy)"
+    ("`n` architectures drawn uniformly: "
+     "every decision's allowed choices equally likely (random search's policy)")
     if n < 1: raise ValueError(f"sample_uniform needs n >= 1, got {n}")
     widest = max(len(d.choices) for d in space.decisions)
-    allowed = torch.tensor([list(d.allowed) + [False] * (widest - len(d.choices)) for d in space.decisions],
-                           dtype=torch.float)
+    allowed = torch.tensor([list(d.allowed) + [False] * (widest - len(d.choices))
+                            for d in space.decisions], dtype=torch.float)
     idx = torch.multinomial(allowed, n, replacement=True, generator=generator).T   # (n, decisions)
     return [space.arch_from_indices(i) for i in idx.tolist()]
 
@@ -124,11 +137,13 @@ def sample_uniform(space:SearchSpace, n:int, generator:torch.Generator|None=None
 @patch
 @torch.no_grad()
 def probabilities(self:Controller, arch=None)->dict[str, np.ndarray]:
-    "Choice probabilities of each decision (0 where masked), given `arch`'s earlier choices (default: greedy)"
+    ("Choice probabilities of each decision (0 where masked), "
+     "given `arch`'s earlier choices (default: greedy)")
     arch = self.greedy() if arch is None else arch
     p = self._log_softmax(self._indices([arch])).exp()[0].double().cpu().numpy()
     return {d.name: p[t, :len(d.choices)] for t, d in enumerate(self.space.decisions)}
 
+# %% ../nbs/05_controller.ipynb #af59a87b
 @patch
 @torch.no_grad()
 def decision_entropies(self:Controller, arch=None)->dict[str, float]:
@@ -138,14 +153,17 @@ def decision_entropies(self:Controller, arch=None)->dict[str, float]:
     return {d.name: v for d, v in zip(self.space.decisions, e)}
 
 # %% ../nbs/05_controller.ipynb #18b16694
-BASELINE_DECAY = 0.5  # moving-average decay of the reward baseline (the paper leaves it open; see above)
+# moving-average decay of the reward baseline (the paper leaves it open; see above)
+BASELINE_DECAY = 0.5
 
 class Reinforce:
     "REINFORCE for `controller`: moving-average baseline, entropy bonus, Adam (paper sec. 2.2, 3.1)"
     def __init__(self, controller:Controller, lr:float=1e-3, weight_decay:float=1e-6,
                  entropy_weight:float=1e-4, baseline_decay:float=BASELINE_DECAY):
-        if not 0 <= baseline_decay < 1: raise ValueError(f"reinforce: baseline_decay must be in [0, 1), got {baseline_decay}")
-        self.controller, self.entropy_weight, self.baseline_decay = controller, entropy_weight, baseline_decay
+        if not 0 <= baseline_decay < 1:
+            raise ValueError(f"reinforce: baseline_decay must be in [0, 1), got {baseline_decay}")
+        self.controller, self.entropy_weight = controller, entropy_weight
+        self.baseline_decay = baseline_decay
         self.optimizer = torch.optim.Adam(controller.parameters(), lr=lr, weight_decay=weight_decay)
         self.baseline, self.steps = None, 0  # None until the first batch, which initialises it
 
@@ -153,11 +171,14 @@ class Reinforce:
 @patch
 def _rewards(self:Reinforce, rewards, n:int)->torch.Tensor:
     "Rewards as a float tensor `(n,)` on the controller's device, checked"
-    r = torch.as_tensor(rewards, dtype=torch.float32).detach().flatten().to(self.controller.start.device)
+    r = torch.as_tensor(rewards, dtype=torch.float32).detach().flatten()
+    r = r.to(self.controller.start.device)
     if len(r) != n: raise ValueError(f"reinforce: {n} architectures but {len(r)} rewards")
-    if not torch.isfinite(r).all(): raise ValueError(f"reinforce: rewards must be finite, got {r.tolist()}")
+    if not torch.isfinite(r).all():
+        raise ValueError(f"reinforce: rewards must be finite, got {r.tolist()}")
     return r
 
+# %% ../nbs/05_controller.ipynb #9103d2a3
 @patch
 def step(self:Reinforce, archs, rewards)->dict:
     "One controller update on a batch of sampled children and their rewards"
@@ -169,8 +190,8 @@ def step(self:Reinforce, archs, rewards)->dict:
     loss = -((r - self.baseline) * logp).mean() - self.entropy_weight * ent.mean()
     self.optimizer.zero_grad(); loss.backward(); self.optimizer.step()
     self.steps += 1
-    return dict(loss=loss.item(), baseline=self.baseline, mean_reward=mean, entropy=ent.mean().item(),
-                advantage=mean - self.baseline)
+    return dict(loss=loss.item(), baseline=self.baseline, mean_reward=mean,
+                entropy=ent.mean().item(), advantage=mean - self.baseline)
 
 # %% ../nbs/05_controller.ipynb #e675e98f
 @patch
@@ -178,6 +199,7 @@ def state_dict(self:Reinforce)->dict:
     "Optimizer state, baseline and step count, for checkpoints"
     return dict(optimizer=self.optimizer.state_dict(), baseline=self.baseline, steps=self.steps)
 
+# %% ../nbs/05_controller.ipynb #e10df71d
 @patch
 def load_state_dict(self:Reinforce, d:dict):
     "Restore what `state_dict` saved"
@@ -189,11 +211,15 @@ def load_state_dict(self:Reinforce, d:dict):
 def match_reward(space:SearchSpace, target:Arch):
     "Toy reward: the fraction of searched decisions on which an architecture agrees with `target`"
     names = [d.name for d in space.decisions if d.n_allowed > 1]
-    return lambda archs: torch.tensor([np.mean([a[k] == target[k] for k in names]) for a in archs], dtype=torch.float32)
+    return lambda archs: torch.tensor([np.mean([a[k] == target[k] for k in names]) for a in archs],
+                                      dtype=torch.float32)
 
-def train_controller(controller:Controller, reward, updates:int, children:int=20, seed:int=0, **kw)->list[dict]:
+# %% ../nbs/05_controller.ipynb #130e94fd
+def train_controller(controller:Controller, reward, updates:int, children:int=20, seed:int=0,
+                     **kw)->list[dict]:
     "Sample, reward and update `updates` times; the history of `Reinforce.step`"
-    rl, g, hist = Reinforce(controller, **kw), torch.Generator(controller.start.device).manual_seed(seed), []
+    rl, hist = Reinforce(controller, **kw), []
+    g = torch.Generator(controller.start.device).manual_seed(seed)
     for _ in range(updates):
         with torch.no_grad(): archs, _, _ = controller.sample(children, generator=g)
         hist.append(rl.step(archs, reward(archs)))

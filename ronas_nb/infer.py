@@ -27,17 +27,22 @@ def spatial_multiple(strides) -> tuple[int, int, int]:
     "`(md, mh, mw)` from an int, a `(stride_d, stride_hw)` pair or a `(d, h, w)` triple"
     s = (strides,) * 3 if isinstance(strides, int) else tuple(int(v) for v in strides)
     if len(s) == 2: s = (s[0], s[1], s[1])
-    if len(s) != 3 or min(s) < 1: raise ValueError(f"strides must be an int, (sd, shw) or (d, h, w) of positive ints, got {strides}")
+    if len(s) != 3 or min(s) < 1:
+        raise ValueError("strides must be an int, (sd, shw) or (d, h, w) of positive ints, "
+                         f"got {strides}")
     return s
 
 # %% ../nbs/05a_inference.ipynb #b20be97e
-def pad_to_multiple(x:torch.Tensor, # (N, C, D, H, W) or any tensor whose last three axes are spatial
+def pad_to_multiple(x:torch.Tensor, # (N, C, D, H, W), or any tensor whose last 3 axes are spatial
                     multiple=(1, 1, 1), # int, (stride_d, stride_hw) or (d, h, w)
-                    min_size=(1, 1, 1), # pad at least up to this spatial size (e.g. a sliding window)
+                    # pad at least up to this spatial size (e.g. a sliding window)
+                    min_size=(1, 1, 1),
                    ):
-    "Zero-pad the last three axes up to a multiple of `multiple`, split evenly; returns `(padded, crop)` with `padded[crop]` the input"
+    ("Zero-pad the last three axes up to a multiple of `multiple`, split evenly; "
+     "returns `(padded, crop)` with `padded[crop]` the input")
     size = x.shape[-3:]
-    target = [max(-(-s // m) * m, -(-lo // m) * m) for s, m, lo in zip(size, spatial_multiple(multiple), min_size)]
+    target = [max(-(-s // m) * m, -(-lo // m) * m)
+              for s, m, lo in zip(size, spatial_multiple(multiple), min_size)]
     before = [(t - s) // 2 for t, s in zip(target, size)]
     crop = (Ellipsis, *(slice(b, b + s) for b, s in zip(before, size)))
     if list(size) == target: return x, crop
@@ -48,89 +53,125 @@ def pad_to_multiple(x:torch.Tensor, # (N, C, D, H, W) or any tensor whose last t
 # %% ../nbs/05a_inference.ipynb #feb78752
 def as_batch(image, device='cpu') -> torch.Tensor:
     "A `(C, D, H, W)` numpy array or tensor as a float32 `(1, C, D, H, W)` tensor on `device`"
-    if isinstance(image, np.ndarray) and not image.flags.writeable: image = np.array(image)  # read-only memmap
+    # a read-only memmap
+    if isinstance(image, np.ndarray) and not image.flags.writeable: image = np.array(image)
     x = torch.as_tensor(image)
     if x.ndim != 4: raise ValueError(f"image must be (C, D, H, W), got shape {tuple(x.shape)}")
     return x.to(device=device, dtype=torch.float32)[None]
 
+# %% ../nbs/05a_inference.ipynb #b009b43c
 @contextmanager
 def evaluating(model):
-    "Put an `nn.Module` in eval mode for the block and restore its mode afterwards; other callables pass through"
+    ("Put an `nn.Module` in eval mode for the block and restore its mode afterwards; "
+     "other callables pass through")
     was_training = isinstance(model, torch.nn.Module) and model.training
     if was_training: model.eval()
     try: yield model
     finally:
         if was_training: model.train()
 
-# %% ../nbs/05a_inference.ipynb #11bd65ac
+# %% ../nbs/05a_inference.ipynb #8eb582ba
 def _logits(model, x):
     "`model(x)`, checked to be `(N, K, *x's spatial size)`"
     out = model(x)
-    if not isinstance(out, torch.Tensor) or out.ndim != 5 or out.shape[0] != x.shape[0] or out.shape[2:] != x.shape[2:]:
-        raise ValueError(f"model must map {tuple(x.shape)} to logits (N, K, D, H, W) of the same size, got {getattr(out, 'shape', type(out))}")
+    if (not isinstance(out, torch.Tensor) or out.ndim != 5 or out.shape[0] != x.shape[0]
+            or out.shape[2:] != x.shape[2:]):
+        raise ValueError(f"model must map {tuple(x.shape)} to logits (N, K, D, H, W) "
+                         f"of the same size, got {getattr(out, 'shape', type(out))}")
     return out
 
+# %% ../nbs/05a_inference.ipynb #480ac43f
+def _cropped_softmax(logits, crop):
+    ("Float32 class probabilities `(K, D, H, W)` of the first item of padded `logits`, "
+     "cropped back to the volume")
+    return torch.softmax(logits[crop][0].float(), dim=0)
+
+# %% ../nbs/05a_inference.ipynb #7c14cee2
 def oneshot_probs(model,            # callable (N, C, D, H, W) -> logits (N, K, D, H, W)
                   image,            # (C, D, H, W) numpy array or tensor
-                  strides=(1, 1),   # total stride (stride_d, stride_hw) of the network, e.g. `total_strides(arch)`
+                  # total stride (stride_d, stride_hw) of the network, e.g. `total_strides(arch)`
+                  strides=(1, 1),
                   device='cpu',
                  ) -> torch.Tensor:
-    "Softmax probabilities `(K, D, H, W)` float32 of the whole volume in one forward pass, left on `device`"
+    ("Softmax probabilities `(K, D, H, W)` float32 of the whole volume in one forward pass, "
+     "left on `device`")
     x, crop = pad_to_multiple(as_batch(image, device), strides)
     with evaluating(model), torch.inference_mode(): return _cropped_softmax(_logits(model, x), crop)
 
-def _cropped_softmax(logits, crop):
-    "Float32 class probabilities `(K, D, H, W)` of the first item of padded `logits`, cropped back to the volume"
-    return torch.softmax(logits[crop][0].float(), dim=0)
-
+# %% ../nbs/05a_inference.ipynb #4f1fe50b
 def predict_oneshot(model, image, strides=(1, 1), device='cpu') -> np.ndarray:
-    "Softmax probabilities `(K, D, H, W)` float32 numpy of the whole volume in one forward pass (the paper's inference)"
+    ("Softmax probabilities `(K, D, H, W)` float32 numpy of the whole volume in one forward pass "
+     "(the paper's inference)")
     return oneshot_probs(model, image, strides, device).cpu().numpy()
 
 # %% ../nbs/05a_inference.ipynb #8108c487
 def gaussian_weights(patch, sigma_scale=1/8, device='cpu') -> torch.Tensor:
-    "nnU-Net's importance map: a separable Gaussian with peak 1 at the patch centre, sigma = `sigma_scale` * patch"
+    ("nnU-Net's importance map: "
+     "a separable Gaussian with peak 1 at the patch centre, sigma = `sigma_scale` * patch")
     d, h, w = (torch.exp(-0.5 * ((torch.arange(p, dtype=torch.float32, device=device) - (p - 1) / 2)
                                  / (p * sigma_scale))**2)
                for p in patch)
     return d[:, None, None] * h[None, :, None] * w[None, None, :]
 
+# %% ../nbs/05a_inference.ipynb #e4b1d79b
 def window_starts(size:int, patch:int, overlap=0.5) -> list[int]:
-    "Window starts along one axis: evenly spread from 0 to `size - patch`, step at most `patch * (1 - overlap)`"
+    ("Window starts along one axis: "
+     "evenly spread from 0 to `size - patch`, step at most `patch * (1 - overlap)`")
     if not 0 <= overlap < 1: raise ValueError(f"overlap must be in [0, 1), got {overlap}")
     if size <= patch: return [0]
     n = math.ceil((size - patch) / max(patch * (1 - overlap), 1)) + 1
     return [round(i * (size - patch) / (n - 1)) for i in range(n)]
 
+# %% ../nbs/05a_inference.ipynb #1782ab83
 def sliding_windows(size, patch, overlap=0.5) -> list[tuple[slice, slice, slice]]:
     "The `(D, H, W)` slices of every window covering a volume of `size` (at least `patch` per axis)"
-    return [tuple(slice(s, s + p) for s, p in zip(start, patch))
-            for start in itertools.product(*(window_starts(n, p, overlap) for n, p in zip(size, patch)))]
+    starts = itertools.product(*(window_starts(n, p, overlap) for n, p in zip(size, patch)))
+    return [tuple(slice(s, s + p) for s, p in zip(start, patch)) for start in starts]
+
+# %% ../nbs/05a_inference.ipynb #0c77d9c5
+def _weighted_window_probs(model, x, windows, weights) -> torch.Tensor:
+    ("Float32 softmax of `model` on the `windows` of `x`, one forward pass, "
+     "times the Gaussian `weights`")
+    logits = _logits(model, torch.cat([x[(..., *w)] for w in windows]))
+    return torch.softmax(logits.float(), dim=1) * weights
+
+# %% ../nbs/05a_inference.ipynb #837e0951
+def _window_sums(model, x, windows, weights, batch_size:int,
+                 device) -> tuple[torch.Tensor, torch.Tensor]:
+    ("The weighted probabilities `(K, *size)` of padded `x`'s `windows`, summed, "
+     "and the summed weights")
+    size = x.shape[2:]
+    total, probs = torch.zeros(size, device=device), None
+    for i in range(0, len(windows), batch_size):
+        chunk = windows[i:i + batch_size]
+        out = _weighted_window_probs(model, x, chunk, weights)
+        if probs is None: probs = torch.zeros((out.shape[1], *size), device=device)
+        for o, w in zip(out, chunk): probs[(slice(None), *w)] += o; total[w] += weights
+    return probs, total
 
 # %% ../nbs/05a_inference.ipynb #e5114030
 def predict_sliding(model,             # callable (N, C, D, H, W) -> logits (N, K, D, H, W)
                     image,             # (C, D, H, W) numpy array or tensor
                     patch,             # window (d, hw, hw), the training patch size
-                    overlap=0.5,       # fraction of a window shared with its neighbour (nnU-Net: 0.5)
-                    strides=None,      # total stride (stride_d, stride_hw): the patch must be divisible by it
+                    # fraction of a window shared with its neighbour (nnU-Net: 0.5)
+                    overlap=0.5,
+                    # total stride (stride_d, stride_hw): the patch must be divisible by it
+                    strides=None,
                     batch_size=1,      # windows per forward pass
                     device='cpu',
                     sigma_scale=1/8,   # Gaussian sigma as a fraction of the patch
                    ) -> np.ndarray:
-    "Softmax probabilities `(K, D, H, W)` float32 numpy from Gaussian-weighted overlapping windows (nnU-Net's inference)"
+    ("Softmax probabilities `(K, D, H, W)` float32 numpy from Gaussian-weighted overlapping "
+     "windows (nnU-Net's inference)")
     patch = tuple(int(p) for p in patch)
     if strides is not None and any(p % m for p, m in zip(patch, spatial_multiple(strides))):
-        raise ValueError(f"patch {patch} is not divisible by the strides {spatial_multiple(strides)}")
+        raise ValueError(f"patch {patch} is not divisible by the strides "
+                         f"{spatial_multiple(strides)}")
     x, crop = pad_to_multiple(as_batch(image, device), 1, min_size=patch)
-    size, windows = x.shape[2:], sliding_windows(x.shape[2:], patch, overlap)
+    windows = sliding_windows(x.shape[2:], patch, overlap)
     weights = gaussian_weights(patch, sigma_scale, device)
     with evaluating(model), torch.inference_mode():
-        total, probs = torch.zeros(size, device=device), None
-        for i in range(0, len(windows), batch_size):
-            chunk = windows[i:i + batch_size]
-            out = torch.softmax(_logits(model, torch.cat([x[(..., *w)] for w in chunk])).float(), dim=1) * weights
-            if probs is None: probs = torch.zeros((out.shape[1], *size), device=device)
-            for o, w in zip(out, chunk): probs[(slice(None), *w)] += o; total[w] += weights
+        probs, total = _window_sums(model, x, windows, weights, batch_size, device)
         probs /= total
     return probs[crop].contiguous().cpu().numpy()
 
@@ -139,54 +180,72 @@ def _numpy(a) -> np.ndarray:
     "`a` as a numpy array (tensors are moved to the CPU)"
     return a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
 
+# %% ../nbs/05a_inference.ipynb #8b0b1b01
 def label_map(probs:torch.Tensor) -> torch.Tensor:
-    "Label map `(D, H, W)` uint8 on the device of `(K, D, H, W)` probabilities: class k where `prob_k >= 0.5`, else the argmax"
+    ("Label map `(D, H, W)` uint8 on the device of `(K, D, H, W)` probabilities: "
+     "class k where `prob_k >= 0.5`, else the argmax")
     if probs.ndim != 4 or not 2 <= len(probs) <= 256:
-        raise ValueError(f"probs must be (K, D, H, W) with 2 <= K <= 256, got shape {tuple(probs.shape)}")
+        raise ValueError("probs must be (K, D, H, W) with 2 <= K <= 256, "
+                         f"got shape {tuple(probs.shape)}")
     labels = probs.argmax(0).to(torch.uint8)
     for k in range(1, len(probs)): labels = torch.where(probs[k] >= 0.5, k, labels)
     return labels
 
+# %% ../nbs/05a_inference.ipynb #01f4346d
 def probs_to_labels(probs) -> np.ndarray:
-    "Label map `(D, H, W)` uint8 numpy from `(K, D, H, W)` probabilities (array or tensor), by the rule of `label_map`"
+    ("Label map `(D, H, W)` uint8 numpy from `(K, D, H, W)` probabilities (array or tensor), "
+     "by the rule of `label_map`")
     return _numpy(label_map(torch.as_tensor(probs)))
 
 # %% ../nbs/05a_inference.ipynb #741bbdc6
 def confusion_matrix(pred, true, n_classes:int) -> np.ndarray:
     "Voxel counts `(n_classes, n_classes)`: row = true label, column = predicted label"
     pred, true = _numpy(pred), _numpy(true)
-    if pred.shape != true.shape: raise ValueError(f"prediction shape {pred.shape} differs from label shape {true.shape}")
+    if pred.shape != true.shape:
+        raise ValueError(f"prediction shape {pred.shape} differs from label shape {true.shape}")
     for name, a in (('prediction', pred), ('label', true)):
         if a.size and (a.min() < 0 or a.max() >= n_classes):
-            raise ValueError(f"{name} values must be in 0..{n_classes - 1}, got {a.min()}..{a.max()}")
+            raise ValueError(f"{name} values must be in 0..{n_classes - 1}, "
+                             f"got {a.min()}..{a.max()}")
     codes = true.astype(np.int64).ravel() * n_classes + pred.ravel()
     return np.bincount(codes, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
+# %% ../nbs/05a_inference.ipynb #b6469f77
 def _dice_from_confusion(cm):
     "Per-class dice from a confusion matrix (numpy or tensor alike)"
     hit, total = cm.diagonal()[1:], cm.sum(0)[1:] + cm.sum(1)[1:]
     return 2 * hit / total.clip(min=1) * (total > 0) + 1.0 * (total == 0)
 
+# %% ../nbs/05a_inference.ipynb #beca2d3a
 def dice_per_class(pred, true, n_classes:int) -> np.ndarray:
-    "Dice of each foreground class 1..K-1 of one patient `(n_classes - 1,)`; empty prediction of an empty class = 1"
-    if n_classes < 2: raise ValueError(f"n_classes must be at least 2 (background and one class), got {n_classes}")
+    ("Dice of each foreground class 1..K-1 of one patient `(n_classes - 1,)`; "
+     "empty prediction of an empty class = 1")
+    if n_classes < 2:
+        raise ValueError("n_classes must be at least 2 (background and one class), "
+                         f"got {n_classes}")
     return _dice_from_confusion(confusion_matrix(pred, true, n_classes))
 
+# %% ../nbs/05a_inference.ipynb #93a62a98
 def dice_scores(pred:torch.Tensor, true:torch.Tensor, n_classes:int) -> torch.Tensor:
-    "`dice_per_class` without leaving the device: float64 `(n_classes - 1,)` on the tensors' device, values unchecked"
+    ("`dice_per_class` without leaving the device: "
+     "float64 `(n_classes - 1,)` on the tensors' device, values unchecked")
     codes = true.reshape(-1).long() * n_classes + pred.reshape(-1).long()
-    cm = torch.bincount(codes, minlength=n_classes * n_classes).reshape(n_classes, n_classes).double()
+    cm = torch.bincount(codes, minlength=n_classes * n_classes)
+    cm = cm.reshape(n_classes, n_classes).double()
     return _dice_from_confusion(cm)
 
+# %% ../nbs/05a_inference.ipynb #c7b5a77c
 def patient_dice(pred, true, n_classes:int) -> float:
     "Mean foreground dice of one patient: the paper's reward for one validation case"
     return float(dice_per_class(pred, true, n_classes).mean())
 
 # %% ../nbs/05a_inference.ipynb #d7b92c38
 def reward_stages(volume, strides, n_classes:int, in_channels:int=1, device='meta') -> tuple:
-    "(padded input shape `(1, C, D, H, W)`, the stages after the network) of a one-shot reward on a volume of size `volume`"
+    ("(padded input shape `(1, C, D, H, W)`, the stages after the network) of a one-shot reward on "
+     "a volume of size `volume`")
     padded, crop = pad_to_multiple(torch.empty((1, in_channels, *volume), device='meta'), strides)
-    lab = torch.zeros(tuple(volume), dtype=torch.uint8, device=device)   # the reference labels, resident in the search
+    # the reference labels, resident in the search
+    lab = torch.zeros(tuple(volume), dtype=torch.uint8, device=device)
     return tuple(padded.shape), [partial(_cropped_softmax, crop=crop), label_map,
                                  partial(dice_scores, true=lab, n_classes=n_classes)]
 
@@ -194,48 +253,60 @@ def reward_stages(volume, strides, n_classes:int, in_channels:int=1, device='met
 # spatial axes (0 = D, 1 = H, 2 = W) the training patches are flipped along (`PatchDataset`: W)
 TRAINING_MIRROR_AXES = (2,)
 
-def predict_mirrored(predict,                   # callable: image (C, D, H, W) -> probabilities (K, D, H, W) numpy
+def predict_mirrored(predict,                   # callable: image (C, D, H, W) -> (K, D, H, W) numpy
                      image,                     # (C, D, H, W) numpy array or tensor
                      axes=TRAINING_MIRROR_AXES, # spatial axes to mirror along: 0 = D, 1 = H, 2 = W
                     ) -> np.ndarray:
-    "Mean of `predict` over `image` mirrored along every subset of `axes`, each prediction flipped back (test-time mirroring)"
+    ("Mean of `predict` over `image` mirrored along every subset of `axes`, "
+     "each prediction flipped back (test-time mirroring)")
     axes = sorted({int(a) for a in axes})
-    if any(a not in (0, 1, 2) for a in axes): raise ValueError(f"mirror axes must be spatial axes 0 (D), 1 (H) or 2 (W), got {axes}")
+    if any(a not in (0, 1, 2) for a in axes):
+        raise ValueError(f"mirror axes must be spatial axes 0 (D), 1 (H) or 2 (W), got {axes}")
     image, total = _numpy(image), 0
-    flips = [tuple(a + 1 for a in s) for r in range(len(axes) + 1) for s in itertools.combinations(axes, r)]
+    flips = [tuple(a + 1 for a in s)
+             for r in range(len(axes) + 1) for s in itertools.combinations(axes, r)]
     for f in flips: total = total + np.flip(predict(np.ascontiguousarray(np.flip(image, f))), f)
     return np.ascontiguousarray(total / len(flips), dtype=np.float32)
 
 # %% ../nbs/05a_inference.ipynb #e6d93613
-def predict_case(model, image, strides=(1, 1), mode='oneshot', patch=None, overlap=0.5, batch_size=1, device='cpu',
-                 mirror_axes=()) -> np.ndarray:
-    "Probabilities `(K, D, H, W)` of one image by `mode`: 'oneshot' (the paper) or 'sliding' (needs `patch`), averaged over mirrorings along `mirror_axes`"
-    if mode not in ('oneshot', 'sliding'): raise ValueError(f"mode must be 'oneshot' or 'sliding', got {mode!r}")
-    if mode == 'sliding' and patch is None: raise ValueError("sliding-window inference needs a patch size")
+def predict_case(model, image, strides=(1, 1), mode='oneshot', patch=None, overlap=0.5,
+                 batch_size=1, device='cpu', mirror_axes=()) -> np.ndarray:
+    ("Probabilities `(K, D, H, W)` of one image by `mode`: 'oneshot' (the paper) or 'sliding' "
+     "(needs `patch`), averaged over mirrorings along `mirror_axes`")
+    if mode not in ('oneshot', 'sliding'):
+        raise ValueError(f"mode must be 'oneshot' or 'sliding', got {mode!r}")
+    if mode == 'sliding' and patch is None:
+        raise ValueError("sliding-window inference needs a patch size")
     if mode == 'oneshot': predict = partial(predict_oneshot, model, strides=strides, device=device)
     else: predict = partial(predict_sliding, model, patch=patch, overlap=overlap, strides=strides,
                             batch_size=batch_size, device=device)
     return predict_mirrored(predict, image, mirror_axes) if mirror_axes else predict(image)
 
+# %% ../nbs/05a_inference.ipynb #5f76010d
 def summarise_cases(cases:dict) -> dict:
-    "Per-class means and `mean_dice` (mean over patients of their mean) of `{name: {'dice': [...]}}`"
+    ("Per-class means and `mean_dice` "
+     "(mean over patients of their mean) of `{name: {'dice': [...]}}`")
     if not cases or len({len(c['dice']) for c in cases.values()}) != 1:
-        raise ValueError(f"need at least one case and the same number of classes in each, got {len(cases)} cases")
+        raise ValueError("need at least one case and the same number of classes in each, "
+                         f"got {len(cases)} cases")
     dice = np.array([c['dice'] for c in cases.values()], dtype=float)
     return {'per_class': dice.mean(0).tolist(), 'mean_dice': float(dice.mean(1).mean())}
 
 # %% ../nbs/05a_inference.ipynb #cf3aeb01
 def evaluate_cases(model, cases, strides, n_classes:int, mode='oneshot', patch=None, overlap=0.5,
                    device='cpu', class_names=None) -> dict:
-    "Patient-wise dice of each case: `{'cases': {name: {'dice', 'mean', 'seconds'}}, 'per_class', 'mean_dice', ...}`"
+    ("Patient-wise dice of each case: "
+     "`{'cases': {name: {'dice', 'mean', 'seconds'}}, 'per_class', 'mean_dice', ...}`")
     res = {}
     for case in cases:
         start = time.perf_counter()
-        labels = probs_to_labels(predict_case(model, case.image, strides, mode, patch, overlap, device=device))
+        probs = predict_case(model, case.image, strides, mode, patch, overlap, device=device)
+        labels = probs_to_labels(probs)
         seconds = time.perf_counter() - start
         dice = dice_per_class(labels, case.label, n_classes)
         res[case.name] = {'dice': dice.tolist(), 'mean': float(dice.mean()), 'seconds': seconds}
-    names = list(class_names) if class_names is not None else [f'class {k}' for k in range(1, n_classes)]
+    names = ([f'class {k}' for k in range(1, n_classes)] if class_names is None
+             else list(class_names))
     return {'mode': mode, 'classes': names, 'cases': res, **summarise_cases(res)}
 
 # %% ../nbs/05a_inference.ipynb #0d5d4802
@@ -243,38 +314,47 @@ def save_evaluation(evaluation:dict, path) -> Path:
     "Write `evaluation` as JSON to `path` atomically"
     return atomic_write(path, json.dumps(evaluation, indent=1).encode())
 
+# %% ../nbs/05a_inference.ipynb #f1236419
 def load_evaluation(path) -> dict:
     "Read an `evaluation.json`, checking it has `cases` and `mean_dice`"
     path = Path(path)
     try: ev = json.loads(path.read_text())
-    except (OSError, ValueError) as e: raise ValueError(f"{path}: cannot read evaluation JSON ({e})") from None
-    if not isinstance(ev, dict) or not {'cases', 'mean_dice'} <= set(ev): raise ValueError(f"{path}: not an evaluation (needs 'cases' and 'mean_dice')")
+    except (OSError, ValueError) as e:
+        raise ValueError(f"{path}: cannot read evaluation JSON ({e})") from None
+    if not isinstance(ev, dict) or not {'cases', 'mean_dice'} <= set(ev):
+        raise ValueError(f"{path}: not an evaluation (needs 'cases' and 'mean_dice')")
     return ev
 
 # %% ../nbs/05a_inference.ipynb #32295e31
 @dataclass
 class CVReport:
-    "Cross-validation dice: per case, per fold, per class and overall (the form of the paper's Table 2)"
+    ("Cross-validation dice: "
+     "per case, per fold, per class and overall (the form of the paper's Table 2)")
     class_names: list           # foreground class names
     cases: dict                 # {name: {'fold', 'dice' (per class), 'mean'}}
     per_fold: dict              # {fold: {'per_class', 'mean_dice'}}
     per_class: list             # mean over all patients, per class
     mean_dice: float            # mean over all patients of their mean over classes
-    def to_dict(self) -> dict: return {k: getattr(self, k)
-                                       for k in ('class_names', 'cases', 'per_fold', 'per_class', 'mean_dice')}
+    def to_dict(self) -> dict:
+        keys = ('class_names', 'cases', 'per_fold', 'per_class', 'mean_dice')
+        return {k: getattr(self, k) for k in keys}
     def table(self) -> str:
         "Markdown table, dice in percent like Table 2"
         fmt = lambda ds, m: ' | '.join(f'{100 * d:.2f}' for d in ds) + f' | **{100 * m:.2f}**'
-        rows = [f"| fold | case | {' | '.join(self.class_names)} | mean |", '|---' * (len(self.class_names) + 3) + '|']
-        rows += [f"| {c['fold']} | {n} | {fmt(c['dice'], c['mean'])} |" for n, c in self.cases.items()]
-        rows += [f"| {k} | *fold mean* | {fmt(f['per_class'], f['mean_dice'])} |" for k, f in self.per_fold.items()]
+        rows = [f"| fold | case | {' | '.join(self.class_names)} | mean |",
+                '|---' * (len(self.class_names) + 3) + '|']
+        rows += [f"| {c['fold']} | {n} | {fmt(c['dice'], c['mean'])} |"
+                 for n, c in self.cases.items()]
+        rows += [f"| {k} | *fold mean* | {fmt(f['per_class'], f['mean_dice'])} |"
+                 for k, f in self.per_fold.items()]
         return '\n'.join(rows + [f"| all | *mean* | {fmt(self.per_class, self.mean_dice)} |"])
     def __str__(self): return self.table()
     def _repr_markdown_(self): return self.table()
 
 # %% ../nbs/05a_inference.ipynb #03e28e57
 def cv_report(evaluations, class_names=None) -> CVReport:
-    "Gather per-fold evaluations `[{'fold': k, 'cases': {name: [dice...] or {'dice': [...]}}}]` into a `CVReport`"
+    ("Gather per-fold evaluations `[{'fold': k, 'cases': {name: [dice...] or {'dice': [...]}}}]` "
+     "into a `CVReport`")
     cases, per_fold = {}, {}
     for i, ev in enumerate(evaluations):
         fold = ev.get('fold', i)
@@ -282,28 +362,38 @@ def cv_report(evaluations, class_names=None) -> CVReport:
         fold_cases = {n: {'dice': [float(v) for v in (c['dice'] if isinstance(c, dict) else c)]}
                       for n, c in ev['cases'].items()}
         for n, c in fold_cases.items():
-            if n in cases: raise ValueError(f"case {n!r} is in the validation set of folds {cases[n]['fold']} and {fold}")
+            if n in cases:
+                raise ValueError(f"case {n!r} is in the validation set of folds "
+                                 f"{cases[n]['fold']} and {fold}")
             cases[n] = {'fold': fold, 'dice': c['dice'], 'mean': float(np.mean(c['dice']))}
         per_fold[fold] = summarise_cases(fold_cases)
     total = summarise_cases(cases)
     n = len(total['per_class'])
-    names = list(class_names or evaluations[0].get('classes') or [f'class {k}' for k in range(1, n + 1)])
+    default = [f'class {k}' for k in range(1, n + 1)]
+    names = list(class_names or evaluations[0].get('classes') or default)
     if len(names) != n: raise ValueError(f"{len(names)} class names for {n} foreground classes")
     return CVReport(names, cases, per_fold, total['per_class'], total['mean_dice'])
 
+# %% ../nbs/05a_inference.ipynb #eaf65a5f
+def _labels_in_case_order(cases:list, labels) -> list:
+    "`labels` (a dict by case name, or a list in case order) as a list in the order of `cases`"
+    if not isinstance(labels, dict): return list(labels)
+    missing = [c.name for c in cases if c.name not in labels]
+    if missing: raise ValueError(f"no label map for case(s) {', '.join(missing)}")
+    return [labels[c.name] for c in cases]
+
 # %% ../nbs/05a_inference.ipynb #caf7eb45
 def write_predictions(cases, labels, out_dir, suffix='.nii.gz') -> list[Path]:
-    "Write each case's label map `(D, H, W)` (a dict by name or a list in case order) as `out_dir/NAME.nii.gz` on its original grid"
+    ("Write each case's label map `(D, H, W)` "
+     "(a dict by name or a list in case order) as `out_dir/NAME.nii.gz` on its original grid")
     cases = list(cases)
-    if isinstance(labels, dict):
-        missing = [c.name for c in cases if c.name not in labels]
-        if missing: raise ValueError(f"no label map for case(s) {', '.join(missing)}")
-        labels = [labels[c.name] for c in cases]
-    else: labels = list(labels)
-    if len(labels) != len(cases): raise ValueError(f"{len(labels)} label maps for {len(cases)} cases")
+    labels = _labels_in_case_order(cases, labels)
+    if len(labels) != len(cases):
+        raise ValueError(f"{len(labels)} label maps for {len(cases)} cases")
     for c, lab in zip(cases, labels):
         if tuple(np.shape(lab)) != tuple(np.shape(c.image)[1:]):
-            raise ValueError(f"case {c.name}: label map {tuple(np.shape(lab))} does not match its image {tuple(np.shape(c.image)[1:])}")
+            raise ValueError(f"case {c.name}: label map {tuple(np.shape(lab))} "
+                             f"does not match its image {tuple(np.shape(c.image)[1:])}")
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / f'{c.name}{suffix}' for c in cases]
     for c, lab, path in zip(cases, labels, paths): save_prediction(_numpy(lab), c.meta, path)
@@ -314,14 +404,18 @@ def save_probabilities(probs, # (K, D, H, W) probabilities on the preprocessed (
                        meta,  # the case's `CaseMeta`
                        path,  # output file, `.npz`
                       ) -> Path:
-    "Write `probabilities` float32 `(K, D, H, W)` on the case's original grid as a compressed `.npz` (nnU-Net's layout), atomically"
+    ("Write `probabilities` float32 `(K, D, H, W)` on the case's original grid as a compressed "
+     "`.npz` (nnU-Net's layout), atomically")
     probs, box = _numpy(probs).astype(np.float32, copy=False), tuple(e - s for s, e in meta.bbox)
-    if probs.ndim != 4 or probs.shape[1:] != box: raise ValueError(f"{meta.name}: probabilities {probs.shape} do not match the preprocessed shape (K, {', '.join(map(str, box))})")
+    if probs.ndim != 4 or probs.shape[1:] != box:
+        raise ValueError(f"{meta.name}: probabilities {probs.shape} do not match "
+                         f"the preprocessed shape (K, {', '.join(map(str, box))})")
     full = np.concatenate([uncrop(probs[:1], meta.bbox, meta.shape, fill=1),
                            uncrop(probs[1:], meta.bbox, meta.shape, fill=0)])
     try: return atomic_write(path, full, write=lambda f, a: np.savez_compressed(f, probabilities=a))
     except OSError as e: raise cannot_write(Path(path), e) from None
 
+# %% ../nbs/05a_inference.ipynb #c44bb02e
 def load_probabilities(path) -> np.ndarray:
     "The `(K, D, H, W)` float32 probabilities of a `.npz` written by `save_probabilities`"
     with np.load(path) as z: return z['probabilities']

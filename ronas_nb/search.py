@@ -63,13 +63,15 @@ class SearchConfig:
     test_fraction: float = 0.2
     width: int = 16                 # channels of E1
     max_width: int = 320
-    upsample: str = 'trilinear'     # how the supernet's feature maps grow: 'trilinear' or 'nearest' (see 04)
+    # how the supernet's feature maps grow: 'trilinear' or 'nearest' (see 04)
+    upsample: str = 'trilinear'
     crop_nonzero: bool = False      # the paper crops brain images to their non-zero box
     n_patch: int = 5                # patch choices per axis group, Eq. (1)/(2)
     min_feature: int = 4            # smallest pooled extent, see `axis_strides`
     folds: int = 5
     fold: int = 0
-    reward_split: str = 'val'       # 'val': the fold's validation cases (paper); 'inner': carved from training cases
+    # 'val': the fold's validation cases (paper); 'inner': carved from training cases
+    reward_split: str = 'val'
     inner_fraction: float = 0.2     # share of training cases held out when reward_split == 'inner'
     # reward each episode's children on this many reward cases, drawn anew per episode; None: all
     reward_cases: int|None = None
@@ -77,58 +79,116 @@ class SearchConfig:
     device: str = 'cpu'
     num_workers: int = 0            # DataLoader workers for training patches
     gpu_memory: float|None = None   # GiB a child's training step or reward may use; None: no budget
-    amp: str = 'auto'               # mixed precision: 'auto', 'off', 'bf16', 'fp16' (see `amp_dtype`)
-    channels_last: bool = False     # channels_last_3d layout for the supernet and its inputs (CUDA only)
-    cudnn_benchmark: bool = False   # let cuDNN time its algorithms per shape (CUDA only; costs more than it saves here)
+    # mixed precision: 'auto', 'off', 'bf16', 'fp16' (see `amp_dtype`)
+    amp: str = 'auto'
+    # channels_last_3d layout for the supernet and its inputs (CUDA only)
+    channels_last: bool = False
+    # let cuDNN time its algorithms per shape (CUDA only; costs more than it saves here)
+    cudnn_benchmark: bool = False
 
     def __post_init__(self):
-        if self.amp not in AMP_MODES: raise ValueError(f"amp must be one of {AMP_MODES}, got {self.amp!r}")
-        if self.amp == 'fp16' and not str(self.device).startswith('cuda'):
-            raise ValueError(f"amp='fp16' needs a CUDA device (device is {self.device!r}); on a CPU use amp='bf16' or 'off'")
-        if self.gpu_memory is not None and not 0 < self.gpu_memory < math.inf: raise ValueError(f"gpu_memory must be a positive number of GiB, got {self.gpu_memory}")
-        if not re.fullmatch(r'cpu|cuda(:\d+)?', str(self.device)): raise ValueError(f"device must be cpu, cuda or cuda:N, got {self.device!r}")
-        if self.reward_split not in ('val', 'inner'): raise ValueError(f"reward_split must be 'val' or 'inner', got {self.reward_split!r}")
-        for k in ('episodes', 'children', 'child_epochs', 'batch_size', 'width'):
-            if getattr(self, k) < 1: raise ValueError(f"{k} must be at least 1, got {getattr(self, k)}")
-        if self.folds < 2: raise ValueError(f"folds must be at least 2 (one validates, the others train), got {self.folds}")
-        if not 0 <= self.seed < 2**32: raise ValueError(f"seed must be in 0..{2**32 - 1} (numpy's range), got {self.seed}")
-        if not 0 <= self.fold < self.folds: raise ValueError(f"fold {self.fold} is outside 0..{self.folds - 1}")
-        if self.num_workers < 0: raise ValueError(f"num_workers must be 0 or more, got {self.num_workers}")
-        if self.controller not in CONTROLLERS: raise ValueError(f"controller must be one of {CONTROLLERS}, got {self.controller!r}")
-        if (self.controller == 'fixed') != (self.arch is not None): raise ValueError("arch is given exactly when controller='fixed'")
-        if not 0 <= self.test_fraction < 1: raise ValueError(f"test_fraction must be in [0, 1), got {self.test_fraction}")
-        if not 0 <= self.final_episodes < self.episodes: raise ValueError(f"final_episodes must be in 0..{self.episodes - 1} (fewer than episodes), got {self.final_episodes}")
-        if self.final_episodes and self.controller == 'fixed': raise ValueError("final_episodes needs a search (controller 'rl' or 'random'), not a fixed architecture")
-        if self.upsample not in UPSAMPLE_MODES: raise ValueError(f"upsample must be one of {UPSAMPLE_MODES}, got {self.upsample!r}")
-        if self.child_sampling not in CHILD_SAMPLING: raise ValueError(f"child_sampling must be one of {CHILD_SAMPLING}, got {self.child_sampling!r}")
-        if self.child_sampling == 'batch' and self.controller == 'fixed': raise ValueError("child_sampling='batch' needs a search (controller 'rl' or 'random'), not a fixed architecture")
-        if self.warmup_episodes < 0: raise ValueError(f"warmup_episodes must be 0 or more, got {self.warmup_episodes}")
-        if self.warmup_episodes and self.controller == 'fixed': raise ValueError("warmup_episodes needs a search (controller 'rl' or 'random'), not a fixed architecture")
-        if self.warmup_episodes + self.final_episodes >= self.episodes:
-            raise ValueError(f"warmup_episodes + final_episodes must leave an episode that searches: {self.warmup_episodes} + {self.final_episodes} of {self.episodes}")
-        if self.reward_cases is not None and self.reward_cases < 1: raise ValueError(f"reward_cases must be at least 1, got {self.reward_cases}")
+        "Refuse settings a search cannot run with: the checks below, in their order"
+        self._check_machine(); self._check_sizes(); self._check_method(); self._check_schedule()
 
-    def to_dict(self)->dict: return asdict(self)
-    @classmethod
-    def from_dict(cls, d:dict)->SearchConfig:
-        known = {f.name for f in fields(cls)}
-        # runs written before the test split had none; those written before `upsample` grew trilinearly
-        d = {'test_fraction': 0.0, 'upsample': 'trilinear', **d}
-        return cls(**{k: v for k, v in d.items() if k in known})
+# %% ../nbs/06_search.ipynb #db3da5f3
+@patch
+def _check_machine(self:SearchConfig):
+    "Mixed precision, the memory budget and the device"
+    if self.amp not in AMP_MODES:
+        raise ValueError(f"amp must be one of {AMP_MODES}, got {self.amp!r}")
+    if self.amp == 'fp16' and not str(self.device).startswith('cuda'):
+        raise ValueError(f"amp='fp16' needs a CUDA device (device is {self.device!r}); "
+                         "on a CPU use amp='bf16' or 'off'")
+    if self.gpu_memory is not None and not 0 < self.gpu_memory < math.inf:
+        raise ValueError(f"gpu_memory must be a positive number of GiB, got {self.gpu_memory}")
+    if not re.fullmatch(r'cpu|cuda(:\d+)?', str(self.device)):
+        raise ValueError(f"device must be cpu, cuda or cuda:N, got {self.device!r}")
+
+# %% ../nbs/06_search.ipynb #cabbb047
+@patch
+def _check_sizes(self:SearchConfig):
+    "The reward split, the counts, the folds, the seed and the workers"
+    if self.reward_split not in ('val', 'inner'):
+        raise ValueError(f"reward_split must be 'val' or 'inner', got {self.reward_split!r}")
+    for k in ('episodes', 'children', 'child_epochs', 'batch_size', 'width'):
+        if getattr(self, k) < 1: raise ValueError(f"{k} must be at least 1, got {getattr(self, k)}")
+    if self.folds < 2:
+        raise ValueError("folds must be at least 2 (one validates, the others train), "
+                         f"got {self.folds}")
+    if not 0 <= self.seed < 2**32:
+        raise ValueError(f"seed must be in 0..{2**32 - 1} (numpy's range), got {self.seed}")
+    if not 0 <= self.fold < self.folds:
+        raise ValueError(f"fold {self.fold} is outside 0..{self.folds - 1}")
+    if self.num_workers < 0:
+        raise ValueError(f"num_workers must be 0 or more, got {self.num_workers}")
+
+# %% ../nbs/06_search.ipynb #74d828c4
+_NOT_FIXED = "needs a search (controller 'rl' or 'random'), not a fixed architecture"
+
+@patch
+def _check_method(self:SearchConfig):
+    "The controller and its architecture, the test split, the final phase, the upsampling"
+    if self.controller not in CONTROLLERS:
+        raise ValueError(f"controller must be one of {CONTROLLERS}, got {self.controller!r}")
+    if (self.controller == 'fixed') != (self.arch is not None):
+        raise ValueError("arch is given exactly when controller='fixed'")
+    if not 0 <= self.test_fraction < 1:
+        raise ValueError(f"test_fraction must be in [0, 1), got {self.test_fraction}")
+    if not 0 <= self.final_episodes < self.episodes:
+        raise ValueError(f"final_episodes must be in 0..{self.episodes - 1} (fewer than episodes), "
+                         f"got {self.final_episodes}")
+    if self.final_episodes and self.controller == 'fixed':
+        raise ValueError(f"final_episodes {_NOT_FIXED}")
+    if self.upsample not in UPSAMPLE_MODES:
+        raise ValueError(f"upsample must be one of {UPSAMPLE_MODES}, got {self.upsample!r}")
+
+# %% ../nbs/06_search.ipynb #63a783c4
+@patch
+def _check_schedule(self:SearchConfig):
+    "Per-episode or per-batch children, the warm-up and the final phase together, the reward cases"
+    if self.child_sampling not in CHILD_SAMPLING:
+        raise ValueError(f"child_sampling must be one of {CHILD_SAMPLING}, "
+                         f"got {self.child_sampling!r}")
+    if self.child_sampling == 'batch' and self.controller == 'fixed':
+        raise ValueError(f"child_sampling='batch' {_NOT_FIXED}")
+    if self.warmup_episodes < 0:
+        raise ValueError(f"warmup_episodes must be 0 or more, got {self.warmup_episodes}")
+    if self.warmup_episodes and self.controller == 'fixed':
+        raise ValueError(f"warmup_episodes {_NOT_FIXED}")
+    if self.warmup_episodes + self.final_episodes >= self.episodes:
+        raise ValueError("warmup_episodes + final_episodes must leave an episode that searches: "
+                         f"{self.warmup_episodes} + {self.final_episodes} of {self.episodes}")
+    if self.reward_cases is not None and self.reward_cases < 1:
+        raise ValueError(f"reward_cases must be at least 1, got {self.reward_cases}")
+
+# %% ../nbs/06_search.ipynb #2cf2b5bd
+@patch
+def to_dict(self:SearchConfig)->dict: return asdict(self)
+
+@patch(cls_method=True)
+def from_dict(cls:SearchConfig, d:dict)->SearchConfig:
+    "The settings `to_dict` gave, also those of older runs (see above); unknown keys are ignored"
+    known = {f.name for f in fields(cls)}
+    # runs written before the test split had none; those written before `upsample` grew trilinearly
+    d = {'test_fraction': 0.0, 'upsample': 'trilinear', **d}
+    return cls(**{k: v for k, v in d.items() if k in known})
 
 # %% ../nbs/06_search.ipynb #cf5f7d25
 PRESETS = {
     'brain':    dict(episodes=150, batch_size=2, crop_nonzero=True),
     'heart':    dict(episodes=500, batch_size=1),
     'prostate': dict(episodes=500, batch_size=4),
-    'demo':     dict(episodes=16, children=8, child_epochs=3, batch_size=2, patches_per_case=1, width=8, max_width=64,
-                     controller_lr=6e-2, entropy_weight=1e-4, n_patch=3),
+    'demo':     dict(episodes=16, children=8, child_epochs=3, batch_size=2, patches_per_case=1,
+                     width=8, max_width=64, controller_lr=6e-2, entropy_weight=1e-4, n_patch=3),
 }
 
+# %% ../nbs/06_search.ipynb #43e80549
 def preset(name:str, **overrides)->SearchConfig:
     "A `SearchConfig` from a named preset, with overrides (None values are ignored)"
-    if name not in PRESETS: raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
-    return SearchConfig(**{**PRESETS[name], **{k: v for k, v in overrides.items() if v is not None}})
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return SearchConfig(**{**PRESETS[name], **given})
 
 # %% ../nbs/06_search.ipynb #63cd3e34
 def check_poolable(task, fp:Fingerprint, min_feature:int=4):
@@ -136,13 +196,15 @@ def check_poolable(task, fp:Fingerprint, min_feature:int=4):
     if any(e >= 2 * min_feature for e in fp.min_shape): return
     i = int(np.argmin([np.prod(s) for s in fp.shapes]))
     raise TaskError(task.cases[i].image,
-                    f"image of shape {tuple(fp.shapes[i])} (D, H, W) is too small to search on: the smallest "
-                    f"extents {tuple(fp.min_shape)} allow no pooling along any axis (that needs {2 * min_feature} voxels)")
+                    f"image of shape {tuple(fp.shapes[i])} (D, H, W) is too small to search on: "
+                    f"the smallest extents {tuple(fp.min_shape)} allow no pooling along any axis "
+                    f"(that needs {2 * min_feature} voxels)")
 
 # %% ../nbs/06_search.ipynb #905f4e1d
 @dataclass
 class FoldData:
-    "The cases of one fold: what the child trains on, what rewards the controller, what evaluates the result, what tests it"
+    ("The cases of one fold: what the child trains on, what rewards the controller, "
+     "what evaluates the result, what tests it")
     train: list
     reward: list
     val: list
@@ -150,33 +212,47 @@ class FoldData:
     labels: dict
     test: list = field(default_factory=list)
 
+# %% ../nbs/06_search.ipynb #86a85108
 def held_out_names(names:list, fraction:float, fold:int)->list:
-    "The `fraction` of `names` held out as fold `fold`'s test set (at least one if `fraction` > 0), chosen by a hash, in their order"
+    ("The `fraction` of `names` held out as fold `fold`'s test set "
+     "(at least one if `fraction` > 0), chosen by a hash, in their order")
     n = max(1, round(fraction * len(names))) if fraction > 0 else 0
-    chosen = set(sorted(names, key=lambda s: hashlib.sha256(f'{fold}:{s}'.encode()).hexdigest())[:n])
+    rank = lambda s: hashlib.sha256(f'{fold}:{s}'.encode()).hexdigest()
+    chosen = set(sorted(names, key=rank)[:n])
     return [s for s in names if s in chosen]
 
-def fold_data(task_dir, cfg:SearchConfig, cache_dir=None)->FoldData:
-    "Load, preprocess and split a task for `cfg.fold`"
-    task = load_task(task_dir)
-    if len(task.cases) < cfg.folds: raise TaskError(task.root / 'dataset.json',
-                                                    f"{len(task.cases)} cases cannot make {cfg.folds} folds")
-    cases = preprocess_task(task, cache_dir=cache_dir, crop_nonzero=cfg.crop_nonzero)
-    fp = fingerprint(task, crop_nonzero=cfg.crop_nonzero, cache_dir=cache_dir)
-    check_poolable(task, fp, cfg.min_feature)
-    split = task_folds(task, k=cfg.folds, cache_dir=cache_dir)[cfg.fold]  # folds do not depend on the search seed
-    by_name = {c.name: c for c in cases}
+# %% ../nbs/06_search.ipynb #86069f9b
+def _fold_cases(split:dict, by_name:dict, cfg:SearchConfig)->tuple[list, list, list, list]:
+    "(train, reward, val, test) of a fold's `split`: the test set and an inner reward set held out"
     # nor does the test set: every method meets the same cases
     held = set(held_out_names(split['train'], cfg.test_fraction, cfg.fold))
-    train, val = [by_name[n] for n in split['train'] if n not in held], [by_name[n] for n in split['val']]
+    train = [by_name[n] for n in split['train'] if n not in held]
+    val = [by_name[n] for n in split['val']]
     test = [by_name[n] for n in split['train'] if n in held]
     reward = val
     if cfg.reward_split == 'inner':
         n_inner = max(1, round(cfg.inner_fraction * len(train)))
         reward, train = train[-n_inner:], train[:-n_inner]
+    return train, reward, val, test
+
+# %% ../nbs/06_search.ipynb #c720b23b
+def fold_data(task_dir, cfg:SearchConfig, cache_dir=None)->FoldData:
+    "Load, preprocess and split a task for `cfg.fold`"
+    task = load_task(task_dir)
+    if len(task.cases) < cfg.folds:
+        raise TaskError(task.root / 'dataset.json',
+                        f"{len(task.cases)} cases cannot make {cfg.folds} folds")
+    cases = preprocess_task(task, cache_dir=cache_dir, crop_nonzero=cfg.crop_nonzero)
+    fp = fingerprint(task, crop_nonzero=cfg.crop_nonzero, cache_dir=cache_dir)
+    check_poolable(task, fp, cfg.min_feature)
+    # folds do not depend on the search seed
+    split = task_folds(task, k=cfg.folds, cache_dir=cache_dir)[cfg.fold]
+    train, reward, val, test = _fold_cases(split, {c.name: c for c in cases}, cfg)
     if not train: raise TaskError(task.root / 'dataset.json',
-                                  f"{len(task.cases)} cases leave no training case in fold {cfg.fold} "
-                                  f"after the test split ({cfg.test_fraction}) and the reward split ({cfg.reward_split})")
+                                  f"{len(task.cases)} cases leave no training case "
+                                  f"in fold {cfg.fold} "
+                                  f"after the test split ({cfg.test_fraction}) "
+                                  f"and the reward split ({cfg.reward_split})")
     return FoldData(train, reward, val, fp, dict(task.labels), test)
 
 # %% ../nbs/06_search.ipynb #ba22b2f4
@@ -187,52 +263,78 @@ def amp_dtype(cfg:SearchConfig)->torch.dtype|None:
     if cfg.amp == 'auto': return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return {'bf16': torch.bfloat16, 'fp16': torch.float16}[cfg.amp]
 
+# %% ../nbs/06_search.ipynb #c22e9d45
 def autocast(dev:torch.device, dtype:torch.dtype|None):
     "An autocast context for `dtype` on `dev`, or a no-op"
     return torch.autocast(dev.type, dtype=dtype) if dtype is not None else contextlib.nullcontext()
 
+# %% ../nbs/06_search.ipynb #e004e350
 def channels_last(cfg:SearchConfig)->bool:
     "Whether tensors go `channels_last_3d`: asked for, and on CUDA"
     return cfg.channels_last and torch.device(cfg.device).type == 'cuda'
 
+# %% ../nbs/06_search.ipynb #7a348de5
+def _child_step(net:SuperNet, arch:Arch, batch, opt:torch.optim.Optimizer, dev:torch.device,
+                par:OneProcess, dtype:torch.dtype|None=None, fmt:bool=False,
+                scaler=None)->torch.Tensor:
+    "One optimizer step of `arch` on `batch` (images, labels) or none; its loss, on the device"
+    opt.zero_grad(set_to_none=True)
+    out = y = None
+    if batch is not None:
+        x, y = (t.to(dev, non_blocking=True) for t in batch)
+        if fmt: x = x.contiguous(memory_format=torch.channels_last_3d)
+        with autocast(dev, dtype): out = net(x, arch).float()
+    # distributed: the whole batch's loss, see 05d_distributed
+    loss = par.dice_loss(out, y, net.cfg.n_classes)
+    if loss.requires_grad: (loss if scaler is None else scaler.scale(loss)).backward()
+    par.reduce_gradients(net.parameters())
+    if scaler is None: opt.step()
+    else: scaler.step(opt); scaler.update()
+    return loss.detach()
+
+# %% ../nbs/06_search.ipynb #9a73ebd3
+def _patch_stream(cases, arch:Arch, cfg:SearchConfig)->PatchDataset:
+    "`cases` as training patches of `arch`'s size: a `PatchDataset` as it is, else a new one"
+    ds = cases if isinstance(cases, PatchDataset) else PatchDataset(
+        cases, arch.patch, cfg.patches_per_case * len(cases), seed=cfg.seed)
+    ds.patch = arch.patch
+    return ds
+
+# %% ../nbs/06_search.ipynb #d73ec987
+def _epoch_batches(ds:PatchDataset, steps:list, workers:int, dev:torch.device):
+    "The batches of one epoch's `steps`; an empty step (a process without samples) draws none"
+    return iter(torch.utils.data.DataLoader(ds, batch_sampler=[s for s in steps if s],
+                                            num_workers=workers, pin_memory=dev.type == 'cuda'))
+
 # %% ../nbs/06_search.ipynb #2782cf10
 def train_child(net:SuperNet, arch:Arch|list, cases, opt:torch.optim.Optimizer, cfg:SearchConfig,
-                epoch0:int=0, progress:bool=False, on_step=None, scaler=None, par:OneProcess|None=None)->float:
-    "Train `arch`'s path for `cfg.child_epochs` epochs (a list: one architecture per training step, in order); the mean dice loss"
+                epoch0:int=0, progress:bool=False, on_step=None, scaler=None,
+                par:OneProcess|None=None)->float:
+    ("Train `arch`'s path for `cfg.child_epochs` epochs "
+     "(a list: one architecture per training step, in order); the mean dice loss")
     net.train()
-    dev, losses, dtype, fmt, par = torch.device(cfg.device), [], amp_dtype(cfg), channels_last(cfg), par or OneProcess()
+    dev, losses, par = torch.device(cfg.device), [], par or OneProcess()
+    dtype, fmt = amp_dtype(cfg), channels_last(cfg)
     per_step = arch if isinstance(arch, list) else None
     if per_step is not None: arch = per_step[0]
-    ds = cases if isinstance(cases, PatchDataset) else PatchDataset(cases, arch.patch,
-                                                                    cfg.patches_per_case * len(cases), seed=cfg.seed)
-    ds.patch, k = arch.patch, 0
-    # each step's patch size is read when its batch is drawn, in this process
-    workers = 0 if per_step else cfg.num_workers
+    ds, k = _patch_stream(cases, arch, cfg), 0
     for e in range(cfg.child_epochs):
         ds.set_epoch(epoch0 + e)
         # one process: consecutive batches; distributed: this rank's share of each
         steps = par.steps(len(ds), cfg.batch_size)
-        dl = iter(torch.utils.data.DataLoader(ds, batch_sampler=[s for s in steps if s], num_workers=workers,
-                                              pin_memory=dev.type == 'cuda'))
-        for step in tqdm(steps, desc=f'child epoch {e + 1}/{cfg.child_epochs}', leave=False, disable=not progress):
-            opt.zero_grad(set_to_none=True)
-            out = y = None
+        # each step's patch size is read when its batch is drawn, in this process
+        batches = _epoch_batches(ds, steps, 0 if per_step else cfg.num_workers, dev)
+        desc = f'child epoch {e + 1}/{cfg.child_epochs}'
+        for step in tqdm(steps, desc=desc, leave=False, disable=not progress):
             if per_step is not None: arch = per_step[k]; ds.patch = arch.patch; k += 1
-            if step:
-                x, y = (t.to(dev, non_blocking=True) for t in next(dl))
-                if fmt: x = x.contiguous(memory_format=torch.channels_last_3d)
-                with autocast(dev, dtype): out = net(x, arch).float()
-            loss = par.dice_loss(out, y, net.cfg.n_classes)   # distributed: the whole batch's loss, see 05d_distributed
-            if loss.requires_grad: (loss if scaler is None else scaler.scale(loss)).backward()
-            par.reduce_gradients(net.parameters())
-            if scaler is None: opt.step()
-            else: scaler.step(opt); scaler.update()
-            losses.append(loss.detach())
+            batch = next(batches) if step else None
+            losses.append(_child_step(net, arch, batch, opt, dev, par, dtype, fmt, scaler))
             if on_step is not None: on_step()
     return torch.stack(losses).mean().item()
 
 # %% ../nbs/06_search.ipynb #34b7e917
-def reward(net:SuperNet, arch:Arch, images:list, labels:list, n_classes:int, amp:torch.dtype|None=None)->float:
+def reward(net:SuperNet, arch:Arch, images:list, labels:list, n_classes:int,
+           amp:torch.dtype|None=None)->float:
     "Mean patient-wise dice of `arch` (shared weights, one-shot) over the given cases"
     net.eval()
     strides, scores = total_strides(arch), []
@@ -240,25 +342,28 @@ def reward(net:SuperNet, arch:Arch, images:list, labels:list, n_classes:int, amp
         with autocast(x.device, amp): return net(x, arch).float()
     with torch.no_grad():
         for img, lab in zip(images, labels):
-            lab = (lab if isinstance(lab, torch.Tensor) else torch.from_numpy(np.array(lab))).to(img.device)
-            scores.append(dice_scores(label_map(oneshot_probs(forward, img, strides, device=img.device)), lab,
-                                      n_classes).mean())
+            if not isinstance(lab, torch.Tensor): lab = torch.from_numpy(np.array(lab))
+            lab = lab.to(img.device)
+            probs = oneshot_probs(forward, img, strides, device=img.device)
+            scores.append(dice_scores(label_map(probs), lab, n_classes).mean())
     return torch.stack(scores).mean().item()   # the one synchronisation per child
 
 # %% ../nbs/06_search.ipynb #83738994
 MAX_DRAWS = 10   # sampling rounds per episode to find children that fit the budget
 
-# %% ../nbs/06_search.ipynb #129bfe55
+# %% ../nbs/06_search.ipynb #905e9815
 def release_memory(dev:torch.device):
     "Free what a failed step left: unreachable tensors, and the CUDA allocator's cache"
     gc.collect()
     if dev.type == 'cuda': torch.cuda.empty_cache()
 
+# %% ../nbs/06_search.ipynb #129bfe55
 def oom_guarded(dev:torch.device, fn, *args, **kwargs)->tuple:
     "(`fn(*args, **kwargs)`, False), or (None, True) when it runs out of memory"
     try: return fn(*args, **kwargs), False
     except torch.OutOfMemoryError: pass
-    release_memory(dev)   # outside the except block: the traceback and the tensors its frames hold are gone
+    # outside the except block: the traceback and the tensors its frames hold are gone
+    release_memory(dev)
     return None, True
 
 # %% ../nbs/06_search.ipynb #454faf47
@@ -271,65 +376,109 @@ def fixed_arch(space:SearchSpace, code:str)->Arch:
     try: return space.validate(arch_from_code(code))
     except ValueError as e: raise ArchError(f"--arch {code}: {e}") from None
 
+# %% ../nbs/06_search.ipynb #9c73aad9
 def seed_everything(seed:int):
     "Seed Python, numpy and torch"
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
+# %% ../nbs/06_search.ipynb #f33231a3
+def _shared_supernet(space:SearchSpace, fp:Fingerprint, cfg:SearchConfig, par:OneProcess)->SuperNet:
+    "The supernet on `cfg.device`, in the layout `cfg` asks for, with rank 0's initial weights"
+    net = SuperNet(space, fp.n_channels, fp.n_classes, cfg.width, cfg.max_width,
+                   upsample=cfg.upsample).to(torch.device(cfg.device))
+    if channels_last(cfg): net = net.to(memory_format=torch.channels_last_3d)
+    par.sync_module(net)   # distributed: rank 0's initial weights everywhere
+    return net
+
+# %% ../nbs/06_search.ipynb #05092dfb
+def _budget(net:SuperNet, cfg:SearchConfig, data:FoldData)->MemoryBudget|None:
+    "The memory budget `cfg.gpu_memory` sets next to `net` and the reward cases; None: no budget"
+    if cfg.gpu_memory is None: return None
+    return MemoryBudget(net, cfg.gpu_memory, cfg.batch_size, cfg.device,
+                        volumes=[np.shape(c.image) for c in data.reward])
+
+# %% ../nbs/06_search.ipynb #b3dbab13
+def _child_training(net:SuperNet, cfg:SearchConfig)->tuple:
+    "The autocast dtype, the float16 loss scaler (or None) and Adam; cuDNN's tuning set on CUDA"
+    if torch.device(cfg.device).type == 'cuda': torch.backends.cudnn.benchmark = cfg.cudnn_benchmark
+    amp = amp_dtype(cfg)
+    scaler = torch.amp.GradScaler('cuda') if amp == torch.float16 else None
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.child_lr, weight_decay=cfg.child_weight_decay)
+    return amp, scaler, opt
+
+# %% ../nbs/06_search.ipynb #d1aa6720
+def _policy(space:SearchSpace, cfg:SearchConfig)->tuple[Controller, Reinforce, torch.Generator]:
+    "The controller, its REINFORCE optimizer and the generator of its samples"
+    controller = Controller(space, hidden=cfg.hidden, tanh_constant=cfg.tanh_constant)
+    reinforce = Reinforce(controller, lr=cfg.controller_lr,
+                          weight_decay=cfg.controller_weight_decay,
+                          entropy_weight=cfg.entropy_weight)
+    return controller, reinforce, torch.Generator().manual_seed(cfg.seed)
+
+# %% ../nbs/06_search.ipynb #b7aa0624
+def _first_child(space:SearchSpace, cfg:SearchConfig)->Arch:
+    "The first child: the maximal architecture (the paper), or the one a fixed run trains"
+    return fixed_arch(space, cfg.arch) if cfg.controller == 'fixed' else space.max_arch()
+
+# %% ../nbs/06_search.ipynb #35088079
 class Search:
     "A search in progress: supernet, controller, their optimizers, the next child and the history"
     def __init__(self, data:FoldData, cfg:SearchConfig, par:OneProcess|None=None):
         seed_everything(cfg.seed)
-        self.cfg, self.data, self.dev, self.par = cfg, data, torch.device(cfg.device), par or OneProcess()
-        fp = data.fingerprint
-        self.space = SearchSpace.from_fingerprint(fp, n_patch=cfg.n_patch, min_feature=cfg.min_feature)
-        self.net = SuperNet(self.space, fp.n_channels, fp.n_classes, cfg.width, cfg.max_width,
-                            upsample=cfg.upsample).to(self.dev)
-        if channels_last(cfg): self.net = self.net.to(memory_format=torch.channels_last_3d)
-        self.par.sync_module(self.net)   # distributed: rank 0's initial weights everywhere
-        if self.dev.type == 'cuda': torch.backends.cudnn.benchmark = cfg.cudnn_benchmark
-        self.amp = amp_dtype(cfg)
-        self.scaler = torch.amp.GradScaler('cuda') if self.amp == torch.float16 else None
-        self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.child_lr, weight_decay=cfg.child_weight_decay)
-        self.controller = Controller(self.space, hidden=cfg.hidden, tanh_constant=cfg.tanh_constant)
-        self.reinforce = Reinforce(self.controller, lr=cfg.controller_lr, weight_decay=cfg.controller_weight_decay,
-                                   entropy_weight=cfg.entropy_weight)
-        self.gen = torch.Generator().manual_seed(cfg.seed)
+        self.cfg, self.data, self.dev = cfg, data, torch.device(cfg.device)
+        self.par = par or OneProcess()
+        self.space = SearchSpace.from_fingerprint(data.fingerprint, n_patch=cfg.n_patch,
+                                                  min_feature=cfg.min_feature)
+        self.net = _shared_supernet(self.space, data.fingerprint, cfg, self.par)
+        self.amp, self.scaler, self.opt = _child_training(self.net, cfg)
+        self.controller, self.reinforce, self.gen = _policy(self.space, cfg)
         self.episode, self.history = 0, []
         # how long writing the last episode's checkpoint and history took (`run_search` sets it)
         self.write_seconds = None
-        # paper: the first child is the maximal one
-        self.arch = fixed_arch(self.space, cfg.arch) if cfg.controller == 'fixed' else self.space.max_arch()
-        self.budget = None if cfg.gpu_memory is None else MemoryBudget(
-            self.net, cfg.gpu_memory, cfg.batch_size, cfg.device, volumes=[np.shape(c.image) for c in data.reward])
-        if self.budget is not None: self.arch = self._fitting(self.arch, first=True); self._check_rewards()
+        self.arch = _first_child(self.space, cfg)
+        self.budget = _budget(self.net, cfg, data)
+        if self.budget is not None:
+            self.arch = self._fitting(self.arch, first=True); self._check_rewards()
         self._reward_set = self._to_device(data.reward)
-        self._patches = PatchDataset(data.train, self.arch.patch, cfg.patches_per_case * len(data.train), seed=cfg.seed)
-
-    def _fitting(self, arch:Arch, first:bool=False)->Arch:
-        "`arch` with its patch shrunk to fit the budget (the first child when even that fails)"
-        fitted = fit_patch(self.budget, self.space, arch)
-        if fitted is not None: return fitted
-        if first: raise BudgetError(f"gpu_memory={self.cfg.gpu_memory} GiB is too small: the maximal child needs "
-                                   f"{self.budget.train_bytes(self._smallest(arch)) / GIB:.3g} GiB even at the smallest patch")
-        return self._fitting(self.space.max_arch(), first=True)
-
-    def _check_rewards(self):
-        "Refuse a budget in which not even the leanest child can be rewarded"
-        a = self.space.max_arch().to_dict()
-        lean = self.space.validate({**a, **{skip_name(i, j): False for i, j in SKIPS},
-                                    **{f'{n}.zero': True for n in NODES if f'{n}.zero' in a}})
-        need = self.budget.reward_bytes(lean)
-        if need > self.budget.limit:
-            raise BudgetError(f"gpu_memory={self.cfg.gpu_memory} GiB is too small for the rewards: a one-shot pass over the largest "
-                              f"reward case ({'x'.join(map(str, max(self.budget.volumes, key=math.prod)))}) needs {need / GIB:.3g} GiB even for a child without searched skips")
-
-    def _smallest(self, arch:Arch)->Arch:
-        return self.space.validate({**arch.to_dict(), 'patch_d': min(self.space['patch_d'].options),
-                                    'patch_hw': min(self.space['patch_hw'].options)})
+        self._patches = PatchDataset(data.train, self.arch.patch,
+                                     cfg.patches_per_case * len(data.train), seed=cfg.seed)
 
     def _to_device(self, cases):
         return ([torch.from_numpy(np.array(c.image)).to(self.dev) for c in cases],
                 [torch.from_numpy(np.array(c.label)).to(self.dev) for c in cases])
+
+# %% ../nbs/06_search.ipynb #d6e7ebe9
+@patch
+def _smallest(self:Search, arch:Arch)->Arch:
+    return self.space.validate({**arch.to_dict(), 'patch_d': min(self.space['patch_d'].options),
+                                'patch_hw': min(self.space['patch_hw'].options)})
+
+# %% ../nbs/06_search.ipynb #081f4bf8
+@patch
+def _fitting(self:Search, arch:Arch, first:bool=False)->Arch:
+    "`arch` with its patch shrunk to fit the budget (the first child when even that fails)"
+    fitted = fit_patch(self.budget, self.space, arch)
+    if fitted is not None: return fitted
+    if first:
+        need = self.budget.train_bytes(self._smallest(arch)) / GIB
+        raise BudgetError(f"gpu_memory={self.cfg.gpu_memory} GiB is too small: "
+                          f"the maximal child needs {need:.3g} GiB even at the smallest patch")
+    return self._fitting(self.space.max_arch(), first=True)
+
+# %% ../nbs/06_search.ipynb #c83683fe
+@patch
+def _check_rewards(self:Search):
+    "Refuse a budget in which not even the leanest child can be rewarded"
+    a = self.space.max_arch().to_dict()
+    lean = self.space.validate({**a, **{skip_name(i, j): False for i, j in SKIPS},
+                                **{f'{n}.zero': True for n in NODES if f'{n}.zero' in a}})
+    need = self.budget.reward_bytes(lean)
+    if need > self.budget.limit:
+        largest = 'x'.join(map(str, max(self.budget.volumes, key=math.prod)))
+        raise BudgetError(f"gpu_memory={self.cfg.gpu_memory} GiB is too small for the rewards: "
+                          f"a one-shot pass over the largest reward case ({largest}) "
+                          f"needs {need / GIB:.3g} GiB "
+                          "even for a child without searched skips")
 
 # %% ../nbs/06_search.ipynb #d0b25ddb
 class PartClock:
@@ -344,16 +493,25 @@ class PartClock:
             self.seconds[name] = self.seconds.get(name, 0.) + took - inner
             if self._inner: self._inner[-1] += took
 
+# %% ../nbs/06_search.ipynb #60fa71f2
+def _parts(clock:PartClock, write:float|None=None)->dict:
+    "`clock`'s seconds per part, rounded, and `write`'s unless None"
+    return {k: round(v, 4) for k, v in {**clock.seconds, 'write': write}.items() if v is not None}
+
 # %% ../nbs/06_search.ipynb #364fdc78
-EPISODE_PARTS = ('train', 'sample', 'budget', 'rewards', 'controller', 'write')   # as `history.jsonl` records them
-METHOD_PARTS = ('train', 'rewards')   # the method itself; every other part of an episode is overhead
+# as `history.jsonl` records them
+EPISODE_PARTS = ('train', 'sample', 'budget', 'rewards', 'controller', 'write')
+# the method itself; every other part of an episode is overhead
+METHOD_PARTS = ('train', 'rewards')
 
 def _part_names(recs:list)->list:
     names = {k for r in recs for k in r['parts']}
     return [k for k in EPISODE_PARTS if k in names] + sorted(names - set(EPISODE_PARTS))
 
+# %% ../nbs/06_search.ipynb #4d4ed8eb
 def time_breakdown(history:list)->dict:
-    "Mean seconds per episode of each part (`other`: what no part counted), the total, and the overhead's share"
+    ("Mean seconds per episode of each part (`other`: what no part counted), the total, "
+     "and the overhead's share")
     recs = [r for r in history if r.get('parts')]
     if not recs: return {}
     names = _part_names(recs)
@@ -361,70 +519,88 @@ def time_breakdown(history:list)->dict:
     counted = float(np.mean([sum(v for k, v in r['parts'].items() if k != 'write') for r in recs]))
     mean['other'] = max(0., float(np.mean([r['seconds'] for r in recs])) - counted)
     total = sum(mean.values())
-    return dict(seconds=mean, total=total, overhead=sum(v for k, v in mean.items() if k not in METHOD_PARTS) / total)
+    overhead = sum(v for k, v in mean.items() if k not in METHOD_PARTS) / total
+    return dict(seconds=mean, total=total, overhead=overhead)
 
+# %% ../nbs/06_search.ipynb #b55bb4a4
 def plot_time_breakdown(history:list, ax=None):
     "Seconds per episode, stacked by part (`other`: what no part counted)"
     import matplotlib.pyplot as plt
     ax = ax or plt.subplots(figsize=(7, 3))[1]
     recs = [r for r in history if r.get('parts')]
     names = _part_names(recs)
-    other = [max(0., r['seconds'] - sum(v for k, v in r['parts'].items() if k != 'write')) for r in recs]
+    counted = [sum(v for k, v in r['parts'].items() if k != 'write') for r in recs]
+    other = [max(0., r['seconds'] - c) for r, c in zip(recs, counted)]
     ep, bottom = [r['episode'] for r in recs], np.zeros(len(recs))
-    for name, ys in [*((k, [r['parts'].get(k, 0.) for r in recs]) for k in names), ('other', other)]:
+    stacks = [(k, [r['parts'].get(k, 0.) for r in recs]) for k in names]
+    for name, ys in [*stacks, ('other', other)]:
         ax.bar(ep, ys, bottom=bottom, label=name, width=.8); bottom += ys
     ax.set(xlabel='episode', ylabel='seconds',
-           title=f"where an episode's time goes (overhead {time_breakdown(recs).get('overhead', 0):.1%})")
+           title=f"where an episode's time goes "
+                 f"(overhead {time_breakdown(recs).get('overhead', 0):.1%})")
     ax.legend(fontsize=7, ncol=4)
     return ax
 
 # %% ../nbs/06_search.ipynb #8d1d2cbb
 @patch
 def phase(self:Search)->str:
-    "The current episode's phase: 'warmup' (the maximal child alone, first), 'search', or 'final' (the chosen child alone, last)"
+    ("The current episode's phase: 'warmup' (the maximal child alone, first), 'search', "
+     "or 'final' (the chosen child alone, last)")
     # once begun (a resume may add episodes)
     if self.history and self.history[-1].get('phase') == 'final': return 'final'
-    if self.cfg.final_episodes > 0 and self.episode >= self.cfg.episodes - self.cfg.final_episodes: return 'final'
+    if self.cfg.final_episodes > 0 and self.episode >= self.cfg.episodes - self.cfg.final_episodes:
+        return 'final'
     return 'warmup' if self.episode < self.cfg.warmup_episodes else 'search'
 
+# %% ../nbs/06_search.ipynb #727ddbe9
 @patch
 def _draw(self:Search, n:int)->list[Arch]:
-    "`n` architectures from the search's policy: the controller ('rl'), uniform ('random'), the one trained ('fixed')"
+    ("`n` architectures from the search's policy: "
+     "the controller ('rl'), uniform ('random'), the one trained ('fixed')")
     if self.cfg.controller == 'fixed': return [self.arch] * n
     if self.cfg.controller == 'random': return sample_uniform(self.space, n, self.gen)
     with torch.no_grad(): return self.controller.sample(n, generator=self.gen)[0]
 
+# %% ../nbs/06_search.ipynb #f0f7b6ac
 @patch
 def _step_children(self:Search, phase:str)->Arch|list[Arch]:
-    "What the episode trains: the child `self.arch`, or (`child_sampling='batch'`, searching) it and a fresh draw per further step"
+    ("What the episode trains: the child `self.arch`, "
+     "or (`child_sampling='batch'`, searching) it and a fresh draw per further step")
     if self.cfg.child_sampling != 'batch' or phase != 'search': return self.arch
     n = self.cfg.child_epochs * len(self.par.steps(len(self._patches), self.cfg.batch_size))
     def draw():
         drawn = self._draw(n - 1) if n > 1 else []
         return [self.arch, *(a if self.budget is None else self._fitting(a) for a in drawn)]
-    return self.par.broadcast(draw() if self.par.main else None)   # every rank trains the same children
+    # every rank trains the same children
+    return self.par.broadcast(draw() if self.par.main else None)
 
+# %% ../nbs/06_search.ipynb #add576a7
 @patch
 def _sample_children(self:Search, clock:PartClock|None=None)->tuple[list, list]:
-    "`cfg.children` samples that fit the budget (fewer after `MAX_DRAWS` rounds), and those it excluded"
+    ("`cfg.children` samples that fit the budget (fewer after `MAX_DRAWS` rounds), "
+     "and those it excluded")
     # alone: its own reward, for the curves
     if self.cfg.controller == 'fixed' or self.phase() != 'search': return [self.arch], []
     fit, excluded, clock = [], [], clock or PartClock()
     def fits(a):
         with clock.part('budget'): return self.budget is None or self.budget.fits(a)
-    for _ in range(MAX_DRAWS if self.budget is not None else 1):   # without a budget every draw fits
+    # without a budget every draw fits
+    for _ in range(MAX_DRAWS if self.budget is not None else 1):
         if len(fit) >= self.cfg.children: break
         for a in self._draw(self.cfg.children - len(fit)): (fit if fits(a) else excluded).append(a)
     return fit, excluded
 
-# %% ../nbs/06_search.ipynb #2720c04d
+# %% ../nbs/06_search.ipynb #24f24274
 @patch
 def _update(self:Search, archs:list, rewards:list)->dict:
-    "The controller's REINFORCE step ('rl'); the baselines do not learn, and record the mean reward and their policy's entropy"
+    ("The controller's REINFORCE step ('rl'); "
+     "the baselines do not learn, and record the mean reward and their policy's entropy")
     phase = self.phase()
     # the policy rests
-    if phase == 'final': return dict(baseline=float(np.mean(rewards)), entropy=self.history[-1]['entropy'])
-    if phase == 'warmup':   # the policy has not begun: its entropy along the trained child (no sample drawn)
+    if phase == 'final':
+        return dict(baseline=float(np.mean(rewards)), entropy=self.history[-1]['entropy'])
+    # the policy has not begun: its entropy along the trained child (no sample drawn)
+    if phase == 'warmup':
         if self.cfg.controller == 'random': ent = self.controller.max_entropy
         else:
             with torch.no_grad(): ent = self.controller.log_prob(archs[:1])[1].item()
@@ -433,90 +609,160 @@ def _update(self:Search, archs:list, rewards:list)->dict:
     return dict(baseline=float(np.mean(rewards)),
                 entropy=self.controller.max_entropy if self.cfg.controller == 'random' else 0.)
 
+# %% ../nbs/06_search.ipynb #672ace89
 @patch
 def reward_subset(self:Search, episode:int)->list[int]|None:
-    "Which reward cases reward `episode`'s children: None for all, else `cfg.reward_cases` of them drawn for that episode"
+    ("Which reward cases reward `episode`'s children: "
+     "None for all, else `cfg.reward_cases` of them drawn for that episode")
     n, k = len(self.data.reward), self.cfg.reward_cases
     if k is None or k >= n: return None
     # resumes and ranks agree
-    return sorted(np.random.default_rng([self.cfg.seed, episode]).choice(n, k, replace=False).tolist())
+    rng = np.random.default_rng([self.cfg.seed, episode])
+    return sorted(rng.choice(n, k, replace=False).tolist())
 
-# %% ../nbs/06_search.ipynb #9d4fa042
+# %% ../nbs/06_search.ipynb #467b9804
 @patch
-def run_episode(self:Search, progress:bool=False)->dict:
-    "Train the current child, reward `cfg.children` samples, update the controller, sample the next child"
-    cfg, t0, ep, par, clock = self.cfg, time.perf_counter(), self.episode, self.par, PartClock()
-    phase = self.phase()
-    if phase == 'final': self.arch = self.space.validate(arch_from_code(final_architecture(self.history, cfg.controller)[0]))
-    # the child of each training step, or the episode's one child
-    with clock.part('sample'): trained = self._step_children(phase)
+def _train_episode(self:Search, trained, progress:bool, clock:PartClock)->tuple[float|None, list]:
+    "Train `trained` (the child, or one per step); the mean loss, and the failures to record"
+    cfg, ep, par = self.cfg, self.episode, self.par
     with clock.part('train'):
-        loss, oom = oom_guarded(self.dev, train_child, self.net, trained, self._patches, self.opt, cfg,
-                                epoch0=ep * cfg.child_epochs, progress=progress, on_step=lambda: kill_point(f'train@{ep}'),
-                                scaler=self.scaler, par=par)
-    if oom and par.world > 1: raise torch.OutOfMemoryError(f'rank {par.rank}: out of memory training {self.arch.code}; a distributed search cannot skip it')
+        loss, oom = oom_guarded(self.dev, train_child, self.net, trained, self._patches, self.opt,
+                                cfg, epoch0=ep * cfg.child_epochs, progress=progress,
+                                on_step=lambda: kill_point(f'train@{ep}'), scaler=self.scaler,
+                                par=par)
+    if oom and par.world > 1:
+        raise torch.OutOfMemoryError(f'rank {par.rank}: out of memory training {self.arch.code}; '
+                                     'a distributed search cannot skip it')
     failed = [dict(code=self.arch.code, where='train')] if oom else []
     if oom: self.opt.zero_grad(set_to_none=True)
-    # the controller lives on rank 0
-    with clock.part('sample'): archs, excluded = par.broadcast(self._sample_children(clock) if par.main else None)
+    return loss, failed
+
+# %% ../nbs/06_search.ipynb #0f2c3a15
+@patch
+def _reward_children(self:Search, archs:list, subset:list|None, progress:bool,
+                     clock:PartClock)->tuple[list, list]:
+    "The reward of each of `archs` (0: out of memory), and the failures to record"
+    ep, n_classes = self.episode, self.data.fingerprint.n_classes
     images, labels = self._reward_set
-    subset = self.reward_subset(ep)
     if subset is not None: images, labels = [images[i] for i in subset], [labels[i] for i in subset]
-    n_classes = self.data.fingerprint.n_classes
     def rewarded(a):
         r, oom = oom_guarded(self.dev, reward, self.net, a, images, labels, n_classes, amp=self.amp)
         kill_point(f'reward@{ep}'); return r, oom
     with clock.part('rewards'):
-        results = par.map_children(rewarded, tqdm(archs, desc='rewards', leave=False, disable=not progress))
-    failed += [dict(code=a.code, where='reward') for a, (_, oom) in zip(archs, results) if oom]
-    rewards = [0.0 if oom else r for r, oom in results]
-    rec = None
-    if par.main:
-        learned, first = cfg.controller == 'rl', self.arch
-        # the penalty teaches the controller
-        with clock.part('controller'): stats = self._update(archs + excluded, rewards + [0.0] * len(excluded))
-        with clock.part('sample'):
-            # the warm-up keeps the maximal child
-            if phase != 'final' and self.episode + 1 >= cfg.warmup_episodes: (self.arch,) = self._draw(1)
-        with clock.part('controller'), torch.no_grad():
-            greedy, probs = (self.controller.greedy(), self.controller.probabilities()) if learned else (None, None)
-        with clock.part('budget'):
-            if self.budget is not None: self.arch = self._fitting(self.arch)
-        rec = episode_record(self.episode, first, loss, archs, rewards, stats, search_episodes(self.history),
-                             excluded=len(excluded), failed=failed, greedy=greedy, probabilities=probs)
-        if isinstance(trained, list): rec['trained'] = [a.code for a in trained]
-        if subset is not None: rec['reward_cases'] = [self.data.reward[i].name for i in subset]
-        if phase == 'final':   # the convergence stays the search's: the final phase samples nothing
-            last = search_episodes(self.history)[-1]
-            rec.update(phase='final', modal_code=last['modal_code'], modal_share=last['modal_share'])
-        if phase == 'warmup': rec.update(phase='warmup', modal_code=None, modal_share=None)   # nothing sampled yet
-        rec['seconds'] = time.perf_counter() - t0
-        rec['parts'] = {k: round(v, 4) for k, v in {**clock.seconds, 'write': self.write_seconds}.items()
-                        if v is not None}
+        bar = tqdm(archs, desc='rewards', leave=False, disable=not progress)
+        results = self.par.map_children(rewarded, bar)
+    failed = [dict(code=a.code, where='reward') for a, (_, oom) in zip(archs, results) if oom]
+    return [0.0 if oom else r for r, oom in results], failed
+
+# %% ../nbs/06_search.ipynb #a14b27ce
+@patch
+def _learn_and_draw(self:Search, archs:list, excluded:list, rewards:list, phase:str,
+                    clock:PartClock)->tuple:
+    "Update the policy, draw the next child; the update's stats, greedy decode and probabilities"
+    cfg = self.cfg
+    # the penalty teaches the controller
+    with clock.part('controller'):
+        stats = self._update(archs + excluded, rewards + [0.0] * len(excluded))
+    with clock.part('sample'):
+        # the warm-up keeps the maximal child
+        if phase != 'final' and self.episode + 1 >= cfg.warmup_episodes:
+            (self.arch,) = self._draw(1)
+    with clock.part('controller'), torch.no_grad():
+        learned = cfg.controller == 'rl'
+        greedy, probs = ((self.controller.greedy(), self.controller.probabilities()) if learned
+                         else (None, None))
+    with clock.part('budget'):
+        if self.budget is not None: self.arch = self._fitting(self.arch)
+    return stats, greedy, probs
+
+# %% ../nbs/06_search.ipynb #bae50d86
+@patch
+def _phase_fields(self:Search, rec:dict, trained, subset:list|None, phase:str)->dict:
+    "`rec` with the fields only some episodes have: every step's child, the reward cases, the phase"
+    if isinstance(trained, list): rec['trained'] = [a.code for a in trained]
+    if subset is not None: rec['reward_cases'] = [self.data.reward[i].name for i in subset]
+    if phase == 'final':   # the convergence stays the search's: the final phase samples nothing
+        last = search_episodes(self.history)[-1]
+        rec.update(phase='final', modal_code=last['modal_code'], modal_share=last['modal_share'])
+    # nothing sampled yet
+    if phase == 'warmup': rec.update(phase='warmup', modal_code=None, modal_share=None)
+    return rec
+
+# %% ../nbs/06_search.ipynb #760628ac
+@patch
+def _conclude(self:Search, loss:float|None, archs:list, excluded:list, rewards:list, failed:list,
+              trained, subset:list|None, phase:str, clock:PartClock, t0:float)->dict:
+    "Update the controller, draw the next child; the episode's record, timed from `t0`"
+    first = self.arch
+    stats, greedy, probs = self._learn_and_draw(archs, excluded, rewards, phase, clock)
+    rec = episode_record(self.episode, first, loss, archs, rewards, stats,
+                         search_episodes(self.history), excluded=len(excluded), failed=failed,
+                         greedy=greedy, probabilities=probs)
+    rec = self._phase_fields(rec, trained, subset, phase)
+    rec.update(seconds=time.perf_counter() - t0, parts=_parts(clock, self.write_seconds))
+    return rec
+
+# %% ../nbs/06_search.ipynb #9d4fa042
+@patch
+def run_episode(self:Search, progress:bool=False)->dict:
+    ("Train the current child, reward `cfg.children` samples, update the controller, "
+     "sample the next child")
+    t0, ep, par, clock = time.perf_counter(), self.episode, self.par, PartClock()
+    phase = self.phase()
+    if phase == 'final': self.arch = self._chosen_child()
+    # the child of each training step, or the episode's one child
+    with clock.part('sample'): trained = self._step_children(phase)
+    loss, failed = self._train_episode(trained, progress, clock)
+    # the controller lives on rank 0
+    with clock.part('sample'):
+        archs, excluded = par.broadcast(self._sample_children(clock) if par.main else None)
+    subset = self.reward_subset(ep)
+    rewards, more = self._reward_children(archs, subset, progress, clock)
+    rec = (self._conclude(loss, archs, excluded, rewards, failed + more, trained, subset, phase,
+                          clock, t0) if par.main else None)
     # every rank: the same next child and history
     self.arch, rec = par.broadcast((self.arch, rec) if par.main else None)
     self.history.append(rec)
     self.episode += 1
     return rec
 
-# %% ../nbs/06_search.ipynb #5e4d792b
-def final_architecture(history:list, controller:str='rl', window:int=MODAL_WINDOW)->tuple[str|None, str]:
-    "The final child's code and how it was chosen, from the history alone (see above)"
-    if not history: return None, 'no episode ran'
-    final = [h for h in history if h.get('phase') == 'final']
-    if final:   # a final phase trained the child chosen when it began
-        how = final_architecture([h for h in history if h.get('phase') != 'final'], controller, window)[1]
-        return final[0]['code'], f"{how}, then trained alone in the last {len(final)} episode{'s' * (len(final) > 1)}"
-    if controller == 'fixed': return history[-1]['code'], 'the fixed architecture, trained alone'
-    recent = search_episodes(history)[-window:]   # a warm-up's episodes sampled nothing
-    scored = [(c, r) for h in recent for c, r in zip(h['children'], h['rewards'])]
-    if controller == 'random':
-        if scored: return max(scored, key=lambda cr: cr[1])[0], f'the best rewarded child of the last {len(recent)} episodes'
-        return history[-1]['code'], 'the last trained child (no child was rewarded lately)'
+# %% ../nbs/06_search.ipynb #f3716195
+def _most_sampled_trained(history:list, scored:list)->str|None:
+    "The trained child sampled most among `scored` (code, reward) pairs; ties: higher mean reward"
     # 'trained': every step's child, when sampled per batch
     trained = {c for h in history for c in [h['code'], *h.get('trained', ())]}
     counts, rewards = Counter(c for c, _ in scored if c in trained), {}
     for c, r in scored: rewards.setdefault(c, []).append(r)
-    if not counts: return history[-1]['code'], 'the last trained child (no trained child was sampled lately)'
-    code = max(counts, key=lambda c: (counts[c], np.mean(rewards[c])))   # ties: by mean reward
+    if not counts: return None
+    return max(counts, key=lambda c: (counts[c], np.mean(rewards[c])))   # ties: by mean reward
+
+# %% ../nbs/06_search.ipynb #5e4d792b
+def final_architecture(history:list, controller:str='rl',
+                       window:int=MODAL_WINDOW)->tuple[str|None, str]:
+    "The final child's code and how it was chosen, from the history alone (see above)"
+    if not history: return None, 'no episode ran'
+    final = [h for h in history if h.get('phase') == 'final']
+    if final:   # a final phase trained the child chosen when it began
+        before = [h for h in history if h.get('phase') != 'final']
+        how = final_architecture(before, controller, window)[1]
+        n = len(final)
+        return final[0]['code'], f"{how}, then trained alone in the last {n} episode{'s' * (n > 1)}"
+    if controller == 'fixed': return history[-1]['code'], 'the fixed architecture, trained alone'
+    recent = search_episodes(history)[-window:]   # a warm-up's episodes sampled nothing
+    scored = [(c, r) for h in recent for c, r in zip(h['children'], h['rewards'])]
+    if controller == 'random':
+        if not scored:
+            return history[-1]['code'], 'the last trained child (no child was rewarded lately)'
+        best = max(scored, key=lambda cr: cr[1])[0]
+        return best, f'the best rewarded child of the last {len(recent)} episodes'
+    code = _most_sampled_trained(history, scored)
+    if code is None:
+        return history[-1]['code'], 'the last trained child (no trained child was sampled lately)'
     return code, f'the trained child sampled most often in the last {len(recent)} episodes'
+
+# %% ../nbs/06_search.ipynb #1a7d7696
+@patch
+def _chosen_child(self:Search)->Arch:
+    "The child `final_architecture` chooses from the episodes so far, for the final phase"
+    code, _ = final_architecture(self.history, self.cfg.controller)
+    return self.space.validate(arch_from_code(code))

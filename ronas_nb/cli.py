@@ -411,6 +411,7 @@ def train(args:argparse.Namespace):
                              '(architecture.json: code)') from None
     search(args, controller='fixed', arch=args.arch)
 
+# %% ../nbs/09_cli.ipynb #904a6646
 def add_train(sub):
     "The `train` sub-parser"
     p = sub.add_parser('train',
@@ -584,6 +585,13 @@ def _prediction_inputs(args:argparse.Namespace, conf:dict, child, out:Path)->lis
     if args.save_probabilities: _one_probabilities_file_each(groups)
     return groups
 
+# %% ../nbs/09_cli.ipynb #3ce3348c
+def _written_so_far(labelled:int, n:int, written:list)->str:
+    "What a prediction stopped half-way has written: how many label maps of `n`, and the files"
+    names = ', '.join(p.name for p in written)
+    if not written: return 'no prediction written'
+    return f"{labelled} of {n} predictions written ({names})"
+
 # %% ../nbs/09_cli.ipynb #ecca2162
 def _predict_cases(args:argparse.Namespace, child, device:str, out:Path, groups:list, cases:list,
                    changes:list):
@@ -603,9 +611,7 @@ def _predict_cases(args:argparse.Namespace, child, device:str, out:Path, groups:
                 written.append(save_probabilities(probs, c.meta, out / f'{name}.npz'))
                 print(written[-1])
     except OSError as e:   # a full disk half-way: say which predictions are there
-        names = ', '.join(p.name for p in written)
-        done = (f"{labelled} of {len(cases)} predictions written ({names})" if written
-                else 'no prediction written')
+        done = _written_so_far(labelled, len(cases), written)
         raise OSError(e.errno, f"{e.strerror or e}; {done}", e.filename) from None
 
 # %% ../nbs/09_cli.ipynb #75b2c6e3

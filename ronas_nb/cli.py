@@ -9,16 +9,17 @@ from pathlib import Path
 import torch
 from . import __version__
 from .files import first_line, cannot_write
-from .msd import (TaskError, FOLLOW_LINKS_ENV, axis_codes, training_orientation, orientation_change, reorient,
-                          reoriented_spacing, spacing_differs, SPACING_TOLERANCE)
+from .msd import (TaskError, FOLLOW_LINKS_ENV, axis_codes, training_orientation,
+                          orientation_change, reorient, reoriented_spacing, spacing_differs,
+                          SPACING_TOLERANCE)
 from .synthetic import SYNTH_KINDS, make_synthetic_task
 from .preprocess import preprocess_image, check_task_record, CACHE_ENV
 from .download import progress_wanted
 from .memory import EstimateUnavailable
 from .space import arch_from_code
 from .supernet import total_strides
-from .infer import (evaluate_cases, save_evaluation, predict_case, probs_to_labels, write_predictions,
-                            save_probabilities, TRAINING_MIRROR_AXES)
+from .infer import (evaluate_cases, save_evaluation, predict_case, probs_to_labels,
+                            write_predictions, save_probabilities, TRAINING_MIRROR_AXES)
 from .export import EXPORT_FORMATS, ExportError, export_child, need_onnx
 from .rundir import RunError, lock_run, lock_holder, read_final, read_run_config
 from .budget import BudgetError
@@ -37,7 +38,8 @@ class UsageError(ValueError):
 
 class Interrupted(KeyboardInterrupt):
     "Ctrl-C (exit status 130) or SIGTERM (143), with a message that says what to do next"
-    def __init__(self, msg:str='interrupted', status:int=130): super().__init__(msg); self.status = status
+    def __init__(self, msg:str='interrupted', status:int=130):
+        super().__init__(msg); self.status = status
 
 # %% ../nbs/09_cli.ipynb #9537359c
 def _integer(lo:int|None=None, hi:int|None=None):
@@ -56,7 +58,8 @@ def _positive_number(s:str)->float:
     "argparse type: a finite number > 0"
     try: v = float(s)
     except ValueError: raise argparse.ArgumentTypeError(f'not a number: {s!r}') from None
-    if not 0 < v < math.inf: raise argparse.ArgumentTypeError(f'must be a positive finite number, got {s}')
+    if not 0 < v < math.inf:
+        raise argparse.ArgumentTypeError(f'must be a positive finite number, got {s}')
     return v
 
 SEED = _integer(0, 2**32 - 1)   # numpy's range of seeds
@@ -64,18 +67,21 @@ SEED = _integer(0, 2**32 - 1)   # numpy's range of seeds
 # %% ../nbs/09_cli.ipynb #645d11ad
 def _device_name(s:str)->str:
     "argparse type: auto, cpu, cuda or cuda:N"
-    if not re.fullmatch(r'auto|cpu|cuda(:\d+)?', s): raise argparse.ArgumentTypeError(f'must be auto, cpu, cuda or cuda:N, got {s!r}')
+    if not re.fullmatch(r'auto|cpu|cuda(:\d+)?', s):
+        raise argparse.ArgumentTypeError(f'must be auto, cpu, cuda or cuda:N, got {s!r}')
     return s
 
-DEVICE_HELP = 'auto, cpu, cuda or cuda:N (default auto: cuda when a CUDA device is available, else cpu)'
+DEVICE_HELP = ('auto, cpu, cuda or cuda:N (default auto: cuda when a CUDA device is available, '
+               'else cpu)')
 
 # %% ../nbs/09_cli.ipynb #3809a279
 def _check_device(asked:str|None):
     "`--device cuda` without a GPU is a usage error, found before anything is read"
-    if (asked or '').startswith('cuda') and not torch.cuda.is_available(): raise UsageError('--device cuda: no CUDA device is available')
+    if (asked or '').startswith('cuda') and not torch.cuda.is_available():
+        raise UsageError('--device cuda: no CUDA device is available')
 
 def _device(asked:str|None)->str:
-    "The device a command runs on, the same rule for every command: `auto` (or not given) is cuda when available, else cpu"
+    "The device a command runs on, by one rule: `auto` (or none) is cuda if available, else cpu"
     _check_device(asked)
     if asked in (None, 'auto'): return 'cuda' if torch.cuda.is_available() else 'cpu'
     return asked
@@ -88,11 +94,16 @@ def synth(args:argparse.Namespace):
 def add_synth(sub):
     "The `synth` sub-parser"
     p = sub.add_parser('synth', help='write a synthetic MSD-like task folder',
-                       description='Write a synthetic MSD-like task (NIfTI images and labels, dataset.json) into OUT.')
-    p.add_argument('--kind', required=True, choices=list(SYNTH_KINDS), help='which of the paper\'s tasks to mimic')
-    p.add_argument('--out', required=True, help='the task folder to write (replaced if it is a synthetic task)')
-    p.add_argument('--cases', type=_integer(1), default=20, help='number of training cases (default 20)')
-    p.add_argument('--seed', type=SEED, default=0, help='random seed; the same seed gives identical files (default 0)')
+                       description='Write a synthetic MSD-like task (NIfTI images and labels, '
+                                   'dataset.json) into OUT.')
+    p.add_argument('--kind', required=True, choices=list(SYNTH_KINDS),
+                   help='which of the paper\'s tasks to mimic')
+    p.add_argument('--out', required=True,
+                   help='the task folder to write (replaced if it is a synthetic task)')
+    p.add_argument('--cases', type=_integer(1), default=20,
+                   help='number of training cases (default 20)')
+    p.add_argument('--seed', type=SEED, default=0,
+                   help='random seed; the same seed gives identical files (default 0)')
     p.set_defaults(func=synth)
 
 # %% ../nbs/09_cli.ipynb #9cb587a6
@@ -121,14 +132,15 @@ def runs_root()->Path:
 
 # %% ../nbs/09_cli.ipynb #df444cbf
 def located(path:str|None, env:str)->str|None:
-    "`path` as given, or under `$env` when it is a relative path missing here and present there (nnU-Net's habit)"
-    if path is None or Path(path).is_absolute() or Path(path).exists() or not os.environ.get(env): return path
+    "`path` as given, or under `$env` when it is a relative path missing here and present there"
+    if (path is None or Path(path).is_absolute() or Path(path).exists()
+            or not os.environ.get(env)): return path
     there = Path(os.environ[env])/path
     return str(there) if there.exists() else path
 
 # %% ../nbs/09_cli.ipynb #a85be33e
 def _locate(args:argparse.Namespace):
-    "Task folders and runs named on the command line, found under `$RONAS_DATA` and `$RONAS_RUNS` (`located`)"
+    "Task folders and runs named on the command line, found under `$RONAS_DATA`, `$RONAS_RUNS`"
     if getattr(args, 'data', None): args.data = located(args.data, DATA_ENV)
     for key in ('run', 'config'):
         if getattr(args, key, None): setattr(args, key, located(getattr(args, key), RUNS_ENV))
@@ -136,89 +148,114 @@ def _locate(args:argparse.Namespace):
 
 def _environment(args:argparse.Namespace)->dict:
     "The settings that options hand to the package through its environment variables"
-    env = {CACHE_ENV: str(Path(args.cache_dir).absolute())} if getattr(args, 'cache_dir', None) else {}
+    env = ({CACHE_ENV: str(Path(args.cache_dir).absolute())} if getattr(args, 'cache_dir', None)
+           else {})
     return {**env, FOLLOW_LINKS_ENV: '1'} if getattr(args, 'follow_links', False) else env
 
 # %% ../nbs/09_cli.ipynb #0f89d156
 def _default(name:str)->str:
-    "Help text for a `SearchConfig` setting's default: the demo's, the paper's (with --data) and a preset's where it differs"
+    "Help on a `SearchConfig` setting's default: the demo's, the paper's, a preset's that differs"
     paper = getattr(SearchConfig, name)
     demo = PRESETS['demo'].get(name, paper)
     other = [f'--preset {k}: {v[name]}' for k, v in sorted(PRESETS.items()) if k != 'demo'
              and v.get(name, paper) != paper]
-    said = f'default {paper}' if demo == paper else f'default {demo} for the demo, {paper} with --data'
+    said = (f'default {paper}' if demo == paper else
+            f'default {demo} for the demo, {paper} with --data')
     return said + ''.join(f'; {o}' for o in other)
 
 # %% ../nbs/09_cli.ipynb #4642be86
 def _add_data_options(p):
-    "The options of the commands that read a task folder: where its cache goes, and whether its links may leave it"
+    "The options of the commands that read a task: where its cache goes, may its links leave it"
     p.add_argument('--cache-dir', metavar='DIR',
-                   help=f'the folder for preprocessing caches (default: ${CACHE_ENV}, else <task>_cache '
-                   'beside the task folder); give the same one to resume or evaluate the run, or the cache is built again')
+                   help=f'the folder for preprocessing caches (default: ${CACHE_ENV}, else '
+                   '<task>_cache beside the task folder); give the same one to resume or evaluate '
+                   'the run, or the cache is built again')
     p.add_argument('--follow-links', action='store_true',
                    help='accept case files that are symbolic links to files outside the task '
                    f'folder (refused by default; {FOLLOW_LINKS_ENV}=1 does the same)')
 
 # %% ../nbs/09_cli.ipynb #22c1f843
 def _add_device_options(p):
-    "The options of where and how fast a run trains: device, GPU memory budget, precision, memory layout, threads and workers"
-    p.add_argument('--device', type=_device_name, help=DEVICE_HELP + '; with --resume: the run\'s device')
+    "Where and how fast a run trains: device, GPU memory, precision, layout, threads, workers"
+    p.add_argument('--device', type=_device_name,
+                   help=DEVICE_HELP + '; with --resume: the run\'s device')
     p.add_argument('--gpu-memory', type=_positive_number, metavar='GB',
-                   help='memory budget in GiB: children predicted to need more, to train or to be rewarded, are never run (default: none)')
+                   help='memory budget in GiB: children predicted to need more, to train or to be '
+                   'rewarded, are never run (default: none)')
     p.add_argument('--amp', choices=('auto', 'off', 'bf16', 'fp16'),
-                   help='mixed precision (default auto: bf16 or fp16 on CUDA, off on a CPU; fp16 needs CUDA)')
-    p.add_argument('--channels-last', action='store_true', help='channels_last_3d memory layout on CUDA')
+                   help='mixed precision (default auto: bf16 or fp16 on CUDA, off on a CPU; '
+                   'fp16 needs CUDA)')
+    p.add_argument('--channels-last', action='store_true',
+                   help='channels_last_3d memory layout on CUDA')
     p.add_argument('--cudnn-benchmark', action='store_true',
                    help='let cuDNN time its algorithms for every new shape (CUDA; '
                    'off by default: a search keeps meeting new shapes)')
-    p.add_argument('--threads', type=_integer(1), help='CPU threads for torch (default: torch\'s choice)')
+    p.add_argument('--threads', type=_integer(1),
+                   help='CPU threads for torch (default: torch\'s choice)')
     p.add_argument('--workers', type=_integer(0), metavar='N',
-                   help='DataLoader worker processes for training patches (default 0: '
-                   'the main process reads the memory-mapped cache, the fastest at the sizes measured)')
+                   help='DataLoader worker processes for training patches (default 0: the main '
+                   'process reads the memory-mapped cache, the fastest at the sizes measured)')
 
-# %% ../nbs/09_cli.ipynb #c6c612a1
-def _add_run_options(p):
-    "The options `search` and `train` share: data, run directory, budget, device and speed"
+# %% ../nbs/09_cli.ipynb #b2b14c6b
+def _add_task_options(p):
+    "Where a run reads and writes: the task, the run directory, the cache; and the preset"
     p.add_argument('--data',
-        help=f'an MSD task folder (with dataset.json), or its name in ${DATA_ENV}; default: the synthetic demo task '
-                   f'under ${DATA_ENV} (default data/)')
+        help=f'an MSD task folder (with dataset.json), or its name in ${DATA_ENV}; default: '
+             f'the synthetic demo task under ${DATA_ENV} (default data/)')
     p.add_argument('--out',
-                   help=f'the run directory (default: demo, or <task>_fold<K>, under ${RUNS_ENV}, default runs/); '
-                   f'with --resume, a run directory or its name in ${RUNS_ENV}')
+                   help=f'the run directory (default: demo, or <task>_fold<K>, under ${RUNS_ENV}, '
+                   f'default runs/); with --resume, a run directory or its name in ${RUNS_ENV}')
     _add_data_options(p)
     p.add_argument('--preset', choices=sorted(PRESETS),
                    help='settings of the paper per task, or demo (default: demo without --data, '
                    'none with it: the paper\'s settings; the defaults below give both)')
+
+# %% ../nbs/09_cli.ipynb #7d778999
+def _add_budget_options(p):
+    "How long a run trains, and on which cases: episodes, epochs, upsampling, folds, seed"
     p.add_argument('--episodes', type=_integer(1), help=f"episodes ({_default('episodes')})")
     p.add_argument('--child-epochs', type=_integer(1),
                    help=f"epochs the child trains per episode ({_default('child_epochs')})")
     p.add_argument('--upsample', choices=('trilinear', 'nearest'),
                    help="how the network's feature maps grow (default trilinear; "
                    'nearest is cheaper, see 04_supernet)')
-    p.add_argument('--fold', type=_integer(), help='the cross-validation fold to search on (default 0)')
+    p.add_argument('--fold', type=_integer(),
+                   help='the cross-validation fold to search on (default 0)')
     p.add_argument('--folds', type=_integer(2), help='number of folds, at least 2 (default 5)')
     p.add_argument('--test-fraction', type=float, metavar='F',
-                   help="share of the fold's training cases held out as a test set, "
-                   'never trained on nor rewarded (default 0.2; 0: the paper\'s protocol, no test set)')
-    p.add_argument('--seed', type=SEED, help='random seed (default 0); the same seed on a CPU gives the same search')
+                   help="share of the fold's training cases held out as a test set, never trained "
+                   'on nor rewarded (default 0.2; 0: the paper\'s protocol, no test set)')
+    p.add_argument('--seed', type=SEED,
+                   help='random seed (default 0); the same seed on a CPU gives the same search')
+
+# %% ../nbs/09_cli.ipynb #c6c612a1
+def _add_run_options(p):
+    "The options `search` and `train` share: data, run directory, budget, device and speed"
+    _add_task_options(p)
+    _add_budget_options(p)
     _add_device_options(p)
-    p.add_argument('--resume', action='store_true', help='continue the run in --out from its checkpoint; it may change '
-                   '--episodes, --device, --amp, --gpu-memory, --channels-last, --cudnn-benchmark, --threads and --workers')
+    p.add_argument('--resume', action='store_true',
+                   help='continue the run in --out from its checkpoint; it may change '
+                   '--episodes, --device, --amp, --gpu-memory, --channels-last, --cudnn-benchmark, '
+                   '--threads and --workers')
     p.add_argument('--quiet', action='store_true',
-                   help='no progress bars, only one line per episode (without a terminal there are no bars anyway)')
+                   help='no progress bars, only one line per episode (without a terminal there '
+                   'are no bars anyway)')
 
 # %% ../nbs/09_cli.ipynb #2d442c2f
 def _run_options(args:argparse.Namespace)->dict:
     "The `SearchConfig` settings given on the command line (None: not given)"
     # a resume keeps the run's device unless asked
     device = None if args.resume and args.device is None else _device(args.device)
-    over = dict(episodes=args.episodes, children=getattr(args, 'children', None), child_epochs=args.child_epochs,
-                fold=args.fold,
-                folds=args.folds, seed=args.seed, device=device, reward_split=getattr(args, 'reward_split', None),
-                reward_cases=getattr(args, 'reward_cases', None), controller=getattr(args, 'controller', None),
+    over = dict(episodes=args.episodes, children=getattr(args, 'children', None),
+                child_epochs=args.child_epochs, fold=args.fold, folds=args.folds, seed=args.seed,
+                device=device, reward_split=getattr(args, 'reward_split', None),
+                reward_cases=getattr(args, 'reward_cases', None),
+                controller=getattr(args, 'controller', None),
                 final_episodes=getattr(args, 'final_episodes', None),
                 warmup_episodes=getattr(args, 'warmup_episodes', None),
-                child_sampling=getattr(args, 'child_sampling', None), upsample=getattr(args, 'upsample', None),
+                child_sampling=getattr(args, 'child_sampling', None),
+                upsample=getattr(args, 'upsample', None),
                 test_fraction=args.test_fraction, gpu_memory=args.gpu_memory, amp=args.amp,
                 channels_last=args.channels_last or None,
                 cudnn_benchmark=args.cudnn_benchmark or None, num_workers=args.workers)
@@ -226,22 +263,29 @@ def _run_options(args:argparse.Namespace)->dict:
 
 # %% ../nbs/09_cli.ipynb #cf13cf4a
 def _started_from(config:str)->dict:
-    "The checked `config.json` that `--config` names (a run directory or its `config.json`), its settings as the run last ran (with its resumes' changes)"
+    "The checked `config.json` that `--config` names, its settings as the run last ran"
+    # a run directory or its `config.json`; the settings with its resumes' changes
     p = Path(config)
-    if p.is_file() and p.name != 'config.json': raise UsageError(f"--config {config}: give a run directory or its config.json")
+    if p.is_file() and p.name != 'config.json':
+        raise UsageError(f"--config {config}: give a run directory or its config.json")
     conf = read_run_config(p.parent if p.is_file() else p, SearchConfig)
-    for r in conf.get('resumes', []): conf['config'].update({k: new for k, (_, new) in r['changed'].items()})
+    for r in conf.get('resumes', []):
+        conf['config'].update({k: new for k, (_, new) in r['changed'].items()})
     return conf
 
 # %% ../nbs/09_cli.ipynb #dfb1d862
 def _new_run_config(args:argparse.Namespace, over:dict, more:dict)->tuple:
-    "(settings, task folder or None, whether it is the demo) of a new search: a preset's, another run's (`--config`) or the paper's, with `over` and `more` on top"
+    "(settings, task folder or None, whether it is the demo) of a new search"
+    # the settings: a preset's, another run's (`--config`) or the paper's, `over` and `more` on top
     config = getattr(args, 'config', None)
-    if config and args.preset: raise UsageError('--preset and --config: both give all the settings; give one (and single options to change it)')
+    if config and args.preset:
+        raise UsageError('--preset and --config: both give all the settings; '
+                         'give one (and single options to change it)')
     base = _started_from(config) if config else None
     demo = args.data is None and base is None
     name = args.preset or ('demo' if demo else None)
-    try: cfg = SearchConfig.from_dict({**base['config'], **over, **more}) if base else preset(name, **over, **more) if name else SearchConfig(**over, **more)
+    try: cfg = (SearchConfig.from_dict({**base['config'], **over, **more}) if base else
+                preset(name, **over, **more) if name else SearchConfig(**over, **more))
     except (ValueError, TypeError) as e: raise UsageError(str(e)) from None
     data = args.data or (base and base['data'])
     return cfg, data, demo
@@ -254,7 +298,8 @@ def _on_rank0(msg:str):
 def _say_device(args, over):
     "Say which device `auto` chose, so that a log shows where a search ran"
     if args.device in (None, 'auto') and 'device' in over:
-        _on_rank0(f"device {over['device']} (auto: {'a' if over['device'] == 'cuda' else 'no'} CUDA device is available)")
+        some = 'a' if over['device'] == 'cuda' else 'no'
+        _on_rank0(f"device {over['device']} (auto: {some} CUDA device is available)")
 
 # %% ../nbs/09_cli.ipynb #71399101
 def _search_into(out, data, cfg, **kw):
@@ -263,109 +308,153 @@ def _search_into(out, data, cfg, **kw):
     except KeyboardInterrupt as e:
         status = getattr(e, 'status', 130)
         what = 'terminated' if status == 143 else 'interrupted'
-        if (Path(out)/'config.json').is_file(): raise Interrupted(f'{what}; resume with ronas search --resume --out {out}', status) from None
-        raise Interrupted(f'{what} before the run {out} began; nothing to resume', status) from None
+        if (Path(out)/'config.json').is_file():
+            msg = f'{what}; resume with ronas search --resume --out {out}'
+        else: msg = f'{what} before the run {out} began; nothing to resume'
+        raise Interrupted(msg, status) from None
+
+# %% ../nbs/09_cli.ipynb #06bd33c9
+def _resume(args:argparse.Namespace, over:dict, progress):
+    "Continue the run in `--out`; `run_search` refuses the settings a resume may not change"
+    if not args.out: raise UsageError('--resume needs --out RUN, the run directory to continue')
+    if args.preset or getattr(args, 'config', None):
+        raise UsageError(f"{'--preset' if args.preset else '--config'}: cannot change when a "
+                         "search is resumed (the run keeps its settings)")
+    _say_device(args, over)
+    _search_into(args.out, args.data, over or None, resume=True, progress=progress)
+    return _on_rank0(f'run written to {args.out}')
+
+# %% ../nbs/09_cli.ipynb #62c480cc
+def _demo_task()->Path:
+    "The synthetic demo task under `$RONAS_DATA`, written the first time"
+    data = data_root()/'demo_heart'
+    if not (data/'dataset.json').is_file():
+        written = make_synthetic_task("heart", data, cases=20, seed=0)
+        print(f'writing the synthetic demo task to {written}')
+    return data
+
+# %% ../nbs/09_cli.ipynb #f81e1a13
+def _run_dir(args:argparse.Namespace, cfg:SearchConfig, data, demo:bool)->Path:
+    "`--out`, or under `$RONAS_RUNS`: demo or <task>_fold<K>, with the controller when not rl"
+    suffix = '' if cfg.controller == 'rl' else f'_{cfg.controller}'
+    if args.out: return Path(args.out)
+    return runs_root()/(f'demo{suffix}' if demo else f'{Path(data).name}_fold{cfg.fold}{suffix}')
 
 # %% ../nbs/09_cli.ipynb #3445c2ef
 def search(args:argparse.Namespace, **more):
     "`ronas search`: search an architecture on a task (default: the synthetic demo)"
     if args.threads: torch.set_num_threads(args.threads)
     over = _run_options(args)
-    progress = progress_wanted(False if args.quiet else None)   # on a terminal only, as for `download_msd`
-    config = getattr(args, 'config', None)
-    if args.resume:   # `run_search` refuses the settings a resume may not change
-        if not args.out: raise UsageError('--resume needs --out RUN, the run directory to continue')
-        if args.preset or config: raise UsageError(f"{'--preset' if args.preset else '--config'}: cannot change when a search is resumed (the run keeps its settings)")
-        _say_device(args, over)
-        _search_into(args.out, args.data, over or None, resume=True, progress=progress)
-        return _on_rank0(f'run written to {args.out}')
+    # on a terminal only, as for `download_msd`
+    progress = progress_wanted(False if args.quiet else None)
+    if args.resume: return _resume(args, over, progress)
     cfg, data, demo = _new_run_config(args, over, more)
-    if demo:
-        data = data_root()/'demo_heart'
-        if not (data/'dataset.json').is_file(): print(f'writing the synthetic demo task to {make_synthetic_task("heart", data, cases=20, seed=0)}')
-    suffix = '' if cfg.controller == 'rl' else f'_{cfg.controller}'
-    out = Path(args.out) if args.out else runs_root()/(f'demo{suffix}' if demo
-                                                       else f'{Path(data).name}_fold{cfg.fold}{suffix}')
+    if demo: data = _demo_task()
+    out = _run_dir(args, cfg, data, demo)
     _not_over(out, data)   # run files inside the task folder would mix with its cases
     _say_device(args, over)
     _search_into(out, data, cfg, progress=progress)
     _on_rank0(f'run written to {out}')
 
+# %% ../nbs/09_cli.ipynb #e0127037
+def _add_controller_options(p):
+    "How a search draws its children: how many, by which controller, in which phases, how often"
+    p.add_argument('--children', type=_integer(1),
+                   help=f"children rewarded per episode ({_default('children')})")
+    p.add_argument('--controller', choices=('rl', 'random'),
+                   help='rl: the LSTM controller (paper, default); random: random search with '
+                   'weight sharing, the same training, the best rewarded child as the final one')
+    p.add_argument('--final-episodes', type=_integer(0), metavar='N',
+                   help='the last N episodes train the final child alone, chosen when they begin, '
+                   'while the controller rests (default 0: the paper; see 06_search)')
+    p.add_argument('--warmup-episodes', type=_integer(0), metavar='N',
+                   help='the first N episodes train the maximal child alone before the controller '
+                   'learns (default 0: the paper, whose first child is the maximal one; '
+                   'see 06_search)')
+    p.add_argument('--child-sampling', choices=('episode', 'batch'),
+                   help='episode: one child trains per episode (paper, default); batch: a fresh '
+                   'child from the policy for every training step (ENAS; see 06_search)')
+
+# %% ../nbs/09_cli.ipynb #88dbc3b3
+def _add_reward_options(p):
+    "Which cases reward the children: the validation cases or an inner split, all or some"
+    p.add_argument('--reward-split', choices=('val', 'inner'),
+        help="reward on the fold's validation cases (paper, default) or an inner split of the "
+             "training cases")
+    p.add_argument('--reward-cases', type=_integer(1), metavar='N',
+                   help="reward each episode's children on N of the reward cases, drawn anew each "
+                   'episode (default: all; for tasks with many cases, e.g. MSD brain)')
+
 # %% ../nbs/09_cli.ipynb #e304ffe7
 def add_search(sub):
     "The `search` sub-parser"
     p = sub.add_parser('search', help='search an architecture (default: the synthetic demo task)',
-                       description='Search a 3D U-Net architecture with the RL controller (or at random) and shared weights, then '
-                                   'export the final child. Without --data: the synthetic demo task and the demo preset.')
+                       description='Search a 3D U-Net architecture with the RL controller (or at '
+                                   'random) and shared weights, then export the final child. '
+                                   'Without --data: the synthetic demo task and the demo preset.')
     _add_run_options(p)
-    p.add_argument('--children', type=_integer(1), help=f"children rewarded per episode ({_default('children')})")
-    p.add_argument('--controller', choices=('rl', 'random'),
-                   help='rl: the LSTM controller (paper, default); random: random '
-                   'search with weight sharing, the same training, the best rewarded child as the final one')
-    p.add_argument('--final-episodes', type=_integer(0), metavar='N',
-                   help='the last N episodes train the final child alone, '
-                   'chosen when they begin, while the controller rests (default 0: the paper; see 06_search)')
-    p.add_argument('--warmup-episodes', type=_integer(0), metavar='N',
-                   help='the first N episodes train the maximal child alone '
-                   'before the controller learns (default 0: the paper, whose first child is the maximal one; see 06_search)')
-    p.add_argument('--child-sampling', choices=('episode', 'batch'),
-                   help='episode: one child trains per episode (paper, default); '
-                   'batch: a fresh child from the policy for every training step (ENAS; see 06_search)')
-    p.add_argument('--reward-split', choices=('val', 'inner'),
-        help="reward on the fold's validation cases (paper, default) or an inner split of the training cases")
-    p.add_argument('--reward-cases', type=_integer(1), metavar='N',
-                   help="reward each episode's children on N of the reward cases, "
-                   'drawn anew each episode (default: all; for tasks with many cases, e.g. MSD brain)')
+    _add_controller_options(p)
+    _add_reward_options(p)
     p.add_argument('--config', metavar='RUN',
-                   help="start a new run with the settings of another run (a run directory, its name in "
-                   f"${RUNS_ENV}, or its config.json) and its task unless --data is given; options given here override them; "
-                   "--device follows the rule of a new search")
+                   help="start a new run with the settings of another run (a run directory, its "
+                   f"name in ${RUNS_ENV}, or its config.json) and its task unless --data is given; "
+                   "options given here override them; --device follows the rule of a new search")
     p.set_defaults(func=search)
 
 # %% ../nbs/09_cli.ipynb #f9746953
 def train(args:argparse.Namespace):
-    "`ronas train`: one fixed architecture trained alone, as many steps as a search trains, into a run directory"
+    "`ronas train`: one architecture trained alone, as many steps as a search trains, into a run"
     if args.arch != 'max':
         try: arch_from_code(args.arch)
-        except ValueError as e: raise UsageError(f'--arch: {e}; give max or the code of an architecture (architecture.json: code)') from None
+        except ValueError as e:
+            raise UsageError(f'--arch: {e}; give max or the code of an architecture '
+                             '(architecture.json: code)') from None
     search(args, controller='fixed', arch=args.arch)
 
+# %% ../nbs/09_cli.ipynb #904a6646
 def add_train(sub):
     "The `train` sub-parser"
-    p = sub.add_parser('train', help='train one fixed architecture alone (a baseline for the search)',
-                       description='Train one architecture alone from scratch, for as many episodes of --child-epochs epochs '
-                                   'as a search trains its children, and write a run directory that evaluate and predict read.')
+    p = sub.add_parser('train',
+                       help='train one fixed architecture alone (a baseline for the search)',
+                       description='Train one architecture alone from scratch, for as many '
+                                   'episodes of --child-epochs epochs as a search trains its '
+                                   'children, and write a run directory that evaluate and predict '
+                                   'read.')
     p.add_argument('--arch', required=True,
-                   help='max (the maximal architecture) or an architecture code, e.g. from architecture.json')
+                   help='max (the maximal architecture) or an architecture code, e.g. from '
+                   'architecture.json')
     _add_run_options(p)
     p.set_defaults(func=train)
 
 # %% ../nbs/09_cli.ipynb #28d9e7cc
 def _evaluation_data(args, conf)->tuple:
-    "(settings, fold data, class names) of the run, checked: the task must be the one the run was searched on"
-    cfg = SearchConfig.from_dict(conf['config'])
-    check_task_record(args.data or conf['data'], conf.get('data_record'), f'the run {args.run} was searched on')
-    data = fold_data(args.data or conf['data'], cfg)
+    "(settings, fold data, class names) of the run, checked: the task must be the run's"
+    cfg, task = SearchConfig.from_dict(conf['config']), args.data or conf['data']
+    check_task_record(task, conf.get('data_record'), f'the run {args.run} was searched on')
+    data = fold_data(task, cfg)
     if [c.name for c in data.val] != conf['split']['val']:
-        raise TaskError(args.data or conf['data'], f"fold {cfg.fold} holds other cases than the run was searched with")
+        raise TaskError(task, f"fold {cfg.fold} holds other cases than the run was searched with")
     names = [conf['labels'][str(k)] for k in sorted(map(int, conf['labels']))][1:]
     if [c.name for c in data.test] != conf['split'].get('test', []):
-        raise TaskError(args.data or conf['data'],
-                        f"fold {cfg.fold}'s test split holds other cases than the run was searched with")
+        raise TaskError(task, f"fold {cfg.fold}'s test split holds other cases than the run was "
+                              "searched with")
     return cfg, data, names
 
 # %% ../nbs/09_cli.ipynb #304c414b
 def _evaluate(args, conf, child, device, cfg, data, names):
     "Score the child on the validation (and test) cases and write `evaluation.json`"
     child = child.to(device)
-    def scored(cases): return evaluate_cases(child, cases, total_strides(child.arch), len(conf['labels']),
-                                             mode=args.mode,
-                                             patch=child.arch.patch, device=device, class_names=names)
+    def scored(cases):
+        return evaluate_cases(child, cases, total_strides(child.arch), len(conf['labels']),
+                              mode=args.mode, patch=child.arch.patch, device=device,
+                              class_names=names)
     ev = scored(data.val)
     if data.test: ev['test'] = scored(data.test)   # cases neither trained on nor rewarded
     save_evaluation(ev, Path(args.run)/'evaluation.json')
-    say = lambda e, what: (f"mean dice {e['mean_dice']:.4f} over {len(e['cases'])} {what} cases of fold {cfg.fold} "
-                           f"({', '.join(f'{n} {d:.4f}' for n, d in zip(names, e['per_class']))})")
+    def say(e, what):
+        per_class = ', '.join(f'{n} {d:.4f}' for n, d in zip(names, e['per_class']))
+        return (f"mean dice {e['mean_dice']:.4f} over {len(e['cases'])} {what} cases of fold "
+                f"{cfg.fold} ({per_class})")
     print('; '.join([say(ev, 'validation')] + ([say(ev['test'], 'test')] if data.test else []))
           + f"; written to {Path(args.run)/'evaluation.json'}")
 
@@ -378,7 +467,9 @@ def evaluate(args:argparse.Namespace):
     cfg, data, names = _evaluation_data(args, conf)
     run = Path(args.run)
     try: lock = lock_run(run)   # a search still writing this run would replace model.pt under us
-    except RunError: raise RunError(f"{run}: a search{lock_holder(run/'.lock')} is writing this run; evaluate it when the search has finished") from None
+    except RunError:
+        raise RunError(f"{run}: a search{lock_holder(run/'.lock')} is writing this run; "
+                       "evaluate it when the search has finished") from None
     try: _evaluate(args, conf, child, device, cfg, data, names)
     finally:
         if lock is not None: os.close(lock)
@@ -386,9 +477,12 @@ def evaluate(args:argparse.Namespace):
 # %% ../nbs/09_cli.ipynb #c206b1ce
 def add_evaluate(sub):
     "The `evaluate` sub-parser"
-    p = sub.add_parser('evaluate', help="dice of a run's final architecture on its fold's validation cases",
-                       description="Evaluate a finished run's model.pt on the validation cases of its fold; writes RUN/evaluation.json.")
-    p.add_argument('--run', required=True, help=f'a run directory written by ronas search, or its name in ${RUNS_ENV}')
+    p = sub.add_parser('evaluate',
+                       help="dice of a run's final architecture on its fold's validation cases",
+                       description="Evaluate a finished run's model.pt on the validation cases of "
+                                   "its fold; writes RUN/evaluation.json.")
+    p.add_argument('--run', required=True,
+                   help=f'a run directory written by ronas search, or its name in ${RUNS_ENV}')
     p.add_argument('--data', help='the task folder (default: the one the run was searched on)')
     _add_data_options(p)
     p.add_argument('--mode', choices=('oneshot', 'sliding'), default='oneshot',
@@ -401,7 +495,8 @@ def _inputs(path)->list:
     "The NIfTI files to segment: `path` itself or the .nii/.nii.gz files in it"
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.name.endswith(('.nii', '.nii.gz')) and not p.name.startswith('.'))
+        files = sorted(p for p in path.iterdir()
+                       if p.name.endswith(('.nii', '.nii.gz')) and not p.name.startswith('.'))
         if not files: raise TaskError(path, 'no .nii or .nii.gz files in this folder')
         return files
     if not path.exists(): raise TaskError(path, 'no such file or folder')
@@ -417,11 +512,16 @@ def _suffix(path:Path)->str:
 
 # %% ../nbs/09_cli.ipynb #1800bb16
 def _channel_case(name:str, channels:dict, n_channels:int)->tuple:
-    "`(name, [channel files], suffix)` of one case from `{channel: [files]}`, or a `TaskError` naming a file given twice, extra or missing"
-    takes = f"the model takes {n_channels} channel{'s' if n_channels > 1 else ''}, {name}_0000" + (f' to {name}_{n_channels - 1:04d}' if n_channels > 1 else ' only')
+    "`(name, [channel files], suffix)` of one case from `{channel: [files]}`, checked"
+    # a `TaskError` names a file given twice, one too many or one missing
+    takes = (f"the model takes {n_channels} channel{'s' if n_channels > 1 else ''}, {name}_0000"
+             + (f' to {name}_{n_channels - 1:04d}' if n_channels > 1 else ' only'))
     for ch, fs in sorted(channels.items()):
-        if len(fs) > 1: raise TaskError(fs[1], f'channel {ch:04d} of case {name} is given twice (and as {fs[0].name})')
-        if ch >= n_channels: raise TaskError(fs[0], f'one channel too many for case {name}: {takes}')
+        if len(fs) > 1:
+            raise TaskError(fs[1], f'channel {ch:04d} of case {name} is given twice '
+                                   f'(and as {fs[0].name})')
+        if ch >= n_channels:
+            raise TaskError(fs[0], f'one channel too many for case {name}: {takes}')
     first = channels[min(channels)][0]
     if missing := [c for c in range(n_channels) if c not in channels]:
         raise TaskError(first.with_name(f'{name}_{missing[0]:04d}{_suffix(first)}'),
@@ -430,43 +530,48 @@ def _channel_case(name:str, channels:dict, n_channels:int)->tuple:
 
 # %% ../nbs/09_cli.ipynb #827b86b2
 def _cases(files:list, n_channels:int)->list:
-    "`(name, image file or its channel files, suffix)` of each case in `files`: whole images, or nnU-Net's channel files grouped by case"
+    "`(name, image file or its channel files, suffix)` of each case in `files`"
+    # whole images, or nnU-Net's channel files grouped by case
     is_channel = [bool(CHANNEL_FILE.fullmatch(f.name)) for f in files]
     if not any(is_channel): return [(f.name[:-len(_suffix(f))], f, _suffix(f)) for f in files]
     if not all(is_channel):
-        whole, channel = (next(f for f, c in zip(files, is_channel) if c == want) for want in (False, True))
-        raise TaskError(whole,
-                        f"is a whole image, but {channel.name} is one channel of a case (nnU-Net's CASE_0000.nii.gz): "
-                               "give the two layouts in separate folders")
+        whole, channel = (next(f for f, c in zip(files, is_channel) if c == want)
+                          for want in (False, True))
+        raise TaskError(whole, f"is a whole image, but {channel.name} is one channel of a case "
+                               "(nnU-Net's CASE_0000.nii.gz): give the two layouts in separate "
+                               "folders")
     groups = {}
     for f in files:
-        m = CHANNEL_FILE.fullmatch(f.name); groups.setdefault(m['case'], {}).setdefault(int(m['channel']), []).append(f)
+        m = CHANNEL_FILE.fullmatch(f.name)
+        groups.setdefault(m['case'], {}).setdefault(int(m['channel']), []).append(f)
     return [_channel_case(name, channels, n_channels) for name, channels in groups.items()]
 
 # %% ../nbs/09_cli.ipynb #79248600
 def _not_over(out, *inputs):
-    "A `UsageError` when the output folder `out` is or lies inside one of the `inputs` folders: outputs would replace or mix with them"
+    "A `UsageError` when the output folder `out` is or lies inside one of the `inputs` folders"
+    # its outputs would replace or mix with them
     o = Path(out).resolve()
     # in order, not a set's: the folder it *is* is named first
     for p in dict.fromkeys(Path(i).resolve() for i in inputs):
         if o == p or p in o.parents:
-            raise UsageError(f"--out {out}: {'is' if o == p else 'lies inside'} {p}, a folder of inputs; its files would be overwritten or mixed with outputs: choose another folder")
+            raise UsageError(f"--out {out}: {'is' if o == p else 'lies inside'} {p}, a folder of "
+                             "inputs; its files would be overwritten or mixed with outputs: "
+                             "choose another folder")
 
 # %% ../nbs/09_cli.ipynb #82882af9
 def _one_probabilities_file_each(groups:list):
     "A `TaskError` when two inputs (`x.nii` and `x.nii.gz`) would write the same `x.npz`"
     seen = {}
     for name, f, _ in groups:
-        if name in seen: raise TaskError(f if isinstance(f, Path) else f[0],
-            f'its probabilities would replace those of {seen[name]} (both {name}.npz): rename one of them')
+        if name in seen:
+            raise TaskError(f if isinstance(f, Path) else f[0],
+                            f'its probabilities would replace those of {seen[name]} '
+                            f'(both {name}.npz): rename one of them')
         seen[name] = (f if isinstance(f, Path) else f[0]).name
 
-# %% ../nbs/09_cli.ipynb #75b2c6e3
-def predict(args:argparse.Namespace):
-    "`ronas predict`: segment NIfTI images with a run's final child"
-    device = _device(args.device)
-    conf, child = read_final(args.run, SearchConfig)
-    cfg, out = SearchConfig.from_dict(conf['config']), Path(args.out)
+# %% ../nbs/09_cli.ipynb #5a736f3b
+def _prediction_inputs(args:argparse.Namespace, conf:dict, child, out:Path)->list:
+    "The cases `--input` names, grouped (`_cases`), after the checks that keep `--out` from them"
     if out.exists() and not out.is_dir(): raise TaskError(out, 'exists and is not a folder')
     files = _inputs(args.input)
     task = Path(conf['data'])
@@ -474,67 +579,111 @@ def predict(args:argparse.Namespace):
     _not_over(out, *([args.input] if Path(args.input).is_dir() else []), task)
     # one input file: its prediction, or another's, would replace a file beside it
     if out.resolve() == files[0].resolve().parent:
-        raise UsageError(f"--out {out}: is the folder of the input {files[0]}; its files would be overwritten: choose another folder")
+        raise UsageError(f"--out {out}: is the folder of the input {files[0]}; its files would be "
+                         "overwritten: choose another folder")
     groups = _cases(files, child.cfg.in_channels)
     if args.save_probabilities: _one_probabilities_file_each(groups)
+    return groups
+
+# %% ../nbs/09_cli.ipynb #3ce3348c
+def _written_so_far(labelled:int, n:int, written:list)->str:
+    "What a prediction stopped half-way has written: how many label maps of `n`, and the files"
+    names = ', '.join(p.name for p in written)
+    if not written: return 'no prediction written'
+    return f"{labelled} of {n} predictions written ({names})"
+
+# %% ../nbs/09_cli.ipynb #ecca2162
+def _predict_cases(args:argparse.Namespace, child, device:str, out:Path, groups:list, cases:list,
+                   changes:list):
+    "Segment and write one case at a time; on a full disk, say which predictions are written"
+    written, labelled, mirror_axes = [], 0, TRAINING_MIRROR_AXES if args.tta else ()
+    try:
+        # one case's probabilities at a time: (K, D, H, W) float32 of every case could fill memory
+        for (name, _, suffix), c, (there, back) in zip(groups, cases, changes):
+            probs = predict_case(child, reorient(c.image, there), total_strides(child.arch),
+                                 mode=args.mode, patch=child.arch.patch, device=device,
+                                 mirror_axes=mirror_axes)
+            # onto the input's voxel grid, exactly: axes permuted and flipped, nothing resampled
+            probs = reorient(probs, back)
+            written += write_predictions([c], [probs_to_labels(probs)], out, suffix=suffix)
+            labelled += 1; print(written[-1])
+            if args.save_probabilities:
+                written.append(save_probabilities(probs, c.meta, out / f'{name}.npz'))
+                print(written[-1])
+    except OSError as e:   # a full disk half-way: say which predictions are there
+        done = _written_so_far(labelled, len(cases), written)
+        raise OSError(e.errno, f"{e.strerror or e}; {done}", e.filename) from None
+
+# %% ../nbs/09_cli.ipynb #75b2c6e3
+def predict(args:argparse.Namespace):
+    "`ronas predict`: segment NIfTI images with a run's final child"
+    device = _device(args.device)
+    conf, child = read_final(args.run, SearchConfig)
+    cfg, out = SearchConfig.from_dict(conf['config']), Path(args.out)
+    groups = _prediction_inputs(args, conf, child, out)
     cases = [preprocess_image(f, child.cfg.in_channels, crop_nonzero=cfg.crop_nonzero, name=name)
              for name, f, _ in groups]
     codes, spacing = _training_grid(conf, args.run)
     changes = [_to_training(f if isinstance(f, Path) else f[0], c.meta, codes, spacing)
                for (_, f, _), c in zip(groups, cases)]
-    child, mirror_axes = child.to(device), TRAINING_MIRROR_AXES if args.tta else ()
-    written, labelled = [], 0
-    try:
-        # one case's probabilities at a time: (K, D, H, W) float32 of every case could fill memory
-        for (name, _, suffix), c, (there, back) in zip(groups, cases, changes):
-            probs = predict_case(child, reorient(c.image, there), total_strides(child.arch), mode=args.mode,
-                                 patch=child.arch.patch, device=device, mirror_axes=mirror_axes)
-            # onto the input's voxel grid, exactly: axes permuted and flipped, nothing resampled
-            probs = reorient(probs, back)
-            written += write_predictions([c], [probs_to_labels(probs)], out, suffix=suffix); labelled += 1; print(written[-1])
-            if args.save_probabilities: written.append(save_probabilities(probs, c.meta, out / f'{name}.npz')); print(written[-1])
-    except OSError as e:   # a full disk half-way: say which predictions are there
-        done = f"{labelled} of {len(cases)} predictions written ({', '.join(p.name for p in written)})" if written else 'no prediction written'
-        raise OSError(e.errno, f"{e.strerror or e}; {done}", e.filename) from None
+    _predict_cases(args, child.to(device), device, out, groups, cases, changes)
+
+# %% ../nbs/09_cli.ipynb #9fb04df7
+_PREDICT_DESCRIPTION = (
+    "Segment a NIfTI image, or every .nii/.nii.gz file in a folder (one 4D file per case, or "
+    "nnU-Net's CASE_0000, CASE_0001, ... one file per channel), with RUN/model.pt; each input is "
+    "reoriented to the training data's orientation (nibabel axis codes) and its prediction back, "
+    f"an oblique one is refused, a spacing more than {SPACING_TOLERANCE:.0%} from the training "
+    "median warned about; writes label maps with the inputs' names (CASE for channel files) and "
+    "extensions (.nii or .nii.gz), grids, affines and headers into OUT.")
 
 # %% ../nbs/09_cli.ipynb #cd1f6f60
 def add_predict(sub):
     "The `predict` sub-parser"
     p = sub.add_parser('predict', help="segment NIfTI images with a run's final architecture",
-                       description="Segment a NIfTI image, or every .nii/.nii.gz file in a folder (one 4D file per case, or nnU-Net's CASE_0000, CASE_0001, ... "
-                                   "one file per channel), with RUN/model.pt; each input is reoriented to the training data's orientation (nibabel axis codes) and "
-                                   f"its prediction back, an oblique one is refused, a spacing more than {SPACING_TOLERANCE:.0%} from the training median warned about; "
-                                   "writes label maps with the inputs' names (CASE for channel files) and extensions (.nii or .nii.gz), grids, affines and headers into OUT.")
-    p.add_argument('--run', required=True, help=f'a run directory written by ronas search, or its name in ${RUNS_ENV}')
+                       description=_PREDICT_DESCRIPTION)
+    p.add_argument('--run', required=True,
+                   help=f'a run directory written by ronas search, or its name in ${RUNS_ENV}')
     p.add_argument('--input', required=True, help='a NIfTI file or a folder of them')
     p.add_argument('--out', required=True, help='the folder to write the predicted label maps to')
     p.add_argument('--mode', choices=('oneshot', 'sliding'), default='oneshot',
                    help='whole-volume (paper, default) or sliding-window inference')
     p.add_argument('--save-probabilities', action='store_true',
-                   help="also write each case's softmax as CASE.npz: 'probabilities', float32 (K, D, H, W), as nnU-Net")
-    p.add_argument('--tta', action='store_true', help='test-time mirroring: average over the image and its mirror along W, the axis training flipped (twice the time)')
+                   help="also write each case's softmax as CASE.npz: 'probabilities', float32 "
+                   "(K, D, H, W), as nnU-Net")
+    p.add_argument('--tta', action='store_true',
+                   help='test-time mirroring: average over the image and its mirror along W, the '
+                   'axis training flipped (twice the time)')
     p.add_argument('--device', type=_device_name, help=DEVICE_HELP)
     p.set_defaults(func=predict)
 
 # %% ../nbs/09_cli.ipynb #72c37759
 def _training_grid(conf:dict, run)->tuple:
-    "(axis codes, median spacing (D, H, W)) of a run's training data; codes None, with a note, for a run whose fingerprint has none"
+    "(axis codes, median spacing (D, H, W)) of a run's training data"
+    # codes None, with a note, for a run whose fingerprint has none
     fp = conf['fingerprint']
     codes = training_orientation(fp.get('orientations', ()))
-    if codes is None: print(f"ronas: note: {Path(run) / 'config.json'} records no training orientation (a run of an older ronas): "
-                            "inputs are neither checked for orientation nor reoriented", file=sys.stderr)
+    if codes is None:
+        print(f"ronas: note: {Path(run) / 'config.json'} records no training orientation (a run "
+              "of an older ronas): inputs are neither checked for orientation nor reoriented",
+              file=sys.stderr)
     return codes, tuple(fp['median_spacing'])
 
 # %% ../nbs/09_cli.ipynb #94c31d43
 def _to_training(source, meta, codes:str|None, spacing:tuple)->tuple:
-    "(there, back): orientation changes from an input to the training `codes` and back; a `TaskError` naming `source` if its orientation is unknown"
+    "(there, back): orientation changes from an input to the training `codes` and back"
+    # a `TaskError` naming `source` if its orientation is unknown
     try: found = codes and axis_codes(meta.affine)
-    except ValueError as e: raise TaskError(source, f'orientation: expected {codes} (axis codes of the training data), found {e}: reorient or resample it first') from None
-    there, back = (orientation_change(found, codes),
-                   orientation_change(codes, found)) if codes else (orientation_change('RAS', 'RAS'),) * 2
+    except ValueError as e:
+        raise TaskError(source, f'orientation: expected {codes} (axis codes of the training data), '
+                                f'found {e}: reorient or resample it first') from None
+    there, back = ((orientation_change(found, codes), orientation_change(codes, found)) if codes
+                   else (orientation_change('RAS', 'RAS'),) * 2)
     if spacing_differs(found_spacing := reoriented_spacing(meta.spacing, there), spacing):
-        print(printable(f"ronas: warning: {source}: spacing {_mm(found_spacing)} mm (D, H, W in the training orientation) differs from the training median "
-                        f"{_mm(spacing)} mm by more than {SPACING_TOLERANCE:.0%} on an axis; predicting anyway"),
+        print(printable(f"ronas: warning: {source}: spacing {_mm(found_spacing)} mm (D, H, W in "
+                        f"the training orientation) differs from the training median "
+                        f"{_mm(spacing)} mm by more than {SPACING_TOLERANCE:.0%} on an axis; "
+                        "predicting anyway"),
               file=sys.stderr)
     return there, back
 
@@ -544,13 +693,16 @@ def _mm(spacing)->str: return '(' + ', '.join(f'{s:.3g}' for s in spacing) + ')'
 def _export_target(out:Path, run:Path):
     "Refuse an `--out` that cannot be written or that would replace one of the run's files"
     if out.is_dir(): raise TaskError(out, 'is a folder: give the file to write')
-    if not out.parent.is_dir(): raise TaskError(out, f'cannot be written: {out.parent} is not an existing folder')
-    if out.exists() and out.resolve().parent == run.resolve(): raise UsageError(f'--out {out}: is a file of the run {run}: write the export elsewhere')
-    if not os.access(out.parent, os.W_OK): raise TaskError(out, f'cannot be written: {out.parent} is not writable')
+    if not out.parent.is_dir():
+        raise TaskError(out, f'cannot be written: {out.parent} is not an existing folder')
+    if out.exists() and out.resolve().parent == run.resolve():
+        raise UsageError(f'--out {out}: is a file of the run {run}: write the export elsewhere')
+    if not os.access(out.parent, os.W_OK):
+        raise TaskError(out, f'cannot be written: {out.parent} is not writable')
 
 # %% ../nbs/09_cli.ipynb #7b2469f0
 def export(args:argparse.Namespace):
-    "`ronas export`: a run's final child as ONNX, TorchScript or a torch.export program, checked against PyTorch"
+    "`ronas export`: a run's final child as ONNX, TorchScript or a torch.export program, checked"
     run, out = Path(args.run), Path(args.out)
     if args.format == 'onnx': need_onnx()
     _, child = read_final(run, SearchConfig)
@@ -558,32 +710,39 @@ def export(args:argparse.Namespace):
     try: diff = export_child(child, out, args.format)
     except OSError as e: raise cannot_write(out, e) from None
     sd, shw = total_strides(child.arch)
-    print(f"{out}: {args.format}, input (N, {child.cfg.in_channels}, D, H, W) with D a multiple of {sd} and H, W of {shw}"
-          f"{' (at least twice)' if args.format == 'pt2' else ''}, logits (N, {child.cfg.n_classes}, D, H, W); "
-          f"largest difference to PyTorch {diff:.2g}")
+    print(f"{out}: {args.format}, input (N, {child.cfg.in_channels}, D, H, W) with D a multiple of "
+          f"{sd} and H, W of {shw}{' (at least twice)' if args.format == 'pt2' else ''}, "
+          f"logits (N, {child.cfg.n_classes}, D, H, W); largest difference to PyTorch {diff:.2g}")
 
 # %% ../nbs/09_cli.ipynb #fe52c817
 def add_export(sub):
     "The `export` sub-parser"
-    p = sub.add_parser('export', help="write a run's final architecture as ONNX, TorchScript or a torch.export program",
-                       description="Export RUN/model.pt for inference outside ronas. The file takes (N, C, D, H, W) inputs of any size "
-                                   "that divides by the architecture's total strides, and is checked against the PyTorch model before it is written.")
+    p = sub.add_parser('export', help="write a run's final architecture as ONNX, TorchScript or a "
+                                      "torch.export program",
+                       description="Export RUN/model.pt for inference outside ronas. The file "
+                                   "takes (N, C, D, H, W) inputs of any size that divides by the "
+                                   "architecture's total strides, and is checked against the "
+                                   "PyTorch model before it is written.")
     p.add_argument('--run', required=True, help='a run directory written by ronas search')
     p.add_argument('--format', required=True, choices=EXPORT_FORMATS,
-                   help="onnx (ONNX Runtime; needs pip install 'ronas_nb[export]'), torchscript (libtorch, torch.jit.load) or pt2 (torch.export.load)")
-    p.add_argument('--out', required=True, help='the file to write (replaced whole if it exists; never half-written)')
+                   help="onnx (ONNX Runtime; needs pip install 'ronas_nb[export]'), torchscript "
+                   "(libtorch, torch.jit.load) or pt2 (torch.export.load)")
+    p.add_argument('--out', required=True,
+                   help='the file to write (replaced whole if it exists; never half-written)')
     p.set_defaults(func=export)
 
 # %% ../nbs/09_cli.ipynb #30d73b31
 def printable(s:str)->str:
-    "`s` with every control character written as an escape (`\\x1b`): text from files cannot drive the terminal"
+    "`s` with every control character written as an escape (`\\x1b`): no driving the terminal"
     return ''.join(c if c.isprintable() else c.encode('unicode_escape').decode('ascii') for c in s)
 
 # %% ../nbs/09_cli.ipynb #702dbb0e
 def error_line(e:BaseException, brief:bool=False)->str:
-    "One line naming the file and the problem: an `OSError` as 'file: problem'; `brief`: an unexpected error's type and first line"
+    "One line naming the file and the problem; `brief`: an unexpected error's type and first line"
+    # an `OSError` as 'file: problem'
     if brief: msg = first_line(e, limit=300)
-    elif isinstance(e, OSError) and e.strerror: msg = f"{e.filename}: {e.strerror}" if e.filename is not None else e.strerror
+    elif isinstance(e, OSError) and e.strerror:
+        msg = f"{e.filename}: {e.strerror}" if e.filename is not None else e.strerror
     else: msg = str(e)
     return printable(' '.join(msg.split()))
 
@@ -591,20 +750,22 @@ def error_line(e:BaseException, brief:bool=False)->str:
 class OneLineParser(argparse.ArgumentParser):
     "An `ArgumentParser` whose errors are one `ronas: error:` line, as every other bad input"
     def error(self, message:str):
-        self.exit(2, f"ronas: error: {printable(' '.join(message.split()))} (see {self.prog} --help)\n")
+        self.exit(2, f"ronas: error: {printable(' '.join(message.split()))} "
+                     f"(see {self.prog} --help)\n")
 
 # %% ../nbs/09_cli.ipynb #adbd9287
 def parser()->argparse.ArgumentParser:
     "The `ronas` argument parser with every sub-command"
-    p = OneLineParser(prog='ronas',
-                      description='Resource-optimized neural architecture search for 3D medical image segmentation')
+    p = OneLineParser(prog='ronas', description='Resource-optimized neural architecture search for '
+                                                '3D medical image segmentation')
     p.add_argument('--version', action='version', version=f'ronas {__version__}')
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
     for add in (add_synth, add_search, add_train, add_evaluate, add_predict, add_export): add(sub)
     return p
 
 # %% ../nbs/09_cli.ipynb #f4d2a764
-BAD_INPUT = (TaskError, RunError, UsageError, BudgetError, ArchError, EstimateUnavailable, ExportError, OSError)
+BAD_INPUT = (TaskError, RunError, UsageError, BudgetError, ArchError, EstimateUnavailable,
+             ExportError, OSError)
 
 def _fail(line:str, status:int)->int:
     "Print `ronas: LINE` on stderr, escaped; return `status`"
@@ -614,7 +775,8 @@ def _fail(line:str, status:int)->int:
 # %% ../nbs/09_cli.ipynb #2630f722
 @contextlib.contextmanager
 def _terminate_as_interrupt():
-    "SIGTERM raised as an `Interrupted` (status 143) while the command runs: its files are closed and its run left resumable, as on Ctrl-C"
+    "SIGTERM raised as an `Interrupted` (status 143) while the command runs, as Ctrl-C is"
+    # so that its files are closed and its run left resumable
     # only the main thread may handle signals
     if threading.current_thread() is not threading.main_thread(): yield; return
     def terminated(signum, frame):
@@ -626,17 +788,21 @@ def _terminate_as_interrupt():
 
 # %% ../nbs/09_cli.ipynb #110202a2
 def main(argv:list|None=None)->int:
-    "Entry point of `ronas`: run a sub-command; whatever stops it is one line on stderr (status 2: an error, 130: Ctrl-C, 143: SIGTERM)"
+    "Entry point of `ronas`: run a sub-command; whatever stops it is one line on stderr"
+    # status 2: an error, 130: Ctrl-C, 143: SIGTERM
     try:
         args = parser().parse_args(argv)
         _locate(args)
         with environment(**_environment(args)), _terminate_as_interrupt(): args.func(args)
     except KeyboardInterrupt as e: return _fail(str(e) or 'interrupted', getattr(e, 'status', 130))
     except BAD_INPUT as e: return _fail('error: ' + error_line(e), 2)
-    except MemoryError: return _fail('error: out of memory: an input is too large for the memory of this machine', 2)
+    except MemoryError:
+        return _fail('error: out of memory: an input is too large for the memory of this '
+                     'machine', 2)
     except Exception as e:
         if os.environ.get('RONAS_TRACEBACK'): raise
-        return _fail(f'error: unexpected {error_line(e, brief=True)} (a bug in ronas; RONAS_TRACEBACK=1 shows where)', 2)
+        return _fail(f'error: unexpected {error_line(e, brief=True)} (a bug in ronas; '
+                     'RONAS_TRACEBACK=1 shows where)', 2)
     return 0
 
 # %% ../nbs/09_cli.ipynb #79fa596a

@@ -16,6 +16,7 @@ def _terminated_while_starting(signum, frame):
     "SIGTERM before the command runs: its line, and status 143 at once"
     os.write(2, (STARTING + '\n').encode()); os._exit(143)
 
+# %% ../nbs/09a_entry.ipynb #613c6355
 def main()->int:
     "The `ronas` command: `cli.main`, with a SIGTERM while its modules load answered by one line"
     signal.signal(signal.SIGTERM, _terminated_while_starting)

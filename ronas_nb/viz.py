@@ -16,10 +16,12 @@ from matplotlib.lines import Line2D
 from matplotlib.path import Path as MPath
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
 from .preprocess import Fingerprint
-from .space import Arch, SearchSpace, NODES, ENCODER, N_STAGES, DECISION_NAMES, arch_from_code
+from .space import (Arch, SearchSpace, NODES, ENCODER, N_STAGES, DECISION_NAMES,
+                            arch_from_code)
 from .supernet import NetConfig, feature_sizes, total_strides
 from .controller import Controller, Reinforce, match_reward
-from .rundir import read_run, episode_record, run_config, write_config, write_history, new_figure
+from .rundir import (read_run, episode_record, run_config, write_config, write_history,
+                             new_figure)
 from fastcore.basics import patch
 
 # %% auto #0
@@ -29,26 +31,36 @@ __all__ = ['HEART_LIKE', 'ToySearch', 'node_positions', 'fmt_size', 'node_label'
 
 # %% ../nbs/08_viz.ipynb #be8b3b1c
 HEART_LIKE = Fingerprint(n_cases=20, n_channels=1, labels={0: 'background', 1: 'left atrium'},
-                         median_shape=(115, 320, 320),
-                         min_shape=(90, 320, 320), max_shape=(137, 320, 320), median_spacing=(1.37, 1.25, 1.25),
+                         median_shape=(115, 320, 320), min_shape=(90, 320, 320),
+                         max_shape=(137, 320, 320), median_spacing=(1.37, 1.25, 1.25),
                          class_fractions=(0.994, 0.006))
 
+# %% ../nbs/08_viz.ipynb #93ac0f91
 class ToySearch:
-    "The controller half of a search on a toy reward, writing a run directory as `ronas search` does"
-    def __init__(self, run_dir, fp:Fingerprint=HEART_LIKE, children:int=20, seed:int=0, lr:float=0.02):
-        self.run_dir, self.children, self.space = Path(run_dir), children, SearchSpace.from_fingerprint(fp)
+    "The controller half of a search on a toy reward, writing a run directory like `ronas search`"
+    def __init__(self, run_dir, fp:Fingerprint=HEART_LIKE, children:int=20, seed:int=0,
+                 lr:float=0.02):
+        self.run_dir, self.children = Path(run_dir), children
+        self.space = SearchSpace.from_fingerprint(fp)
         torch.manual_seed(seed)
         self.controller = Controller(self.space)
-        self.reinforce, self.gen = Reinforce(self.controller, lr=lr), torch.Generator().manual_seed(seed)
-        self.target = self.space.random_arch(np.random.default_rng(seed))   # what the toy reward pays for
-        self.reward, self.episode, self.arch = match_reward(self.space, self.target), 0, self.space.max_arch()
-        self.history = []
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        net = {'space': self.space.to_dict(), **asdict(NetConfig(fp.n_channels, fp.n_classes))}
-        write_config(self.run_dir, run_config('toy: reward = agreement with a hidden architecture',
-                                              dict(children=children, seed=seed, controller_lr=lr), net, fp.labels,
-                                              fp.to_dict(), {}))
-        write_history(self.run_dir, [])
+        self.reinforce = Reinforce(self.controller, lr=lr)
+        self.gen = torch.Generator().manual_seed(seed)
+        # what the toy reward pays for
+        self.target = self.space.random_arch(np.random.default_rng(seed))
+        self.reward = match_reward(self.space, self.target)
+        self.episode, self.arch, self.history = 0, self.space.max_arch(), []
+        self._start_run(fp, dict(children=children, seed=seed, controller_lr=lr))
+
+# %% ../nbs/08_viz.ipynb #b013b23f
+@patch
+def _start_run(self:ToySearch, fp:Fingerprint, options:dict):
+    "Write `config.json` and an empty `history.jsonl`"
+    self.run_dir.mkdir(parents=True, exist_ok=True)
+    net = {'space': self.space.to_dict(), **asdict(NetConfig(fp.n_channels, fp.n_classes))}
+    what = 'toy: reward = agreement with a hidden architecture'
+    write_config(self.run_dir, run_config(what, options, net, fp.labels, fp.to_dict(), {}))
+    write_history(self.run_dir, [])
 
 # %% ../nbs/08_viz.ipynb #fe9e3b05
 @patch
@@ -61,14 +73,15 @@ def run_episode(self:ToySearch)->dict:
     with torch.no_grad():
         (self.arch,), _, _ = self.controller.sample(1, generator=self.gen)
         greedy, probs = self.controller.greedy(), self.controller.probabilities()
-    rec = episode_record(self.episode, trained, None, archs, rewards, stats, self.history, greedy=greedy,
-                         probabilities=probs)
+    rec = episode_record(self.episode, trained, None, archs, rewards, stats, self.history,
+                         greedy=greedy, probabilities=probs)
     rec['seconds'] = time.perf_counter() - t0
     self.history.append(rec)
     write_history(self.run_dir, self.history)
     self.episode += 1
     return rec
 
+# %% ../nbs/08_viz.ipynb #678bb6dd
 @patch
 def run(self:ToySearch, episodes:int)->Path:
     "Run `episodes` more episodes; the run directory"
@@ -81,6 +94,7 @@ def node_positions(dx:float=1.9, dy:float=1.3)->dict:
     stage = lambda i: min(i, len(NODES) - 1 - i)
     return {n: (i * dx, -stage(i) * dy) for i, n in enumerate(NODES)}
 
+# %% ../nbs/08_viz.ipynb #b42e2f47
 _ACT = {'relu': 'ReLU', 'leaky_relu': 'LReLU', 'elu': 'ELU'}
 
 def fmt_size(s)->str: return '×'.join(map(str, s))
@@ -92,27 +106,36 @@ def node_label(arch:Arch, node:str, size=None, channels=None)->str:
     if channels is not None: lines.append(f'{channels} ch')
     return '\n'.join(lines)
 
+# %% ../nbs/08_viz.ipynb #47085839
 def pool_label(arch:Arch, k:int)->str:
     "Pooling stage `k`'s text: type and strides (d×h×w)"
     sd, shw = arch.strides[k - 1]
     return f"{arch[f'pool{k}.type']} {sd}×{shw}×{shw}"
 
 # %% ../nbs/08_viz.ipynb #aab79731
-def _arrow(ax, p, q, half_p, half_q, rad:float=0., **kw)->FancyArrowPatch:
-    "Arrow from the box at `p` to the box at `q` (half sizes `half_*`), bowed like `arc3,rad`, clipped to the boxes"
+def _arc_points(p, q, half_p, half_q, rad:float=0.)->np.ndarray:
+    "The curve from `p` to `q`, bowed like matplotlib's `arc3,rad`, less its points in either box"
     p, q = np.asarray(p, float), np.asarray(q, float)
-    c = (p + q) / 2 + rad * np.array([q[1] - p[1], p[0] - q[0]])          # matplotlib's arc3 control point
+    c = (p + q) / 2 + rad * np.array([q[1] - p[1], p[0] - q[0]])   # matplotlib's arc3 control point
     t = np.linspace(0, 1, 80)[:, None]
     pts = (1 - t)**2 * p + 2 * (1 - t) * t * c + t**2 * q
     out = ~(np.abs(pts - p) <= half_p).all(1) & ~(np.abs(pts - q) <= half_q).all(1)
     i = np.flatnonzero(out)
-    return ax.add_patch(FancyArrowPatch(path=MPath(pts[i[0]:i[-1] + 1]), arrowstyle='-|>', **kw))
+    return pts[i[0]:i[-1] + 1]
 
+# %% ../nbs/08_viz.ipynb #e0607a5d
+def _arrow(ax, p, q, half_p, half_q, rad:float=0., **kw)->FancyArrowPatch:
+    "Arrow from the box at `p` to the box at `q` (half sizes `half_*`), bowed, clipped to the boxes"
+    pts = _arc_points(p, q, half_p, half_q, rad)
+    return ax.add_patch(FancyArrowPatch(path=MPath(pts), arrowstyle='-|>', **kw))
+
+# %% ../nbs/08_viz.ipynb #0cc36722
 def _skip_rad(s:str, r:str)->float:
-    "Arc curvature: skips along one side of the U bow outwards (longer ones more), skips across it bow upwards"
+    "Arc curvature: along one side of the U bow outwards (longer ones more), across it upwards"
     span = NODES.index(r) - NODES.index(s)
     return -(0.2 - 0.005 * span) if s in ENCODER and r.startswith('D') else 0.28 + 0.04 * span
 
+# %% ../nbs/08_viz.ipynb #26a98394
 _FILL = {'E': '#dbe9f6', 'B': '#e6dcf2', 'D': '#fbe3cf'}
 _SKIP_COLORS = ('#1f77b4', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf')
 _ZERO = '#2e7d32'
@@ -120,56 +143,91 @@ _ZERO = '#2e7d32'
 def _legend(ax):
     ax.legend(handles=[Line2D([], [], color='#7e57c2', alpha=.6, lw=1.2,
                               label='fixed skip: 1×1×1 conv, ½ channels, concat'),
-                       Line2D([], [], color=_SKIP_COLORS[0], lw=1.2, label='searched skip: 1×1×1 conv + resize, sum'),
-                       Line2D([], [], color=_ZERO, lw=1.6, ls=(0, (3, 2)), label='zero operation: conv_b dropped'),
-                       Line2D([], [], color='#444444', lw=1.1, label='pooling (type, stride d×h×w), upsampling')],
+                       Line2D([], [], color=_SKIP_COLORS[0], lw=1.2,
+                              label='searched skip: 1×1×1 conv + resize, sum'),
+                       Line2D([], [], color=_ZERO, lw=1.6, ls=(0, (3, 2)),
+                              label='zero operation: conv_b dropped'),
+                       Line2D([], [], color='#444444', lw=1.1,
+                              label='pooling (type, stride d×h×w), upsampling')],
               loc='lower left', fontsize=6.5, frameon=False, handlelength=2.2)
 
-# %% ../nbs/08_viz.ipynb #c33cf79d
-def draw_arch(arch:Arch, ax=None, net:NetConfig|None=None, title:str|None=None):
-    "One child as in the paper's Fig. 2: the U of nodes, pooling, fixed and searched skips, zero operations"
-    own = ax is None
-    if own: ax = new_figure((10, 4.4)).add_subplot()
-    pos, sizes, chans = node_positions(), feature_sizes(arch.patch, arch), net.out_channels() if net else {}
-    w, h = 1.62, 0.92 if net else 0.74
-    half = (w / 2 + 0.04, h / 2 + 0.04)
-    for n in NODES:
-        (x, y), zero = pos[n], arch[f'{n}.zero']
-        ax.add_patch(FancyBboxPatch((x - w/2, y - h/2), w, h, boxstyle='round,pad=0.02,rounding_size=0.08',
-                                    fc=_FILL[n[0]],
-                                    ec=_ZERO if zero else '#333333', lw=2 if zero else 1,
-                                    ls=(0, (3, 2)) if zero else '-',
-                                    zorder=3, gid=f'node:{n}'))
-        ax.text(x, y, node_label(arch, n, sizes[n], chans.get(n)), ha='center', va='center', fontsize=7.2,
-                linespacing=1.3,
-                zorder=4, gid=f'label:{n}')
-        if zero: ax.text(x + w/2 - 0.02, y + h/2 + 0.02, 'zero', ha='right', va='bottom', fontsize=6.5, color='white',
-                         zorder=5,
-                         bbox=dict(boxstyle='round,pad=0.15', fc=_ZERO, ec='none'), gid=f'zero:{n}')
-    arrow = lambda a, b, **kw: _arrow(ax, pos[a], pos[b], half, half, **kw)
-    for k in range(1, N_STAGES + 1):   # pooling down, upsampling up, and the fixed 1x1x1 skip across
+# %% ../nbs/08_viz.ipynb #1d763058
+def _node_box(ax, arch:Arch, n:str, xy, w:float, h:float, text:str):
+    "Node `n`'s box at `xy` with its `text`, and a green tag if it has the zero operation"
+    (x, y), zero = xy, arch[f'{n}.zero']
+    ax.add_patch(FancyBboxPatch((x - w/2, y - h/2), w, h,
+                                boxstyle='round,pad=0.02,rounding_size=0.08', fc=_FILL[n[0]],
+                                ec=_ZERO if zero else '#333333', lw=2 if zero else 1,
+                                ls=(0, (3, 2)) if zero else '-', zorder=3, gid=f'node:{n}'))
+    ax.text(x, y, text, ha='center', va='center', fontsize=7.2, linespacing=1.3, zorder=4,
+            gid=f'label:{n}')
+    if zero: ax.text(x + w/2 - 0.02, y + h/2 + 0.02, 'zero', ha='right', va='bottom', fontsize=6.5,
+                     color='white', zorder=5,
+                     bbox=dict(boxstyle='round,pad=0.15', fc=_ZERO, ec='none'), gid=f'zero:{n}')
+
+# %% ../nbs/08_viz.ipynb #57415fc2
+def _stage_arrows(ax, arch:Arch, pos:dict, arrow):
+    "Per stage: pooling down (labelled), upsampling up, and the fixed 1×1×1 skip across"
+    for k in range(1, N_STAGES + 1):
         arrow(NODES[k - 1], NODES[k], mutation_scale=9, color='#444444', lw=1.1, zorder=2)
         (xa, ya), (xb, yb) = pos[NODES[k - 1]], pos[NODES[k]]
-        ax.text((xa + xb) / 2 - 0.12, (ya + yb) / 2 - 0.05, pool_label(arch, k), ha='right', va='center', fontsize=7,
-                color='#1a237e', gid=f'pool:{k}')
+        ax.text((xa + xb) / 2 - 0.12, (ya + yb) / 2 - 0.05, pool_label(arch, k), ha='right',
+                va='center', fontsize=7, color='#1a237e', gid=f'pool:{k}')
         arrow(NODES[-k - 1], NODES[-k], mutation_scale=9, color='#444444', lw=1.1, zorder=2)
-        arrow(f'E{k}', f'D{k}', mutation_scale=9, color='#7e57c2', lw=1, alpha=.55, zorder=1, gid=f'fixed:E{k}>D{k}')
-    out = (pos['D1'][0] + 1.45, pos['D1'][1])   # deep supervision: heads on D3, D2, D1 summed into the logits
+        arrow(f'E{k}', f'D{k}', mutation_scale=9, color='#7e57c2', lw=1, alpha=.55, zorder=1,
+              gid=f'fixed:E{k}>D{k}')
+
+# %% ../nbs/08_viz.ipynb #877f7214
+def _deep_supervision(ax, pos:dict, half):
+    "The heads of D3, D2 and D1, summed into the logits"
+    out = (pos['D1'][0] + 1.45, pos['D1'][1])
     ax.add_patch(Circle(out, 0.22, fc='white', ec='#333333', lw=1, zorder=3))
     ax.text(*out, 'Σ', ha='center', va='center', fontsize=9, zorder=4)
-    ax.text(out[0], out[1] - 0.34, 'deep\nsupervision', ha='center', va='top', fontsize=6.5, color='#555555')
+    ax.text(out[0], out[1] - 0.34, 'deep\nsupervision', ha='center', va='top', fontsize=6.5,
+            color='#555555')
     for n in ('D3', 'D2', 'D1'):
-        _arrow(ax, pos[n], out, half, (0.24, 0.24), mutation_scale=7, color='#888888', lw=0.8, ls=(0, (4, 2)), zorder=1)
+        _arrow(ax, pos[n], out, half, (0.24, 0.24), mutation_scale=7, color='#888888', lw=0.8,
+               ls=(0, (4, 2)), zorder=1)
+
+# %% ../nbs/08_viz.ipynb #254ce911
+def _searched_skips(arch:Arch, arrow):
+    "Every searched skip as an arc, coloured by its sender"
     for s, r in arch.skips:
-        arrow(s, r, rad=_skip_rad(s, r), mutation_scale=8, color=_SKIP_COLORS[NODES.index(s) % 7], lw=1.2, alpha=.8,
-              zorder=2.5, gid=f'skip:{s}>{r}')
+        arrow(s, r, rad=_skip_rad(s, r), mutation_scale=8, color=_SKIP_COLORS[NODES.index(s) % 7],
+              lw=1.2, alpha=.8, zorder=2.5, gid=f'skip:{s}>{r}')
+
+# %% ../nbs/08_viz.ipynb #f28a9075
+def _arch_title(arch:Arch)->str:
+    "`draw_arch`'s default title: patch, total stride, searched skips, nodes with the zero op"
     sd, shw = total_strides(arch)
     zeros = ', '.join(n for n in NODES if arch[f'{n}.zero']) or 'no node'
-    ax.set_title(title or f"patch {fmt_size(arch.patch)} · total stride {sd}×{shw}×{shw} · {len(arch.skips)} searched skips · "
-                 f"zero op at {zeros}", fontsize=9.5)
+    return (f"patch {fmt_size(arch.patch)} · total stride {sd}×{shw}×{shw} · "
+            f"{len(arch.skips)} searched skips · zero op at {zeros}")
+
+# %% ../nbs/08_viz.ipynb #782351c3
+def _frame(ax, pos:dict):
+    "Room around the U, equal scales, no axes, and the legend"
     xs = [x for x, _ in pos.values()]
     ax.set_xlim(min(xs) - 1, max(xs) + 2.1); ax.set_ylim(-N_STAGES * 1.3 - 0.75, 1.45)
     ax.set_aspect('equal'); ax.axis('off'); _legend(ax)
+
+# %% ../nbs/08_viz.ipynb #c33cf79d
+def draw_arch(arch:Arch, ax=None, net:NetConfig|None=None, title:str|None=None):
+    "One child as in the paper's Fig. 2: the U of nodes, pooling, fixed and searched skips, zero op"
+    own = ax is None
+    if own: ax = new_figure((10, 4.4)).add_subplot()
+    pos, sizes = node_positions(), feature_sizes(arch.patch, arch)
+    chans = net.out_channels() if net else {}
+    w, h = 1.62, 0.92 if net else 0.74
+    half = (w / 2 + 0.04, h / 2 + 0.04)
+    for n in NODES:
+        _node_box(ax, arch, n, pos[n], w, h, node_label(arch, n, sizes[n], chans.get(n)))
+    arrow = lambda a, b, **kw: _arrow(ax, pos[a], pos[b], half, half, **kw)
+    _stage_arrows(ax, arch, pos, arrow)
+    _deep_supervision(ax, pos, half)
+    _searched_skips(arch, arrow)
+    ax.set_title(title or _arch_title(arch), fontsize=9.5)
+    _frame(ax, pos)
     if own: ax.figure.subplots_adjust(left=0.005, right=0.995, bottom=0.005, top=0.93)
     return ax.figure
 
@@ -179,53 +237,69 @@ def artists(fig, prefix:str)->dict:
     return {a.get_gid(): a for a in fig.findobj(lambda a: str(a.get_gid()).startswith(prefix))}
 
 # %% ../nbs/08_viz.ipynb #06e408c3
-_CHOICE_COLORS = ('#4c72b0', '#dd8452', '#55a868', '#c44e52', '#8172b3')
-
 def decision_groups(names=DECISION_NAMES)->dict:
     "Decisions grouped as the probability bars show them"
     node = lambda what: [f'{n}.{what}' for n in NODES]
-    return {'patch & pooling': [n for n in names if n.startswith(('patch', 'pool'))], 'dilation': node('dilation'),
-            'activation': node('act'), 'zero op: P(on)': node('zero'),
+    return {'patch & pooling': [n for n in names if n.startswith(('patch', 'pool'))],
+            'dilation': node('dilation'), 'activation': node('act'), 'zero op: P(on)': node('zero'),
             'searched skips: P(on)': [n for n in names if n.startswith('skip.')]}
 
+# %% ../nbs/08_viz.ipynb #24147e2d
 def _row_label(name:str)->str:
     head, _, what = name.partition('.')
     if head == 'skip': return what.replace('>', ' → ')
     if head in NODES: return head
-    return {'patch_d': 'patch d', 'patch_hw': 'patch h, w', 'type': f'{head} type', 'stride_d': f'{head} stride d',
-            'stride_hw': f'{head} stride h, w'}[what or head]
+    return {'patch_d': 'patch d', 'patch_hw': 'patch h, w', 'type': f'{head} type',
+            'stride_d': f'{head} stride d', 'stride_hw': f'{head} stride h, w'}[what or head]
+
+# %% ../nbs/08_viz.ipynb #a583e625
+_CHOICE_COLORS = ('#4c72b0', '#dd8452', '#55a868', '#c44e52', '#8172b3')
 
 def _choice_text(c)->str: return ('off', 'on')[c] if isinstance(c, bool) else _ACT.get(c, str(c))
-def _choice_color(c, i:int)->str: return '#dddddd' if c is False else _CHOICE_COLORS[1 if c is True else i % 5]
+def _choice_color(c, i:int)->str:
+    return '#dddddd' if c is False else _CHOICE_COLORS[1 if c is True else i % 5]
 
+# %% ../nbs/08_viz.ipynb #f1015abe
 def _segments(probs:dict, name:str, space:SearchSpace|None):
-    "(choice index, choice, probability, left edge) of one decision's bar, zero-probability choices left out"
+    "(choice index, choice, probability, left edge) of one decision's bar's non-zero segments"
     p = np.asarray(probs.get(name, []), float)
     choices = space[name].choices if space is not None else tuple(range(len(p)))
     left = np.concatenate([[0], np.cumsum(p)[:-1]])
     return [(i, c, q, l) for i, (c, q, l) in enumerate(zip(choices, p, left)) if q > 0]
+
+# %% ../nbs/08_viz.ipynb #bbc439dd
+def _bars_on(ax, probs:dict, names:list, space:SearchSpace|None, arch, text:bool):
+    "One group's bars: a segment per allowed choice, its text if wide, `arch`'s choices outlined"
+    for y, n in enumerate(names):
+        for i, c, q, left in _segments(probs, n, space):
+            ax.add_patch(Rectangle((left, y - .4), q, .8, fc=_choice_color(c, i), ec='white', lw=.5,
+                                   gid=f'prob:{n}:{i}'))
+            if q > 0.17 and text:
+                ax.text(left + q / 2, y, _choice_text(c), ha='center', va='center', fontsize=6,
+                        color='white')
+            if arch is not None and arch[n] == c:
+                ax.add_patch(Rectangle((left, y - .4), q, .8, fill=False, ec='black', lw=1.3,
+                                       zorder=3, gid=f'chosen:{n}:{i}'))
+
+# %% ../nbs/08_viz.ipynb #b8bb9ee3
+def _bars_axis(ax, title:str, names:list):
+    "Row labels, limits, ticks and title of one group's axes"
+    ax.set_yticks(range(len(names)), [_row_label(n) for n in names], fontsize=6.5)
+    ax.set_ylim(len(names) - 0.5, -0.6); ax.set_xlim(0, 1)
+    ax.set_xticks([0, .5, 1], ['0', '.5', '1'], fontsize=6.5)
+    ax.set_title(title, fontsize=8.5); ax.tick_params(length=2)
+    for s in ('top', 'right'): ax.spines[s].set_visible(False)
 
 # %% ../nbs/08_viz.ipynb #c2bd806f
 def plot_probabilities(probs:dict, space:SearchSpace|None=None, arch:Arch|None=None, fig=None):
     "Choice probabilities per decision as stacked bars, `arch`'s choices outlined"
     own = fig is None
     fig = fig or new_figure((12, 4.4))
-    axs = fig.subplots(1, 5, gridspec_kw=dict(width_ratios=[1.2, 0.75, 0.75, 0.6, 1.0], wspace=0.55))
+    axs = fig.subplots(1, 5, gridspec_kw=dict(width_ratios=[1.2, 0.75, 0.75, 0.6, 1.0],
+                                              wspace=0.55))
     for ax, (title, names) in zip(axs, decision_groups().items()):
-        for y, n in enumerate(names):
-            for i, c, q, left in _segments(probs, n, space):
-                ax.add_patch(Rectangle((left, y - .4), q, .8, fc=_choice_color(c, i), ec='white', lw=.5,
-                                       gid=f'prob:{n}:{i}'))
-                if q > 0.17 and not title.endswith('P(on)'):
-                    ax.text(left + q / 2, y, _choice_text(c), ha='center', va='center', fontsize=6, color='white')
-                if arch is not None and arch[n] == c:
-                    ax.add_patch(Rectangle((left, y - .4), q, .8, fill=False, ec='black', lw=1.3, zorder=3,
-                                           gid=f'chosen:{n}:{i}'))
-        ax.set_yticks(range(len(names)), [_row_label(n) for n in names], fontsize=6.5)
-        ax.set_ylim(len(names) - 0.5, -0.6); ax.set_xlim(0, 1); ax.set_xticks([0, .5, 1], ['0', '.5', '1'],
-                                                                              fontsize=6.5)
-        ax.set_title(title, fontsize=8.5); ax.tick_params(length=2)
-        for s in ('top', 'right'): ax.spines[s].set_visible(False)
+        _bars_on(ax, probs, names, space, arch, text=not title.endswith('P(on)'))
+        _bars_axis(ax, title, names)
     if own: fig.subplots_adjust(left=0.085, right=0.99, top=0.93, bottom=0.06)
     return fig
 
@@ -235,58 +309,76 @@ _BARS_CSS = """<style>
 .rn-probs .grp{min-width:0}
 .rn-probs .ttl{font-weight:bold;margin:0 0 4px 0;text-align:center;white-space:nowrap}
 .rn-probs .cols{display:flex;gap:10px}
-.rn-probs .grid{flex:1 1 0;display:grid;grid-template-columns:max-content minmax(24px,1fr);column-gap:5px;row-gap:2px;align-items:center}
+.rn-probs .grid{flex:1 1 0;display:grid;grid-template-columns:max-content minmax(24px,1fr);\
+column-gap:5px;row-gap:2px;align-items:center}
 .rn-probs .grid.nolab{grid-template-columns:minmax(24px,1fr)}
 .rn-probs .lab{text-align:right;white-space:nowrap;font-size:10px}
 .rn-probs .bar{display:flex;height:13px;background:#f4f4f4}
-.rn-probs .seg{display:block;height:100%;box-sizing:border-box;border-right:1px solid #fff;overflow:hidden;
+.rn-probs .seg{display:block;height:100%;box-sizing:border-box;\
+border-right:1px solid #fff;overflow:hidden;
  color:#fff;font-size:9px;text-align:center;line-height:13px;white-space:nowrap}
 .rn-probs .seg.chosen{box-shadow:inset 0 0 0 2px #111}
 </style>"""
-# per group: share of the width, row labels or not (activation and zero op share the dilation column's node names), columns
-_BARS_LAYOUT = {'patch & pooling': (1.6, True, 1), 'dilation': (1.1, True, 1), 'activation': (0.9, False, 1),
-                'zero op: P(on)': (0.6, False, 1), 'searched skips: P(on)': (2.2, True, 2)}
+# per group: share of the width, row labels or not (activation and zero op share the dilation
+# column's node names), columns
+_BARS_LAYOUT = {'patch & pooling': (1.6, True, 1), 'dilation': (1.1, True, 1),
+                'activation': (0.9, False, 1), 'zero op: P(on)': (0.6, False, 1),
+                'searched skips: P(on)': (2.2, True, 2)}
 
+# %% ../nbs/08_viz.ipynb #88414900
 def _bar_html(probs, n, space, arch, text:bool)->str:
     "One decision's bar: a segment per allowed choice, as wide as its probability"
-    return '<span class="bar">' + ''.join(
-        f'<span class="seg{" chosen" * (arch is not None and arch[n] == c)}" data-decision="{n}" data-choice="{i}" '
-        f'title="{escape(n)} = {escape(_choice_text(c))}: {q:.3f}" style="width:{100 * q:.2f}%;background:{_choice_color(c, i)}">'
-        f'{escape(_choice_text(c)) if text and q > 0.17 else ""}</span>'
-        for i, c, q, _ in _segments(probs, n, space)) + '</span>'
+    def seg(i, c, q):
+        chosen, label = " chosen" * (arch is not None and arch[n] == c), escape(_choice_text(c))
+        return (f'<span class="seg{chosen}" data-decision="{n}" data-choice="{i}" '
+                f'title="{escape(n)} = {label}: {q:.3f}" '
+                f'style="width:{100 * q:.2f}%;background:{_choice_color(c, i)}">'
+                f'{label if text and q > 0.17 else ""}</span>')
+    segs = ''.join(seg(i, c, q) for i, c, q, _ in _segments(probs, n, space))
+    return f'<span class="bar">{segs}</span>'
 
+# %% ../nbs/08_viz.ipynb #95443e5a
+def _group_html(probs:dict, title:str, names:list, space, arch)->str:
+    "One group's bars under its title, in its columns, with row labels or without"
+    grow, labels, ncols = _BARS_LAYOUT[title]
+    per, text = -(-len(names) // ncols), not title.endswith('P(on)')
+    row = lambda n: ((f'<span class="lab">{escape(_row_label(n))}</span>' if labels else '')
+                     + _bar_html(probs, n, space, arch, text=text))
+    grids = [''.join(row(n) for n in names[k:k + per]) for k in range(0, len(names), per)]
+    return (f'<div class="grp" style="flex:{grow} 1 0"><div class="ttl">{escape(title)}</div>'
+            '<div class="cols">'
+            + ''.join(f'<div class="grid{"" if labels else " nolab"}">{g}</div>' for g in grids)
+            + '</div></div>')
+
+# %% ../nbs/08_viz.ipynb #ecdbb8be
 def probabilities_html(probs:dict, space:SearchSpace|None=None, arch:Arch|None=None)->str:
-    "`plot_probabilities` as HTML: one bar per decision, exact values on hover, `arch`'s choices outlined"
-    groups = []
-    for title, names in decision_groups().items():
-        grow, labels, ncols = _BARS_LAYOUT[title]
-        per = -(-len(names) // ncols)
-        grids = [''.join((f'<span class="lab">{escape(_row_label(n))}</span>' if labels else '')
-                         + _bar_html(probs, n, space, arch, text=not title.endswith('P(on)')) for n in names[k:k + per])
-                 for k in range(0, len(names), per)]
-        groups.append(f'<div class="grp" style="flex:{grow} 1 0"><div class="ttl">{escape(title)}</div><div class="cols">'
-                      + ''.join(f'<div class="grid{"" if labels else " nolab"}">{g}</div>' for g in grids)
-                      + '</div></div>')
+    "`plot_probabilities` as HTML, with the exact values on hover; `arch`'s choices outlined"
+    groups = [_group_html(probs, title, names, space, arch)
+              for title, names in decision_groups().items()]
     return _BARS_CSS + f'<div class="rn-probs">{"".join(groups)}</div>'
 
 # %% ../nbs/08_viz.ipynb #cab614bb
-_arch = lru_cache(maxsize=8192)(arch_from_code)   # the inspector decodes the same children again and again
+# the inspector decodes the same children again and again
+_arch = lru_cache(maxsize=8192)(arch_from_code)
 
 def sample_options(record:dict)->list[tuple[str, object]]:
-    "The children one episode can show: best sampled, most probable (if recorded), trained, then every sample best first"
+    "The children one episode can show: best, most probable if any, trained, all samples best first"
     order = sorted(range(len(record['rewards'])), key=lambda i: -record['rewards'][i])
     greedy = [('most probable, after the update', 'greedy')] if record.get('greedy') else []
     return ([('best sampled child', 'best')] + greedy + [('trained this episode', 'trained')]
             + [(f"child {i + 1:>2} · reward {record['rewards'][i]:.3f}", i) for i in order])
 
+# %% ../nbs/08_viz.ipynb #81391ba7
 def pick(record:dict, key)->tuple[Arch|None, float|None]:
-    "The child `key` names in an episode, and its reward if it was among the episode's rewarded samples"
+    "The child `key` names in an episode, and its reward if it was among the episode's samples"
     if key == 'best': key = int(np.argmax(record['rewards']))
     if isinstance(key, int): return _arch(record['children'][key]), record['rewards'][key]
     code = record.get('greedy') if key == 'greedy' else record['code']
     if code is None: return None, None
-    return _arch(code), next((r for c, r in zip(record['children'], record['rewards']) if c == code), None)
+    rewards = zip(record['children'], record['rewards'])
+    return _arch(code), next((r for c, r in rewards if c == code), None)
 
+# %% ../nbs/08_viz.ipynb #ad0b9980
 def png(fig, dpi:int=100)->bytes:
     "A figure as PNG bytes"
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=dpi)
@@ -294,128 +386,67 @@ def png(fig, dpi:int=100)->bytes:
 
 # %% ../nbs/08_viz.ipynb #cfc2771b
 class ArchInspector:
-    "Widgets on a run directory: episode slider, child selector, drawing, reward, curves, the controller's probabilities"
+    "Widgets on a run directory: episode slider, child selector, drawing, curves, probabilities"
     def __init__(self, run_dir, dpi:int=100):
         self.run_dir, self.dpi = Path(run_dir), dpi
-        self._lock, self._quiet, self._watch, self._pngs, self._curves = threading.RLock(), False, None, {}, None
+        self._lock, self._quiet, self._watch = threading.RLock(), False, None
+        self._pngs, self._curves = {}, None
         # before reading: a line appended in between is read again at the next refresh
         self._stamp = self._history_stamp()
         self.run = read_run(run_dir)
-        self.header, self.info, self.bars = W.HTML(), W.HTML(), W.HTML()
-        self.slider = W.IntSlider(value=0, min=0, max=0, description='episode', continuous_update=False,
-                                  layout=W.Layout(width='440px'))
-        self.play = W.Play(interval=800, min=0, max=0, description='play the episodes')
-        W.jslink((self.play, 'value'), (self.slider, 'value')); W.jslink((self.play, 'max'), (self.slider, 'max'))
-        self.sample = W.Dropdown(options=[('best sampled child', 'best')], value='best', description='child',
-                                 layout=W.Layout(width='340px'))
-        self.drawing = W.Image(format='png', layout=W.Layout(max_width='100%', height='auto'))
-        self.curves = W.Image(format='png', layout=W.Layout(width='30%', height='auto', flex='0 0 auto'))
-        self.bars.layout = W.Layout(flex='1 1 0', margin='0 0 0 12px')
-        self.panel = W.VBox([self.header, W.HBox([self.play, self.slider, self.sample]), self.info, self.drawing,
-                             W.HBox([self.curves, self.bars], layout=W.Layout(align_items='flex-start'))],
-                            layout=W.Layout(width='100%', max_width='1100px', padding='4px'))
-        for w, c in ((self.panel, 'ronas-inspector'), (self.header, 'rn-header'), (self.info, 'rn-info'),
-                     (self.slider, 'rn-episode'),
-                     (self.sample, 'rn-child'), (self.drawing, 'rn-drawing'), (self.curves, 'rn-curves'),
-                     (self.bars, 'rn-bars')):
-            w.add_class(c)   # stable names for the browser test and for custom CSS
+        self._make_widgets()
+        self._make_panel()
         self.slider.observe(lambda _: self._show_episode(), 'value')
         self.sample.observe(lambda _: self.show(), 'value')
         self._history_changed(follow=True)
 
-    def _repr_mimebundle_(self, **kw): return {**self.panel._repr_mimebundle_(**kw), 'text/plain': repr(self)}
-    def __repr__(self): return f'ArchInspector({self.run_dir.name}: {len(self.history)} episodes, showing episode {self.slider.value})'
+    def _repr_mimebundle_(self, **kw):
+        return {**self.panel._repr_mimebundle_(**kw), 'text/plain': repr(self)}
+    def __repr__(self):
+        return (f'ArchInspector({self.run_dir.name}: {len(self.history)} episodes, '
+                f'showing episode {self.slider.value})')
 
-    @property
-    def history(self)->list: return self.run.history
-    @property
-    def record(self)->dict|None:
-        "The episode on show"
-        return self.history[self.slider.value] if self.history else None
-    @property
-    def selected(self)->tuple[Arch|None, float|None]:
-        "The child on show and its reward (None if it was not among the episode's rewarded samples)"
-        return pick(self.record, self.sample.value) if self.history else (None, None)
-
-# %% ../nbs/08_viz.ipynb #0c62ce2b
+# %% ../nbs/08_viz.ipynb #8e759210
 @patch
-def _history_stamp(self:ArchInspector):
-    p = self.run_dir/'history.jsonl'
-    return (p.stat().st_size, p.stat().st_mtime_ns) if p.exists() else None
+def _make_widgets(self:ArchInspector):
+    self.header, self.info, self.bars = W.HTML(), W.HTML(), W.HTML()
+    self.slider = W.IntSlider(value=0, min=0, max=0, description='episode', continuous_update=False,
+                              layout=W.Layout(width='440px'))
+    self.play = W.Play(interval=800, min=0, max=0, description='play the episodes')
+    W.jslink((self.play, 'value'), (self.slider, 'value'))
+    W.jslink((self.play, 'max'), (self.slider, 'max'))
+    self.sample = W.Dropdown(options=[('best sampled child', 'best')], value='best',
+                             description='child', layout=W.Layout(width='340px'))
+    self.drawing = W.Image(format='png', layout=W.Layout(max_width='100%', height='auto'))
+    self.curves = W.Image(format='png',
+                          layout=W.Layout(width='30%', height='auto', flex='0 0 auto'))
+    self.bars.layout = W.Layout(flex='1 1 0', margin='0 0 0 12px')
 
+# %% ../nbs/08_viz.ipynb #87d57697
 @patch
-def refresh(self:ArchInspector)->int:
-    "Re-read the run if it changed; the number of new episodes. Moves to the newest episode if the newest was on show"
-    with self._lock:
-        stamp = self._history_stamp()
-        if stamp == self._stamp and (self.run.final is not None or not (self.run_dir/'architecture.json').exists()): return 0
-        n0, at_end = len(self.history), self.slider.value == len(self.history) - 1
-        self.run, self._stamp = read_run(self.run_dir), stamp
-        self._history_changed(follow=at_end or n0 == 0)
-        return len(self.history) - n0
+def _make_panel(self:ArchInspector):
+    bottom = W.HBox([self.curves, self.bars], layout=W.Layout(align_items='flex-start'))
+    self.panel = W.VBox([self.header, W.HBox([self.play, self.slider, self.sample]), self.info,
+                         self.drawing, bottom],
+                        layout=W.Layout(width='100%', max_width='1100px', padding='4px'))
+    for w, c in ((self.panel, 'ronas-inspector'), (self.header, 'rn-header'),
+                 (self.info, 'rn-info'), (self.slider, 'rn-episode'), (self.sample, 'rn-child'),
+                 (self.drawing, 'rn-drawing'), (self.curves, 'rn-curves'), (self.bars, 'rn-bars')):
+        w.add_class(c)
 
-@patch
-def _history_changed(self:ArchInspector, follow:bool):
-    with self._lock:
-        n, self._curves, self._quiet = len(self.history), None, True
-        try:
-            self.slider.max = self.play.max = max(n - 1, 0)
-            self.slider.disabled = n < 2
-            if follow: self.slider.value = max(n - 1, 0)
-        finally: self._quiet = False
-        self.header.value = self._header_html()
-        self._show_episode()
+# %% ../nbs/08_viz.ipynb #b704af14
+@patch(as_prop=True)
+def history(self:ArchInspector)->list: return self.run.history
 
-# %% ../nbs/08_viz.ipynb #51fd69d0
-@patch
-def watch(self:ArchInspector, every:float=2.0):
-    "Call `refresh` from a background thread every `every` seconds until `stop()`"
-    self.stop()
-    stop = threading.Event()
-    def loop():
-        while not stop.wait(every):
-            try: self.refresh()
-            except Exception as e: self.info.value = f'<span style="color:#b00">refresh failed: {escape(str(e))}</span>'
-    self._watch = (stop, threading.Thread(target=loop, daemon=True, name=f'ArchInspector({self.run_dir.name})'))
-    self._watch[1].start()
-    return self
+@patch(as_prop=True)
+def record(self:ArchInspector)->dict|None:
+    "The episode on show"
+    return self.history[self.slider.value] if self.history else None
 
-@patch
-def stop(self:ArchInspector):
-    "Stop `watch`"
-    if self._watch: self._watch[0].set(); self._watch[1].join(); self._watch = None
-
-# %% ../nbs/08_viz.ipynb #b276b9cb
-@patch
-def _show_episode(self:ArchInspector):
-    if self._quiet: return
-    with self._lock:
-        if self.record is not None:
-            key, opts = self.sample.value, sample_options(self.record)
-            self._quiet = True
-            try: self.sample.options, self.sample.value = opts, key if key in [v for _, v in opts] else 'best'
-            finally: self._quiet = False
-        self.show()
-
-@patch
-def show(self:ArchInspector):
-    "Draw the selected episode and child"
-    if self._quiet: return
-    with self._lock:
-        rec = self.record
-        if rec is None:
-            self.info.value = f'<i>waiting for the first episode in {escape(str(self.run_dir))} …</i>'
-            self.drawing.value = self.curves.value = b''; self.bars.value = ''
-            return
-        arch, reward = self.selected
-        self.info.value = self._info_html(rec, arch, reward)
-        self.drawing.value = self._drawing_png(arch)
-        self.curves.value = self._curves_png(rec, reward)
-        probs = rec.get('probabilities')
-        self.bars.value = ((f"<div style='font:12px sans-serif;margin:2px 0 6px'>the controller's choice probabilities after episode "
-                            f"{rec['episode']} (along its most probable path); outlined: the choices of the child on show</div>"
-                            + probabilities_html(probs, self.run.space, arch)) if probs else
-                           "<i>this run does not record the controller's probabilities</i>")
+@patch(as_prop=True)
+def selected(self:ArchInspector)->tuple[Arch|None, float|None]:
+    "The child on show and its reward (None if it was not among the episode's rewarded samples)"
+    return pick(self.record, self.sample.value) if self.history else (None, None)
 
 # %% ../nbs/08_viz.ipynb #7b07bb76
 @patch
@@ -427,6 +458,7 @@ def _drawing_png(self:ArchInspector, arch:Arch)->bytes:
         self._pngs[arch.code] = png(fig, self.dpi)
     return self._pngs[arch.code]
 
+# %% ../nbs/08_viz.ipynb #df1c1c5a
 @patch
 def _make_curves(self:ArchInspector):
     h, fig = self.history, new_figure((3.4, 3.5), detached=True)
@@ -438,17 +470,18 @@ def _make_curves(self:ArchInspector):
     dots = a1.scatter([], [], s=8, c='#888888', lw=0, zorder=3)
     mark, = a1.plot([], [], 'o', ms=7, mfc='none', mec='black', mew=1.5, zorder=4)
     a2.plot(ep, [r['entropy'] for r in h], c='tab:purple', lw=1.2)
-    a1.set_ylabel('reward', fontsize=8); a1.legend(fontsize=6.5, loc='lower right', ncol=3, handlelength=1.2,
-                                                   columnspacing=0.8)
+    a1.set_ylabel('reward', fontsize=8)
+    a1.legend(fontsize=6.5, loc='lower right', ncol=3, handlelength=1.2, columnspacing=0.8)
     a2.set_ylabel('entropy (nats)', fontsize=8); a2.set_xlabel('episode', fontsize=8)
     cursors = [a.axvline(0, c='#d62728', lw=1, alpha=.6) for a in (a1, a2)]
     for a in (a1, a2): a.tick_params(labelsize=7); a.grid(alpha=.25)
     fig.tight_layout()
     return fig, cursors, dots, mark
 
+# %% ../nbs/08_viz.ipynb #279994eb
 @patch
 def _curves_png(self:ArchInspector, rec:dict, reward)->bytes:
-    "The curves with the episode marked: a red line, its children's rewards, the child on show circled"
+    "The curves, the episode marked: a red line, its children's rewards, the child on show circled"
     self._curves = self._curves or self._make_curves()
     fig, cursors, dots, mark = self._curves
     e = rec['episode']
@@ -462,18 +495,118 @@ def _curves_png(self:ArchInspector, rec:dict, reward)->bytes:
 def _header_html(self:ArchInspector)->str:
     sp, n, f = self.run.space, len(self.history), self.run.final
     s = f"<b>{escape(self.run_dir.name)}</b> · {n} episode{'s' * (n != 1)}"
-    if sp: s += f" · search space of {sp.cardinality:.2g} architectures, patches d {list(sp.patches.depth)}, h/w {list(sp.patches.hw)}"
-    if f: s += (f"<br>finished: final architecture <code>{escape(str(f.get('code')))}</code>, validation dice "
-                f"{f.get('val_dice', float('nan')):.3f}"
+    if sp: s += (f" · search space of {sp.cardinality:.2g} architectures, "
+                 f"patches d {list(sp.patches.depth)}, h/w {list(sp.patches.hw)}")
+    if f: s += (f"<br>finished: final architecture <code>{escape(str(f.get('code')))}</code>, "
+                f"validation dice {f.get('val_dice', float('nan')):.3f}"
                 + (f", test dice {f['test_dice']:.3f}" if 'test_dice' in f else ''))
     return f'<div style="font:13px sans-serif">{s}</div>'
 
+# %% ../nbs/08_viz.ipynb #1f31f405
 @patch
 def _info_html(self:ArchInspector, rec:dict, arch:Arch, reward)->str:
     n = len(rec['rewards'])
     rank = (f"rank {1 + sum(r > reward for r in rec['rewards'])} of {n}" if reward is not None else
             'not among the rewarded samples')
+    shown = '—' if reward is None else f'{reward:.3f}'
     return (f"<div style='font:13px sans-serif'><b>episode {rec['episode']}</b> · <b>reward "
-            f"{'—' if reward is None else f'{reward:.3f}'}</b> ({rank}, sampled {rec['children'].count(arch.code)}×) · "
-            f"episode mean {rec['mean_reward']:.3f}, best {rec['best_reward']:.3f}, baseline {rec['baseline']:.3f} · "
-            f"entropy {rec['entropy']:.1f} nats<br><code style='font-size:11px'>{escape(arch.code)}</code></div>")
+            f"{shown}</b> ({rank}, sampled {rec['children'].count(arch.code)}×) · "
+            f"episode mean {rec['mean_reward']:.3f}, best {rec['best_reward']:.3f}, "
+            f"baseline {rec['baseline']:.3f} · entropy {rec['entropy']:.1f} nats"
+            f"<br><code style='font-size:11px'>{escape(arch.code)}</code></div>")
+
+# %% ../nbs/08_viz.ipynb #aa39680e
+@patch
+def _bars_html(self:ArchInspector, rec:dict, arch:Arch)->str:
+    "The controller's probabilities after the episode as bars, or why there are none"
+    probs = rec.get('probabilities')
+    if not probs: return "<i>this run does not record the controller's probabilities</i>"
+    return (f"<div style='font:12px sans-serif;margin:2px 0 6px'>the controller's choice "
+            f"probabilities after episode {rec['episode']} (along its most probable path); "
+            "outlined: the choices of the child on show</div>"
+            + probabilities_html(probs, self.run.space, arch))
+
+# %% ../nbs/08_viz.ipynb #b276b9cb
+@patch
+def _show_episode(self:ArchInspector):
+    if self._quiet: return
+    with self._lock:
+        if self.record is not None:
+            key, opts = self.sample.value, sample_options(self.record)
+            key = key if key in [v for _, v in opts] else 'best'
+            self._quiet = True
+            try: self.sample.options, self.sample.value = opts, key
+            finally: self._quiet = False
+        self.show()
+
+# %% ../nbs/08_viz.ipynb #b8152285
+@patch
+def show(self:ArchInspector):
+    "Draw the selected episode and child"
+    if self._quiet: return
+    with self._lock:
+        rec = self.record
+        if rec is None:
+            self.info.value = (f'<i>waiting for the first episode in '
+                               f'{escape(str(self.run_dir))} …</i>')
+            self.drawing.value = self.curves.value = b''; self.bars.value = ''
+            return
+        arch, reward = self.selected
+        self.info.value = self._info_html(rec, arch, reward)
+        self.drawing.value = self._drawing_png(arch)
+        self.curves.value = self._curves_png(rec, reward)
+        self.bars.value = self._bars_html(rec, arch)
+
+# %% ../nbs/08_viz.ipynb #0c62ce2b
+@patch
+def _history_stamp(self:ArchInspector):
+    p = self.run_dir/'history.jsonl'
+    return (p.stat().st_size, p.stat().st_mtime_ns) if p.exists() else None
+
+# %% ../nbs/08_viz.ipynb #cae2d5bc
+@patch
+def _history_changed(self:ArchInspector, follow:bool):
+    with self._lock:
+        n, self._curves, self._quiet = len(self.history), None, True
+        try:
+            self.slider.max = self.play.max = max(n - 1, 0)
+            self.slider.disabled = n < 2
+            if follow: self.slider.value = max(n - 1, 0)
+        finally: self._quiet = False
+        self.header.value = self._header_html()
+        self._show_episode()
+
+# %% ../nbs/08_viz.ipynb #be684325
+@patch
+def refresh(self:ArchInspector)->int:
+    "Re-read the run if it changed; the number of new episodes (shows the newest if it was on show)"
+    with self._lock:
+        stamp = self._history_stamp()
+        if stamp == self._stamp and (self.run.final is not None
+                                     or not (self.run_dir/'architecture.json').exists()): return 0
+        n0, at_end = len(self.history), self.slider.value == len(self.history) - 1
+        self.run, self._stamp = read_run(self.run_dir), stamp
+        self._history_changed(follow=at_end or n0 == 0)
+        return len(self.history) - n0
+
+# %% ../nbs/08_viz.ipynb #51fd69d0
+@patch
+def watch(self:ArchInspector, every:float=2.0):
+    "Call `refresh` from a background thread every `every` seconds until `stop()`"
+    self.stop()
+    stop = threading.Event()
+    def loop():
+        while not stop.wait(every):
+            try: self.refresh()
+            except Exception as e:
+                self.info.value = (f'<span style="color:#b00">refresh failed: '
+                                   f'{escape(str(e))}</span>')
+    name = f'ArchInspector({self.run_dir.name})'
+    self._watch = (stop, threading.Thread(target=loop, daemon=True, name=name))
+    self._watch[1].start()
+    return self
+
+@patch
+def stop(self:ArchInspector):
+    "Stop `watch`"
+    if self._watch: self._watch[0].set(); self._watch[1].join(); self._watch = None

@@ -15,6 +15,8 @@ import numpy as np
 import torch
 from ronas_nb.space import Arch, SearchSpace
 from dataclasses import replace
+import torch.nn.functional as F
+import ronas_nb.supernet as supernet
 from ronas_nb.supernet import ChildNet, SuperNet, dice_loss, total_strides
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import dynunet, interleaved_seconds, med, paired
@@ -39,6 +41,26 @@ def step_memory(model, forward, x, y, device)->dict | None:
     r = measure_training_memory(model, tuple(x.shape), forward=lambda m, inp: forward(m, inp), loss_fn=lambda out: dice_loss(out, y),
                                 device=device, repeat=0)
     return {'step': r['step_bytes'], 'peak': r['peak_bytes']}
+
+def child_onednn(step):
+    "`step` with the child's 3x3x3 convolutions on oneDNN (04's `CPU_CONV = 'onednn'`)"
+    def run():
+        own, supernet.CPU_CONV = supernet.CPU_CONV, 'onednn'
+        try: step()
+        finally: supernet.CPU_CONV = own
+    return run
+
+def onednn_kernels(step):
+    "`step` with every 3x3x3 `nn.Conv3d` (DynUNet's) on oneDNN, as `CPU_CONV = 'onednn'` runs the child's"
+    plain = torch.nn.Conv3d._conv_forward
+    def fwd(self, x, w, b):
+        if w.shape[2:] != (3, 3, 3) or self.padding_mode != 'zeros': return plain(self, x, w, b)
+        return torch.mkldnn_convolution(x, w, b, self.padding, self.stride, self.dilation, self.groups)
+    def run():
+        torch.nn.Conv3d._conv_forward = fwd
+        try: step()
+        finally: torch.nn.Conv3d._conv_forward = plain
+    return run
 
 def mb(b): return f'{b / 2**20:8.1f} MB'
 
@@ -89,14 +111,24 @@ def main():
     ref_fwd = lambda m, inp: m(inp).sum(1) if m.training else m(inp)   # training: (N, 3, K, D, H, W) -> summed logits
     models = {'child': child, 'nearest': nearest(child), 'plain': plain, 'plain nearest': nearest(plain),
               'random': rand, 'random nearest': nearest(rand)}
-    t = interleaved_seconds({'dynunet': training_step(ref, ref_fwd, x, y), **{k: training_step(m, child_fwd, x, y) for k, m in models.items()}},
-                            a.repeats, sync)
+    steps = {'dynunet': training_step(ref, ref_fwd, x, y), **{k: training_step(m, child_fwd, x, y) for k, m in models.items()}}
+    if dev.type == 'cpu':   # oneDNN's kernels (04's `CPU_CONV`) against PyTorch's own choice, for both networks
+        steps.update({'child, oneDNN': child_onednn(training_step(child, child_fwd, x, y)),
+                      'nearest, oneDNN': child_onednn(training_step(models['nearest'], child_fwd, x, y)),
+                      'random nearest, oneDNN': child_onednn(training_step(models['random nearest'], child_fwd, x, y)),
+                      'dynunet, oneDNN': onednn_kernels(training_step(ref, ref_fwd, x, y))})
+    t = interleaved_seconds(steps, a.repeats, sync)
     n_c, n_r = (sum(p.numel() for p in m.parameters()) for m in (child, ref))
     print(f'   filters {filters}; parameters: child {n_c / 1e6:.2f} M, DynUNet {n_r / 1e6:.2f} M')
     print(f'   step time: child {med(t["child"]):.3f} s, DynUNet {med(t["dynunet"]):.3f} s, ratio {paired(t["child"], t["dynunet"]):.3f}')
     label = {'nearest': 'the same child, nearest-neighbour growth', 'plain': 'the same child without its 28 searched skips',
              'plain nearest': 'without its skips, nearest-neighbour growth', 'random': f'a random child ({archs["random"].code})',
              'random nearest': 'the random child, nearest-neighbour growth'}
+    if dev.type == 'cpu': label.update({
+        'child, oneDNN': "the maximal child, its 3x3x3 convolutions on oneDNN (CPU_CONV = 'onednn')",
+        'nearest, oneDNN': "nearest-neighbour growth and oneDNN",
+        'random nearest, oneDNN': "the random child, nearest-neighbour growth and oneDNN",
+        'dynunet, oneDNN': "DynUNet with its 3x3x3 convolutions on oneDNN too"})
     for k, what in label.items(): print(f'   ({what}: {med(t[k]):.3f} s, ratio to DynUNet {paired(t[k], t["dynunet"]):.3f})')
     m_c, m_r = step_memory(child, child_fwd, x, y, dev), step_memory(ref, ref_fwd, x, y, dev)
     if m_c:

@@ -18,9 +18,10 @@ from .files import atomic_write
 from .space import Arch, SearchSpace, NODES, ENCODER, SKIPS, N_STAGES, DILATIONS, skip_name
 
 # %% auto #0
-__all__ = ['UPSAMPLE_MODES', 'ACTIVATION_FNS', 'HEADS', 'CHILD_FORMAT', 'CHILD_VERSION', 'NetConfig', 'half', 'input_channels',
-           'total_strides', 'node_strides', 'feature_sizes', 'resize', 'growth', 'DilatedConv3d', 'InstanceNorm3d',
-           'Node', 'Match', 'pool', 'UNetPath', 'SuperNet', 'ChildNet', 'save_child', 'load_child', 'dice_loss']
+__all__ = ['UPSAMPLE_MODES', 'CPU_CONV', 'ACTIVATION_FNS', 'HEADS', 'CHILD_FORMAT', 'CHILD_VERSION', 'NetConfig', 'half',
+           'input_channels', 'total_strides', 'node_strides', 'feature_sizes', 'resize', 'growth', 'conv3x3',
+           'DilatedConv3d', 'InstanceNorm3d', 'Node', 'Match', 'pool', 'UNetPath', 'SuperNet', 'ChildNet', 'save_child',
+           'load_child', 'dice_loss']
 
 # %% ../nbs/04_supernet.ipynb #b67e63ad
 UPSAMPLE_MODES = ('trilinear', 'nearest')
@@ -108,6 +109,25 @@ def growth(src_stride:tuple, dst_stride:tuple)->tuple:
      "to one of `dst_stride`")
     return tuple(Fraction(s, d) for s, d in zip(src_stride, dst_stride))
 
+# %% ../nbs/04_supernet.ipynb #a1c0de02
+CPU_CONV = 'torch'   # 'onednn': `conv3x3` picks oneDNN's kernels on a CPU (see above)
+
+def _onednn_ok(x:torch.Tensor, w:torch.Tensor)->bool:
+    "Whether `conv3x3` calls oneDNN itself: float32 eager tensors on a CPU, no autocast, no tracing"
+    return (CPU_CONV == 'onednn' and type(x) is torch.Tensor and x.device.type == 'cpu'
+            and x.dtype == w.dtype == torch.float32
+            and torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled
+            and not torch.is_autocast_enabled('cpu') and not torch.jit.is_tracing()
+            and not torch.compiler.is_compiling())
+
+def conv3x3(x:torch.Tensor, w:torch.Tensor, dilation:int=1)->torch.Tensor:
+    "3x3x3 convolution, padding = dilation; on a CPU, oneDNN's kernels if `CPU_CONV == 'onednn'`"
+    if torch.jit.is_scripting() or not _onednn_ok(x, w):
+        return F.conv3d(x, w, None, 1, dilation, dilation)
+    if dilation == 1: return torch.mkldnn_convolution(x, w, None, (1,) * 3, (1,) * 3, (1,) * 3, 1)
+    x = x.contiguous(memory_format=torch.channels_last_3d)
+    return F.conv3d(x, w, None, 1, dilation, dilation)
+
 # %% ../nbs/04_supernet.ipynb #2e5c39b9
 class DilatedConv3d(nn.Module):
     ("3x3x3 convolution, padding = dilation, rate chosen per call; "
@@ -121,7 +141,7 @@ class DilatedConv3d(nn.Module):
 
     def forward(self, x, dilation:int):
         w = self.weight if self.shared else self.weights[str(dilation)]
-        return F.conv3d(x, w, None, 1, dilation, dilation)
+        return conv3x3(x, w, dilation)
 
 # %% ../nbs/04_supernet.ipynb #a33a81ab
 class InstanceNorm3d(nn.InstanceNorm3d):

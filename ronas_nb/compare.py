@@ -40,7 +40,9 @@ METHODS = {'rl': dict(controller='rl'), 'random': dict(controller='random'),
            'rl_batch': dict(controller='rl', child_sampling='batch', final_share=.25),
            'random_batch': dict(controller='random', child_sampling='batch', final_share=.25),
            # the cheaper growth rule of 04
-           'max_nearest': dict(controller='fixed', arch='max', upsample='nearest')}
+           'max_nearest': dict(controller='fixed', arch='max', upsample='nearest'),
+           'rl_final_nearest': dict(controller='rl', final_share=.25, upsample='nearest'),
+           'random_final_nearest': dict(controller='random', final_share=.25, upsample='nearest')}
 
 # %% ../nbs/12_does_search_help.ipynb #02fe66aa
 def method_config(method:str, seed:int, preset_name:str='demo', **overrides)->SearchConfig:
@@ -103,8 +105,9 @@ PAIRS = (# the paper's search against each baseline
          ('rl_warm', 'random_warm'), ('rl_warm', 'max'), ('rl_warm', 'rl_final'),
          # a fresh child per training step
          ('rl_batch', 'random_batch'), ('rl_batch', 'max'), ('rl_batch', 'rl_final'),
-         # nearest-neighbour growth, the same network
-         ('max_nearest', 'max'))
+         # nearest-neighbour growth, the same network and the same searches
+         ('max_nearest', 'max'), ('rl_final_nearest', 'rl_final'),
+         ('rl_final_nearest', 'random_final_nearest'), ('rl_final_nearest', 'max_nearest'))
 
 # %% ../nbs/12_does_search_help.ipynb #8d1ea348
 def _sd(xs): return statistics.stdev(xs) if len(xs) > 1 else 0.

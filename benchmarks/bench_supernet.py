@@ -15,7 +15,6 @@ import numpy as np
 import torch
 from ronas_nb.space import Arch, SearchSpace
 from dataclasses import replace
-import torch.nn.functional as F
 import ronas_nb.supernet as supernet
 from ronas_nb.supernet import ChildNet, SuperNet, dice_loss, total_strides
 sys.path.insert(0, str(Path(__file__).resolve().parent))
